@@ -1,0 +1,61 @@
+// The engine's public contract, shared by converter/, canister/, bench/ and test/.
+// engine/index.ts re-exports these types with their implementations.
+
+export type DType = 'float32' | 'float16' | 'int8';
+export type InputKind = 'tokens' | 'vector';
+
+export type MetadataValue = number | boolean | string | number[] | boolean[] | string[];
+
+/** Error codes of ModelFormatError (a defective model file). */
+export type ModelFormatErrorCode =
+  | 'truncated'
+  | 'bad_magic'
+  | 'bad_version'
+  | 'bad_length'
+  | 'bad_checksum'
+  | 'bad_metadata'
+  | 'bad_layer'
+  | 'bad_tensor'
+  | 'bad_shape';
+
+/** Error codes of InputError (a bad prediction input). */
+export type InputErrorCode = 'wrong_kind' | 'wrong_length' | 'bad_token' | 'bad_value' | 'no_tokenizer';
+
+export interface LayerSummary {
+  name: string;
+  kind: string; // e.g. "dense", "embedding"
+  activation: string; // e.g. "relu", "linear"
+  outputShape: number[];
+  parameters: number;
+}
+
+/** What loadModel returns. Every buffer is allocated at load; predictions allocate nothing. */
+export interface Model {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly inputKind: InputKind;
+  readonly inputShape: readonly number[];
+  /** Number of values in one input (product of inputShape). */
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly parameterCount: number;
+  readonly byteLength: number;
+  readonly layers: readonly LayerSummary[];
+  readonly metadata: ReadonlyMap<string, MetadataValue>;
+  readonly hasTokenizer: boolean;
+
+  /** Scores for one sequence of token ids (length ≤ sequence length; shorter is padded). The returned array is the model's own output buffer: copy it before the next call. */
+  predictTokens(ids: ArrayLike<number>): Float32Array;
+  /** Scores for one float input of inputSize values. Same buffer rule. */
+  predictVector(input: ArrayLike<number>): Float32Array;
+  /** Scores for one text (tokens models with a tokenizer). Same buffer rule. */
+  predictText(text: string): Float32Array;
+  /** Token ids of a text, written into the model's own token buffer (or `out`). */
+  tokenize(text: string, out?: Int32Array): Int32Array;
+  /** Batch predictions: scores of item i at [i*outputSize, (i+1)*outputSize). Writes into `out` when given (no allocation). */
+  predictTexts(texts: readonly string[], out?: Float32Array): Float32Array;
+  predictTokensBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array;
+  predictVectorBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array;
+  /** Index of the largest score (first on ties). */
+  argmax(scores: ArrayLike<number>): number;
+}
