@@ -1,0 +1,107 @@
+// Synthetic TF.js layers models (model.json + one weight shard) of chosen sizes, written
+// to disk for the converter: no TF.js needed to make them. Weights are deterministic.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+interface LayerConfig {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/** Fills with small values from a seeded xorshift, so files are reproducible. */
+function fillWeights(values: Float32Array, seed: number, scale: number): void {
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < values.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    values[i] = ((state >>> 0) / 4294967296 - 0.5) * 2 * scale;
+  }
+}
+
+function modelJson(name: string, layers: LayerConfig[], weights: WeightSpec[]): object {
+  return {
+    format: 'layers-model',
+    generatedBy: 'decentAI bench (synthetic)',
+    convertedBy: null,
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name, layers },
+      keras_version: '2.4.0',
+      backend: 'tensorflow',
+    },
+    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }],
+  };
+}
+
+async function writeModel(dir: string, json: object, tensors: Float32Array[], outputs: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const labels = Array.from({ length: outputs }, (_, i) => `class_${i}`);
+  await writeFile(join(dir, 'labels.txt'), labels.join('\n') + '\n');
+  const total = tensors.reduce((n, t) => n + t.byteLength, 0);
+  const shard = new Uint8Array(total);
+  let offset = 0;
+  for (const tensor of tensors) {
+    shard.set(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), offset);
+    offset += tensor.byteLength;
+  }
+  await writeFile(join(dir, 'group1-shard1of1.bin'), shard);
+  const path = join(dir, 'model.json');
+  await writeFile(path, JSON.stringify(json));
+  return path;
+}
+
+/** One Dense layer `inputs → units` on a float vector: inputs × units multiply-adds. */
+export async function writeDenseModel(dir: string, inputs: number, units: number): Promise<string> {
+  const kernel = new Float32Array(inputs * units);
+  fillWeights(kernel, inputs * 31 + units, 1 / Math.sqrt(inputs));
+  const bias = new Float32Array(units);
+  fillWeights(bias, units, 0.1);
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, inputs], dtype: 'float32', name: 'input' } },
+    { class_name: 'Dense', config: { name: 'dense', units, activation: 'linear', use_bias: true, dtype: 'float32' } },
+  ];
+  const weights: WeightSpec[] = [
+    { name: 'dense/kernel', shape: [inputs, units], dtype: 'float32' },
+    { name: 'dense/bias', shape: [units], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`dense_${inputs}x${units}`, layers, weights), [kernel, bias], units);
+}
+
+/**
+ * Embedding(vocabulary, dimension) → GlobalAveragePooling1D → Dense(2, softmax) on
+ * `sequence` token ids: the shape of the spam model, with a table as large as wanted.
+ */
+export async function writeEmbeddingModel(
+  dir: string,
+  vocabulary: number,
+  dimension: number,
+  sequence = 20,
+): Promise<string> {
+  const table = new Float32Array(vocabulary * dimension);
+  fillWeights(table, vocabulary + dimension, 0.05);
+  const kernel = new Float32Array(dimension * 2);
+  fillWeights(kernel, 7, 0.5);
+  const bias = new Float32Array(2);
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, sequence], dtype: 'int32', name: 'input' } },
+    {
+      class_name: 'Embedding',
+      config: { name: 'embedding', input_dim: vocabulary, output_dim: dimension, input_length: sequence, dtype: 'float32' },
+    },
+    { class_name: 'GlobalAveragePooling1D', config: { name: 'pool', data_format: 'channels_last', dtype: 'float32' } },
+    { class_name: 'Dense', config: { name: 'dense', units: 2, activation: 'softmax', use_bias: true, dtype: 'float32' } },
+  ];
+  const weights: WeightSpec[] = [
+    { name: 'embedding/embeddings', shape: [vocabulary, dimension], dtype: 'float32' },
+    { name: 'dense/kernel', shape: [dimension, 2], dtype: 'float32' },
+    { name: 'dense/bias', shape: [2], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`embedding_${vocabulary}x${dimension}`, layers, weights), [table, kernel, bias], 2);
+}

@@ -1,0 +1,181 @@
+// The issue's targets, evaluated from one run's sections. Each returns a TargetResult
+// whose statement contains the word "target"; a figure that was not measured yields
+// "not measured" with the reason, never "met".
+import { formatInstructions, formatRatio } from './format.ts';
+import type { Section, TargetResult, TargetStatus } from './results.ts';
+
+type Figures = ReadonlyMap<string, number>;
+
+/** All numeric figures of all sections, keyed "<section>.<key>", plus every call as "<call id>". */
+export function collectFigures(sections: readonly Section[]): Figures {
+  const figures = new Map<string, number>();
+  for (const section of sections) {
+    for (const [key, value] of Object.entries(section.figures)) {
+      if (typeof value === 'number' && Number.isFinite(value)) figures.set(`${section.id}.${key}`, value);
+    }
+    for (const call of section.calls) {
+      figures.set(call.id, call.instructions);
+      if (call.methodInstructions !== undefined) figures.set(`${call.id}.method`, call.methodInstructions);
+    }
+  }
+  return figures;
+}
+
+function compare(measured: number | null, op: '<=' | '>=', limit: number): TargetStatus {
+  if (measured === null || !Number.isFinite(measured)) return 'not measured';
+  return (op === '<=' ? measured <= limit : measured >= limit) ? 'met' : 'missed';
+}
+
+function ratio(numerator: number | undefined, denominator: number | undefined): number | null {
+  if (numerator === undefined || denominator === undefined || denominator === 0) return null;
+  return numerator / denominator;
+}
+
+interface TargetSpec {
+  id: string;
+  statement: string;
+  measure: (f: Figures) => number | null;
+  op: '<=' | '>=';
+  limit: number;
+  show: (value: number) => string;
+  /** Which figures it needs, named in "not measured". */
+  needs: string;
+}
+
+const instructions = (v: number): string => `${formatInstructions(v)} instructions`;
+
+export const TARGET_SPECS: readonly TargetSpec[] = [
+  {
+    id: 'candid_predict_short',
+    statement: 'target: Candid predict, spam model, short text ≤ 0.6M instructions (whole message)',
+    measure: (f) => f.get('spam.candid.predict_short') ?? null,
+    op: '<=',
+    limit: 600_000,
+    show: instructions,
+    needs: 'the spam model on the decentai canister',
+  },
+  {
+    id: 'rest_predict',
+    statement: 'target: REST predict (http_request query), spam model, short text ≤ 1.5M instructions',
+    measure: (f) => f.get('spam.rest.query_short') ?? null,
+    op: '<=',
+    limit: 1_500_000,
+    show: instructions,
+    needs: 'the spam model on the decentai canister',
+  },
+  {
+    id: 'body_size',
+    statement: 'target: REST predict with a 64 KB body ≤ 1.1 × a 100 B body',
+    measure: (f) => ratio(f.get('spam.rest.query_64k'), f.get('spam.rest.query_100b')),
+    op: '<=',
+    limit: 1.1,
+    show: (v) => formatRatio(v, 3),
+    needs: 'REST predict on 100 B and 64 KB bodies',
+  },
+  {
+    id: 'init',
+    statement: "target: decentai init ≤ 1.05 × an empty Azle canister's init",
+    measure: (f) => ratio(f.get('decentai.init'), f.get('floors.init')),
+    op: '<=',
+    limit: 1.05,
+    show: (v) => formatRatio(v, 3),
+    needs: 'decentai and floors canister inits',
+  },
+  {
+    id: 'commit',
+    statement: 'target: commit of the spam model ≤ 30M instructions',
+    measure: (f) => f.get('spam.upload.commit') ?? null,
+    op: '<=',
+    limit: 30_000_000,
+    show: instructions,
+    needs: 'upload of the spam model',
+  },
+  {
+    id: 'append_per_byte',
+    statement: 'target: appending a chunk ≤ 50 instructions per byte',
+    measure: (f) => f.get('canister.append_per_byte') ?? null,
+    op: '<=',
+    limit: 50,
+    show: (v) => `${v.toFixed(1)} instructions/byte`,
+    needs: 'an upload of a model of at least one full chunk',
+  },
+  {
+    id: 'verify_per_byte',
+    statement: 'target: on-chain SHA-256 verification < 26,000 instructions per byte (a plain JS SHA-256 in QuickJS)',
+    measure: (f) => f.get('canister.verify_per_byte') ?? null,
+    op: '<=',
+    limit: 26_000,
+    show: (v) => `${v.toFixed(1)} instructions/byte`,
+    needs: 'on-chain verification of an uploaded model',
+  },
+  {
+    id: 'vs_tfjs_canister',
+    statement: 'target: ≥ 50 × fewer instructions per prediction than TF.js in the canister (spam model, whole message)',
+    measure: (f) => ratio(f.get('tfjs.predict'), f.get('spam.candid.predict_short')),
+    op: '>=',
+    limit: 50,
+    show: (v) => formatRatio(v, 1),
+    needs: 'the TF.js baseline and the decentai Candid predict',
+  },
+  {
+    id: 'vs_tfjs_node',
+    statement: 'target: ≥ 50 × faster than @tensorflow/tfjs in Node for one prediction',
+    measure: (f) => f.get('node.single_speedup') ?? null,
+    op: '>=',
+    limit: 50,
+    show: (v) => formatRatio(v, 1),
+    needs: 'the engine and @tensorflow/tfjs in Node',
+  },
+  {
+    id: 'int8_size',
+    statement: 'target: int8 file ≤ 35% of the TF.js files (spam model)',
+    measure: (f) => f.get('size.int8_fraction') ?? null,
+    op: '<=',
+    limit: 0.35,
+    show: (v) => `${(v * 100).toFixed(1)}%`,
+    needs: 'the converter and the spam model',
+  },
+  {
+    id: 'int8_labels',
+    statement: 'target: int8 gives identical labels to float32 on the texts',
+    measure: (f) => f.get('size.int8_label_disagreements') ?? null,
+    op: '<=',
+    limit: 0,
+    show: (v) => `${v} disagreements`,
+    needs: 'the converter, the engine and the spam model',
+  },
+  {
+    id: 'macs_per_query',
+    statement: 'target: ≥ 10M multiply-adds in one query under the 5B limit',
+    measure: (f) => f.get('scaling.max_macs_under_query_limit') ?? null,
+    op: '>=',
+    limit: 10_000_000,
+    show: (v) => `${formatInstructions(v)} multiply-adds`,
+    needs: 'the scaling models on the decentai canister',
+  },
+  {
+    id: 'instructions_per_mac',
+    statement: 'target: ≤ 500 instructions per multiply-add (best dense kernel)',
+    measure: (f) => f.get('scaling.best_instructions_per_mac') ?? null,
+    op: '<=',
+    limit: 500,
+    show: (v) => `${v.toFixed(1)} instructions/multiply-add`,
+    needs: 'the scaling models on the decentai canister',
+  },
+];
+
+export function evaluateTargets(sections: readonly Section[], details: Readonly<Record<string, string>> = {}): TargetResult[] {
+  const figures = collectFigures(sections);
+  return TARGET_SPECS.map((spec) => {
+    const measured = spec.measure(figures);
+    const status = compare(measured, spec.op, spec.limit);
+    return {
+      id: spec.id,
+      statement: spec.statement,
+      measured,
+      measuredText: measured === null ? '—' : spec.show(measured),
+      status,
+      detail: status === 'not measured' ? `needs ${spec.needs}` : details[spec.id],
+    };
+  });
+}

@@ -1,0 +1,106 @@
+// `npm run bench [-- --quick]`: instructions, cycles, sizes and speed of decentAI side by
+// side with the floors and the TF.js baseline, in one run. Progress on stderr, a markdown
+// report on stdout, and bench/results.md + bench/results.json (the committed snapshot).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import type { BenchContext } from './lib/context.ts';
+import { priceConstants } from './lib/cycles.ts';
+import { machineInfo, versions } from './lib/machine.ts';
+import { defaultModelDir, repoRoot, sharedSpamModelDir, spamModelDir } from './lib/paths.ts';
+import { renderJson, renderMarkdown } from './lib/report.ts';
+import { newSection, type BenchResults, type Section } from './lib/results.ts';
+import { evaluateTargets } from './lib/targets.ts';
+
+
+interface SectionModule {
+  id: string;
+  title: string;
+  load: () => Promise<{ run: (ctx: BenchContext) => Promise<Section> }>;
+}
+
+// In dependency order: later sections' targets use earlier figures only through results.
+const SECTIONS: readonly SectionModule[] = [
+  { id: 'floors', title: 'Floors: empty methods in the same Azle build', load: () => import('./cases/floors.ts') },
+  { id: 'tfjs', title: 'Baseline: TF.js inside an Azle canister', load: () => import('./cases/tfjs-baseline.ts') },
+  { id: 'canister', title: 'decentai canister', load: () => import('./cases/canister.ts') },
+  { id: 'scaling', title: 'Scaling: synthetic models', load: () => import('./cases/scaling.ts') },
+  { id: 'big', title: "The seed's size: a ~90 MB model", load: () => import('./cases/big-model.ts') },
+  { id: 'node', title: 'Node: engine vs @tensorflow/tfjs', load: () => import('./cases/node.ts') },
+  { id: 'size', title: 'Size and agreement per quantization', load: () => import('./cases/size.ts') },
+];
+
+function usage(): string {
+  return `usage: npm run bench [-- options]
+
+  --quick          finish in under two minutes: skips the ~90 MB model and the large
+                   scaling models, and repeats less in Node
+  --only <ids>     run only these sections, comma-separated: ${SECTIONS.map((s) => s.id).join(', ')}
+  --no-write       print the report but leave bench/results.{md,json} alone
+  --help           this text
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage());
+    return;
+  }
+  const only = values.only?.split(',').map((id) => id.trim());
+  const started = Date.now();
+  const progress = (message: string): void => {
+    process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  };
+  const spam = spamModelDir();
+  const ctx: BenchContext = { quick: values.quick, progress, spamModelDir: spam, defaultModelDir };
+
+  const sections: Section[] = [];
+  for (const module of SECTIONS) {
+    if (only && !only.includes(module.id)) continue;
+    progress(`section ${module.id}: ${module.title}`);
+    try {
+      const { run } = await module.load();
+      sections.push(await run(ctx));
+    } catch (error) {
+      // One section failing (e.g. a piece not landed yet) must not lose the others' figures.
+      const section = newSection(module.id, module.title);
+      section.skipped.push(`failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      progress(`section ${module.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sections.push(section);
+    }
+  }
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    quick: values.quick,
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: machineInfo(),
+    versions: versions(),
+    host: 'in-process IC host (host/), instrumented wasm; no replica was used',
+    prices: priceConstants(),
+    models: {
+      spam: spam ?? `absent (${sharedSpamModelDir} not found): spam figures skipped`,
+      default: defaultModelDir,
+    },
+    sections,
+    targets: evaluateTargets(sections),
+  };
+  const markdown = renderMarkdown(results);
+  process.stdout.write(markdown);
+  if (!values['no-write']) {
+    await writeFile(join(repoRoot, 'bench', 'results.md'), markdown);
+    await writeFile(join(repoRoot, 'bench', 'results.json'), renderJson(results));
+    progress('wrote bench/results.md and bench/results.json');
+  }
+}
+
+await main();

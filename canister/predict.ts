@@ -1,0 +1,202 @@
+// Predictions over a loaded model, shared by the Candid methods and REST.
+//
+// Texts arrive as bytes (a Candid blob, or a JSON string inside a request body)
+// and are never decoded whole: the engine's tokenizer reads at most `words`
+// words, so only the prefix of the bytes holding that many words is decoded
+// (textPrefix). The cost of a prediction therefore does not grow with the text.
+
+import type { Loaded } from './registry.ts';
+import { decodeUtf8 } from './utf8.ts';
+
+export const PREDICT_LIMITS = {
+  /** Items in one batch. */
+  maxBatch: 64,
+  /** Bytes of one text (only a prefix is ever decoded, but the whole text must be in the request). */
+  maxTextBytes: 1024 * 1024,
+};
+
+/** A text as bytes[start, end): raw UTF-8, or the inside of a JSON string literal (with escapes). */
+export interface TextRef {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  json: boolean;
+}
+
+export type PredictInput =
+  | { text: TextRef }
+  | { texts: TextRef[] }
+  | { tokens: ArrayLike<number> }
+  | { tokensBatch: ArrayLike<number>[] }
+  | { vector: ArrayLike<number> }
+  | { vectorBatch: ArrayLike<number>[] };
+
+export class PredictError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'PredictError';
+    this.code = code;
+  }
+}
+
+// Byte classes for the prefix scan:
+// 0 hard separator: a separator that is neither cased nor case-ignorable, so a cut
+//   there changes neither the words before it nor their lowercasing (final sigma);
+// 1 ASCII word character [A-Za-z0-9_']: a run holding one is at least one word;
+// 2 unknown: a non-ASCII byte (letter, digit or separator; the run goes on);
+// 3 soft separator: ends a word but is case-ignorable (. : ^ `): no cut there;
+// 4 backslash (an escape in JSON mode).
+const CLASS_RAW = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if (c >= 0x80) CLASS_RAW[c] = 2;
+  else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch === '_' || ch === "'") CLASS_RAW[c] = 1;
+  else if (ch === '.' || ch === ':' || ch === '^' || ch === '`') CLASS_RAW[c] = 3;
+  else CLASS_RAW[c] = 0;
+}
+const CLASS_JSON = CLASS_RAW.slice();
+CLASS_JSON[0x5c] = 4;
+
+/**
+ * End of the shortest prefix of the text that holds at least `words` words and
+ * stops at a hard separator (or the text's end). Counting only runs that hold an
+ * ASCII word character never overcounts, so the engine reads the same first
+ * `words` words from the prefix as from the whole text.
+ */
+export function prefixEnd(t: TextRef, words: number): number {
+  const b = t.bytes;
+  const cls = t.json ? CLASS_JSON : CLASS_RAW;
+  const end = t.end;
+  let count = 0;
+  let inRun = false;
+  let confirmed = false;
+  let p = t.start;
+  while (p < end) {
+    const c = cls[b[p]];
+    if (c === 1) {
+      inRun = true;
+      confirmed = true;
+      p++;
+      continue;
+    }
+    if (c === 2) {
+      inRun = true;
+      p++;
+      continue;
+    }
+    if (c === 4 && b[p + 1] === 0x75) {
+      // \uXXXX: any character.
+      inRun = true;
+      p += 6;
+      continue;
+    }
+    // A separator (an escape other than \u decodes to one of " \ / \b \f \n \r \t: hard separators).
+    if (inRun) {
+      if (confirmed) count++;
+      inRun = false;
+      confirmed = false;
+    }
+    if (c !== 3 && count >= words) return p;
+    p += c === 4 ? 2 : 1;
+  }
+  return end;
+}
+
+/** The text the engine needs: the decoded prefix holding its first `words` words. */
+export function textPrefix(t: TextRef, words: number): string {
+  const cut = words > 0 ? prefixEnd(t, words) : t.end;
+  return t.json ? decodeJsonString(t.bytes, t.start, cut) : decodeUtf8(t.bytes, t.start, cut);
+}
+
+/** Decodes the inside of a JSON string literal (bytes between the quotes). */
+export function decodeJsonString(b: Uint8Array, start: number, end: number): string {
+  let bs = b.indexOf(0x5c, start);
+  if (bs < 0 || bs >= end) return decodeUtf8(b, start, end);
+  let out = '';
+  let p = start;
+  while (bs >= 0 && bs < end) {
+    out += decodeUtf8(b, p, bs);
+    const e = b[bs + 1];
+    switch (e) {
+      case 0x22: out += '"'; p = bs + 2; break;
+      case 0x5c: out += '\\'; p = bs + 2; break;
+      case 0x2f: out += '/'; p = bs + 2; break;
+      case 0x62: out += '\b'; p = bs + 2; break;
+      case 0x66: out += '\f'; p = bs + 2; break;
+      case 0x6e: out += '\n'; p = bs + 2; break;
+      case 0x72: out += '\r'; p = bs + 2; break;
+      case 0x74: out += '\t'; p = bs + 2; break;
+      case 0x75: {
+        let code = 0;
+        for (let i = 2; i < 6; i++) {
+          const h = b[bs + i];
+          const d = h >= 0x30 && h <= 0x39 ? h - 0x30 : h >= 0x61 && h <= 0x66 ? h - 0x57 : h >= 0x41 && h <= 0x46 ? h - 0x37 : -1;
+          if (d < 0 || bs + i >= end) throw new PredictError('bad_input', 'bad \\u escape in a JSON string');
+          code = code * 16 + d;
+        }
+        out += String.fromCharCode(code);
+        p = bs + 6;
+        break;
+      }
+      default:
+        throw new PredictError('bad_input', 'bad escape in a JSON string');
+    }
+    bs = b.indexOf(0x5c, p);
+  }
+  return out + decodeUtf8(b, p, end);
+}
+
+export interface Outcome {
+  /** Scores of item i at [i * outputs, (i + 1) * outputs). */
+  scores: Float32Array;
+  count: number;
+  outputs: number;
+  /** Index of the top label of each item. */
+  top: number[];
+}
+
+function checkBatch(n: number): void {
+  if (n === 0) throw new PredictError('bad_input', 'empty batch');
+  if (n > PREDICT_LIMITS.maxBatch) throw new PredictError('too_large', `batch of ${n} items is over the limit of ${PREDICT_LIMITS.maxBatch}`);
+}
+
+function checkText(t: TextRef): void {
+  if (t.end - t.start > PREDICT_LIMITS.maxTextBytes) throw new PredictError('too_large', `text of ${t.end - t.start} bytes is over the limit of ${PREDICT_LIMITS.maxTextBytes}`);
+}
+
+/** Runs a prediction; engine input errors (InputError) propagate to the caller. */
+export function runPrediction(l: Loaded, input: PredictInput): Outcome {
+  const model = l.model;
+  const outputs = model.outputSize;
+  let scores: Float32Array;
+  let count = 1;
+  if ('text' in input) {
+    checkText(input.text);
+    scores = model.predictText(textPrefix(input.text, l.words)).slice();
+  } else if ('texts' in input) {
+    count = input.texts.length;
+    checkBatch(count);
+    const texts = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      checkText(input.texts[i]);
+      texts[i] = textPrefix(input.texts[i], l.words);
+    }
+    scores = model.predictTexts(texts, new Float32Array(count * outputs));
+  } else if ('tokens' in input) {
+    scores = model.predictTokens(input.tokens).slice();
+  } else if ('tokensBatch' in input) {
+    count = input.tokensBatch.length;
+    checkBatch(count);
+    scores = model.predictTokensBatch(input.tokensBatch, new Float32Array(count * outputs));
+  } else if ('vector' in input) {
+    scores = model.predictVector(input.vector).slice();
+  } else {
+    count = input.vectorBatch.length;
+    checkBatch(count);
+    scores = model.predictVectorBatch(input.vectorBatch, new Float32Array(count * outputs));
+  }
+  const top = new Array<number>(count);
+  for (let i = 0; i < count; i++) top[i] = model.argmax(scores.subarray(i * outputs, (i + 1) * outputs));
+  return { scores, count, outputs, top };
+}

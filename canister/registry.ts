@@ -1,0 +1,474 @@
+// The model registry: uploads, versions and the loaded (active) models.
+// Pure logic over two byte maps, so it runs the same in the canister (Azle's
+// StableBTreeMap) and in Node tests (a Map):
+//   meta:   "registry" → the registry state as JSON (small: names, versions, uploads)
+//   chunks: u32 storage id ‖ u32 chunk index (big-endian) → the chunk's bytes
+// An upload's chunks are written once and never copied: commit turns the upload
+// into a version that keeps the same storage id. Every method checks everything
+// before it changes anything, so a refused call leaves the state as it was (and
+// on the IC a trap would roll the whole message back anyway).
+
+import { loadModel as engineLoadModel, type Model } from '../engine/index.ts';
+import { sha256Blocks, sha256Finish, sha256Init, toHex, isSha256Hex } from './sha256.ts';
+import { encodeUtf8, decodeUtf8 } from './utf8.ts';
+
+export interface BytesMap {
+  get(key: Uint8Array): Uint8Array | undefined;
+  insert(key: Uint8Array, value: Uint8Array): void;
+  remove(key: Uint8Array): void;
+}
+
+export type RegistryErrorCode =
+  | 'not_found'
+  | 'bad_request'
+  | 'conflict'
+  | 'too_large'
+  | 'invalid_model'
+  | 'forbidden';
+
+export class RegistryError extends Error {
+  readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string) {
+    super(message);
+    this.name = 'RegistryError';
+    this.code = code;
+  }
+}
+
+export const LIMITS = {
+  /** Largest model file. */
+  maxModelBytes: 32 * 1024 * 1024,
+  /** Largest chunk per append call (fits the 2 MiB ingress limit with room for the envelope). */
+  maxChunkBytes: Math.floor(1.9 * 1024 * 1024),
+  /** Uploads open at once. */
+  maxOpenUploads: 8,
+  /** Versions kept per model name. */
+  maxVersions: 64,
+  /** Model names held. */
+  maxModels: 64,
+  /** Largest slice returned by one read. */
+  maxReadBytes: 1024 * 1024,
+  /** Bytes hashed by one verify call (a multiple of 64). */
+  verifySliceBytes: 1024 * 1024,
+};
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface UploadRecord {
+  id: number;
+  name: string;
+  size: number;
+  sha256: string;
+  received: number;
+  chunks: number[];
+  started: string; // ns
+}
+
+export interface VersionRecord {
+  id: number; // storage id
+  name: string;
+  version: number;
+  size: number;
+  sha256: string;
+  chunks: number[];
+  created: string; // ns
+  activated: string; // ns, last activation ("0" never)
+  verified: boolean;
+  /** Result of the last finished verify: the computed hash. */
+  computedSha256: string | null;
+  /** A verify in progress: bytes hashed and the hash state. */
+  verifying: { hashed: number; h: number[] } | null;
+  /** What the engine read from the file at commit. */
+  summary: ModelSummary;
+}
+
+export interface ModelSummary {
+  labels: string[];
+  inputKind: string;
+  inputShape: number[];
+  parameters: number;
+}
+
+export interface ModelRecord {
+  name: string;
+  active: number; // version number
+  nextVersion: number;
+  versions: VersionRecord[];
+}
+
+export interface RegistryState {
+  nextId: number;
+  models: ModelRecord[];
+  uploads: UploadRecord[];
+}
+
+/** A model ready to answer: the active version of a name. */
+export interface Loaded {
+  name: string;
+  version: number;
+  sha256: string;
+  record: VersionRecord;
+  bytes: Uint8Array;
+  model: Model;
+  /** Words the tokenizer can read at most (texts are cut after this many words). */
+  words: number;
+}
+
+export interface VerifyStatus {
+  name: string;
+  version: number;
+  hashed: number;
+  total: number;
+  done: boolean;
+  verified: boolean;
+  computedSha256: string | null;
+  declaredSha256: string;
+}
+
+export interface RegistryOptions {
+  now: () => bigint;
+  loadModel?: (bytes: Uint8Array) => Model;
+}
+
+const STATE_KEY = encodeUtf8('registry');
+
+function chunkKey(id: number, index: number): Uint8Array {
+  const k = new Uint8Array(8);
+  const v = new DataView(k.buffer);
+  v.setUint32(0, id);
+  v.setUint32(4, index);
+  return k;
+}
+
+export class Registry {
+  state: RegistryState = { nextId: 1, models: [], uploads: [] };
+  readonly loaded = new Map<string, Loaded>();
+  /** Active versions that failed to load after an upgrade (name → message). */
+  readonly loadErrors = new Map<string, string>();
+  private readonly meta: BytesMap;
+  private readonly chunks: BytesMap;
+  private readonly now: () => bigint;
+  private readonly load: (bytes: Uint8Array) => Model;
+
+  constructor(meta: BytesMap, chunks: BytesMap, options: RegistryOptions) {
+    this.meta = meta;
+    this.chunks = chunks;
+    this.now = options.now;
+    this.load = options.loadModel ?? ((bytes) => engineLoadModel(bytes));
+  }
+
+  /** Reads the state from stable memory and loads every active model (post_upgrade). Never throws for a bad model. */
+  restore(): void {
+    const raw = this.meta.get(STATE_KEY);
+    this.loaded.clear();
+    this.loadErrors.clear();
+    if (raw === undefined) return;
+    this.state = JSON.parse(decodeUtf8(raw)) as RegistryState;
+    for (const m of this.state.models) {
+      const v = m.versions.find((x) => x.version === m.active);
+      if (v === undefined) continue;
+      try {
+        this.loaded.set(m.name, this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size)));
+      } catch (e) {
+        this.loadErrors.set(m.name, e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+
+  private save(): void {
+    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify(this.state)));
+  }
+
+  private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
+    const model = this.load(bytes);
+    return {
+      name: v.name,
+      version: v.version,
+      sha256: v.sha256,
+      record: v,
+      bytes,
+      model,
+      words: model.inputKind === 'tokens' ? model.inputShape[0] : 0,
+    };
+  }
+
+  private readAll(id: number, sizes: number[], size: number): Uint8Array {
+    if (sizes.length === 1) {
+      const only = this.chunks.get(chunkKey(id, 0));
+      if (only === undefined || only.length !== size) throw new RegistryError('not_found', `stored bytes of ${id} are missing`);
+      return only;
+    }
+    const out = new Uint8Array(size);
+    let p = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      const c = this.chunks.get(chunkKey(id, i));
+      if (c === undefined) throw new RegistryError('not_found', `chunk ${i} of ${id} is missing`);
+      out.set(c, p);
+      p += c.length;
+    }
+    return out;
+  }
+
+  /** Bytes [from, to) of a stored file, read from its chunks. */
+  private readRange(v: VersionRecord, from: number, to: number): Uint8Array {
+    const loaded = this.loaded.get(v.name);
+    if (loaded !== undefined && loaded.record.id === v.id) return loaded.bytes.subarray(from, to);
+    const out = new Uint8Array(to - from);
+    let start = 0;
+    for (let i = 0; i < v.chunks.length && start < to; i++) {
+      const end = start + v.chunks[i];
+      if (end > from) {
+        const c = this.chunks.get(chunkKey(v.id, i));
+        if (c === undefined) throw new RegistryError('not_found', `chunk ${i} of ${v.name} v${v.version} is missing`);
+        const a = Math.max(from, start);
+        const b = Math.min(to, end);
+        out.set(c.subarray(a - start, b - start), a - from);
+      }
+      start = end;
+    }
+    return out;
+  }
+
+  private removeChunks(id: number, count: number): void {
+    for (let i = 0; i < count; i++) this.chunks.remove(chunkKey(id, i));
+  }
+
+  // ------------------------------------------------------------ uploads
+
+  private upload(id: number): UploadRecord {
+    const u = this.state.uploads.find((x) => x.id === id);
+    if (u === undefined) throw new RegistryError('not_found', `no open upload with id ${id}`);
+    return u;
+  }
+
+  /** Starts an upload, or returns the open upload with the same name, size and SHA-256 (to resume it). */
+  beginUpload(name: string, size: number, sha256: string): UploadRecord {
+    if (!NAME_RE.test(name)) {
+      throw new RegistryError('bad_request', `bad model name ${JSON.stringify(name)}: 1–64 characters of A–Z a–z 0–9 . _ -, starting with a letter or digit`);
+    }
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RegistryError('bad_request', 'size must be a positive number of bytes (an empty file is not a model)');
+    if (size > LIMITS.maxModelBytes) throw new RegistryError('too_large', `size ${size} is over the ${LIMITS.maxModelBytes}-byte limit`);
+    if (!isSha256Hex(sha256)) throw new RegistryError('bad_request', 'sha256 must be 64 lowercase hex digits');
+    const same = this.state.uploads.find((u) => u.name === name && u.size === size && u.sha256 === sha256);
+    if (same !== undefined) return same;
+    if (this.state.uploads.length >= LIMITS.maxOpenUploads) {
+      throw new RegistryError('conflict', `${LIMITS.maxOpenUploads} uploads are already open: commit or abort one first`);
+    }
+    const m = this.state.models.find((x) => x.name === name);
+    if (m === undefined && this.state.models.length >= LIMITS.maxModels) throw new RegistryError('conflict', `already ${LIMITS.maxModels} models`);
+    if (m !== undefined && m.versions.length >= LIMITS.maxVersions) {
+      throw new RegistryError('conflict', `${name} already has ${LIMITS.maxVersions} versions: delete one first`);
+    }
+    const u: UploadRecord = { id: this.state.nextId, name, size, sha256, received: 0, chunks: [], started: this.now().toString() };
+    this.state.nextId += 1;
+    this.state.uploads.push(u);
+    this.save();
+    return u;
+  }
+
+  /** Appends the chunk that starts at `offset`, which must equal the bytes already received. */
+  appendChunk(id: number, offset: number, bytes: Uint8Array): UploadRecord {
+    const u = this.upload(id);
+    if (bytes.length === 0) throw new RegistryError('bad_request', 'empty chunk');
+    if (bytes.length > LIMITS.maxChunkBytes) throw new RegistryError('too_large', `chunk of ${bytes.length} bytes is over the ${LIMITS.maxChunkBytes}-byte limit`);
+    if (offset !== u.received) {
+      throw new RegistryError('conflict', `chunk at offset ${offset} refused: the upload holds ${u.received} bytes, so the next chunk starts at ${u.received}`);
+    }
+    if (offset + bytes.length > u.size) {
+      throw new RegistryError('bad_request', `chunk ends at ${offset + bytes.length}, past the declared size ${u.size}`);
+    }
+    this.chunks.insert(chunkKey(u.id, u.chunks.length), bytes);
+    u.chunks.push(bytes.length);
+    u.received += bytes.length;
+    this.save();
+    return u;
+  }
+
+  status(id: number): UploadRecord {
+    return this.upload(id);
+  }
+
+  uploads(): UploadRecord[] {
+    return this.state.uploads;
+  }
+
+  abort(id: number): void {
+    const u = this.upload(id);
+    this.removeChunks(u.id, u.chunks.length);
+    this.state.uploads = this.state.uploads.filter((x) => x !== u);
+    this.save();
+  }
+
+  /** Validates the complete file with the engine and activates it as the next version of its name. */
+  commit(id: number): VersionRecord {
+    const u = this.upload(id);
+    if (u.received !== u.size) {
+      throw new RegistryError('conflict', `upload ${id} holds ${u.received} of ${u.size} bytes: send the rest before committing`);
+    }
+    const m = this.state.models.find((x) => x.name === u.name);
+    if (m !== undefined && m.versions.length >= LIMITS.maxVersions) {
+      throw new RegistryError('conflict', `${u.name} already has ${LIMITS.maxVersions} versions: delete one first`);
+    }
+    const bytes = this.readAll(u.id, u.chunks, u.size);
+    const now = this.now().toString();
+    const record: VersionRecord = {
+      id: u.id,
+      name: u.name,
+      version: m === undefined ? 1 : m.nextVersion,
+      size: u.size,
+      sha256: u.sha256,
+      chunks: u.chunks,
+      created: now,
+      activated: now,
+      verified: false,
+      computedSha256: null,
+      verifying: null,
+      summary: { labels: [], inputKind: '', inputShape: [], parameters: 0 },
+    };
+    let loaded: Loaded;
+    try {
+      loaded = this.makeLoaded(record, bytes);
+    } catch (e) {
+      throw new RegistryError('invalid_model', `the file is not a valid model: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const model = loaded.model;
+    record.summary = {
+      labels: model.labels.slice(),
+      inputKind: model.inputKind,
+      inputShape: model.inputShape.slice(),
+      parameters: model.parameterCount,
+    };
+    // Everything checked: apply.
+    if (m === undefined) {
+      this.state.models.push({ name: u.name, active: record.version, nextVersion: record.version + 1, versions: [record] });
+    } else {
+      m.versions.push(record);
+      m.active = record.version;
+      m.nextVersion = record.version + 1;
+    }
+    this.state.uploads = this.state.uploads.filter((x) => x !== u);
+    this.loaded.set(u.name, loaded);
+    this.loadErrors.delete(u.name);
+    this.save();
+    return record;
+  }
+
+  // ------------------------------------------------------------ versions
+
+  private model(name: string): ModelRecord {
+    const m = this.state.models.find((x) => x.name === name);
+    if (m === undefined) throw new RegistryError('not_found', `no model named ${JSON.stringify(name)}`);
+    return m;
+  }
+
+  version(name: string, version?: number | null): VersionRecord {
+    const m = this.model(name);
+    const want = version ?? m.active;
+    const v = m.versions.find((x) => x.version === want);
+    if (v === undefined) throw new RegistryError('not_found', `${name} has no version ${want}`);
+    return v;
+  }
+
+  activate(name: string, version: number): VersionRecord {
+    const m = this.model(name);
+    const v = this.version(name, version);
+    let loaded: Loaded;
+    try {
+      loaded = this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size));
+    } catch (e) {
+      throw new RegistryError('invalid_model', `${name} v${version} does not load: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    m.active = v.version;
+    v.activated = this.now().toString();
+    this.loaded.set(name, loaded);
+    this.loadErrors.delete(name);
+    this.save();
+    return v;
+  }
+
+  /** Deletes one version (not the active one), or the whole model when version is null. Returns the versions deleted. */
+  remove(name: string, version: number | null): number {
+    const m = this.model(name);
+    if (version === null) {
+      for (const v of m.versions) this.removeChunks(v.id, v.chunks.length);
+      this.state.models = this.state.models.filter((x) => x !== m);
+      this.loaded.delete(name);
+      this.loadErrors.delete(name);
+      this.save();
+      return m.versions.length;
+    }
+    const v = this.version(name, version);
+    if (v.version === m.active) {
+      throw new RegistryError('conflict', `${name} v${version} is active: activate another version first, or delete the whole model`);
+    }
+    this.removeChunks(v.id, v.chunks.length);
+    m.versions = m.versions.filter((x) => x !== v);
+    this.save();
+    return 1;
+  }
+
+  /** Bytes [offset, offset + length) of a stored version, so anyone can recompute its hash. */
+  read(name: string, version: number, offset: number, length: number): Uint8Array {
+    const v = this.version(name, version);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > v.size) throw new RegistryError('bad_request', `offset ${offset} is outside the file (${v.size} bytes)`);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RegistryError('bad_request', 'bad length');
+    if (length > LIMITS.maxReadBytes) throw new RegistryError('too_large', `read at most ${LIMITS.maxReadBytes} bytes per call`);
+    return this.readRange(v, offset, Math.min(v.size, offset + length)).slice();
+  }
+
+  /** Hashes the next slice of a stored version; when the last slice is done, compares with the declared SHA-256. */
+  verify(name: string, version: number): VerifyStatus {
+    const v = this.version(name, version);
+    const status = (): VerifyStatus => ({
+      name: v.name,
+      version: v.version,
+      hashed: v.verifying?.hashed ?? v.size,
+      total: v.size,
+      done: v.verifying === null,
+      verified: v.verified,
+      computedSha256: v.computedSha256,
+      declaredSha256: v.sha256,
+    });
+    if (v.verifying === null && v.computedSha256 !== null) return status();
+    const progress = v.verifying ?? { hashed: 0, h: Array.from(sha256Init()) };
+    const h = new Int32Array(progress.h);
+    const from = progress.hashed;
+    const fullEnd = v.size - (v.size & 63);
+    const to = Math.min(fullEnd, from + LIMITS.verifySliceBytes);
+    const slice = this.readRange(v, from, to);
+    sha256Blocks(h, slice, 0, slice.length);
+    if (to === fullEnd) {
+      const tail = this.readRange(v, fullEnd, v.size);
+      const digest = toHex(sha256Finish(h, tail, v.size));
+      v.computedSha256 = digest;
+      v.verified = digest === v.sha256;
+      v.verifying = null;
+    } else {
+      v.verifying = { hashed: to, h: Array.from(h) };
+    }
+    this.save();
+    return status();
+  }
+
+  /** Every version of every model (or of one name). */
+  versions(name?: string): VersionRecord[] {
+    const out: VersionRecord[] = [];
+    for (const m of this.state.models) if (name === undefined || m.name === name) out.push(...m.versions);
+    if (name !== undefined && out.length === 0) this.model(name);
+    return out;
+  }
+
+  isActive(v: VersionRecord): boolean {
+    const l = this.loaded.get(v.name);
+    return l !== undefined && l.record.id === v.id;
+  }
+
+  /** The loaded active model of a name. */
+  get(name: string): Loaded {
+    const l = this.loaded.get(name);
+    if (l !== undefined) return l;
+    const err = this.loadErrors.get(name);
+    if (err !== undefined) throw new RegistryError('invalid_model', `${name} failed to load: ${err}`);
+    throw new RegistryError('not_found', `no model named ${JSON.stringify(name)}`);
+  }
+}

@@ -1,0 +1,317 @@
+// The REST API served through http_request / http_request_update: routing,
+// a minimal JSON reader over the body's bytes (texts stay bytes, see
+// predict.ts) and JSON answers.
+//
+//   GET  /models                    active models
+//   GET  /models/{name}             one model, with all its versions
+//   POST /models/{name}/predict     {"text":..} {"texts":[..]} {"tokens":[..]} {"input":[..]}
+//                                   (tokens/input may also be arrays of arrays: a batch)
+//   ?verified=true                  answered by http_request_update (the subnet agrees)
+
+import { InputError } from '../engine/index.ts';
+import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
+import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
+import { decodeUtf8, encodeUtf8 } from './utf8.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RestRequest {
+  method: string;
+  url: string;
+  body: Uint8Array;
+}
+
+export interface RestResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+  /** Ask the gateway to send the request again as an update (http_request_update). */
+  upgrade: boolean;
+}
+
+const JSON_HEADERS: [string, string][] = [
+  ['content-type', 'application/json'],
+  ['access-control-allow-origin', '*'],
+];
+
+function json(status: number, text: string, extra?: [string, string][]): RestResponse {
+  return { status, headers: extra ? JSON_HEADERS.concat(extra) : JSON_HEADERS, body: encodeUtf8(text), upgrade: false };
+}
+
+function error(status: number, code: string, message: string, extra?: [string, string][]): RestResponse {
+  return json(status, `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)}},"status":${status}}`, extra);
+}
+
+// ---------------------------------------------------------------- JSON over bytes
+
+class JsonError extends Error {}
+
+/** A JSON value read from bytes; strings are left as byte ranges (TextRef). */
+type JValue = null | boolean | number | TextRef | JValue[] | { [key: string]: JValue };
+
+const MAX_DEPTH = 8;
+
+class JsonReader {
+  p = 0;
+  constructor(readonly b: Uint8Array) {}
+
+  ws(): void {
+    const b = this.b;
+    let c = b[this.p];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++this.p];
+  }
+
+  fail(what: string): never {
+    throw new JsonError(`bad JSON at byte ${this.p}: ${what}`);
+  }
+
+  value(depth: number): JValue {
+    if (depth > MAX_DEPTH) this.fail('nested too deeply');
+    this.ws();
+    const c = this.b[this.p];
+    if (c === 0x22) return this.string();
+    if (c === 0x7b) return this.object(depth);
+    if (c === 0x5b) return this.array(depth);
+    if (c === 0x74) return this.word('true', true);
+    if (c === 0x66) return this.word('false', false);
+    if (c === 0x6e) return this.word('null', null);
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+    return this.fail(c === undefined ? 'unexpected end' : 'unexpected character');
+  }
+
+  word<V>(w: string, v: V): V {
+    for (let i = 0; i < w.length; i++) if (this.b[this.p + i] !== w.charCodeAt(i)) this.fail(`expected ${w}`);
+    this.p += w.length;
+    return v;
+  }
+
+  number(): number {
+    const b = this.b;
+    const s = this.p;
+    let p = s;
+    if (b[p] === 0x2d) p++;
+    const d0 = p;
+    while (b[p] >= 0x30 && b[p] <= 0x39) p++;
+    if (p === d0 || (b[d0] === 0x30 && p - d0 > 1)) this.fail('bad number');
+    if (b[p] === 0x2e) {
+      const f = ++p;
+      while (b[p] >= 0x30 && b[p] <= 0x39) p++;
+      if (p === f) this.fail('bad number');
+    }
+    if (b[p] === 0x65 || b[p] === 0x45) {
+      p++;
+      if (b[p] === 0x2b || b[p] === 0x2d) p++;
+      const e = p;
+      while (b[p] >= 0x30 && b[p] <= 0x39) p++;
+      if (p === e) this.fail('bad number');
+    }
+    this.p = p;
+    return Number(String.fromCharCode.apply(null, b.subarray(s, p) as unknown as number[]));
+  }
+
+  /** A string as a byte range; the closing quote is found natively (indexOf), the content is not read. */
+  string(): TextRef {
+    const b = this.b;
+    const start = this.p + 1;
+    let q = start;
+    for (;;) {
+      q = b.indexOf(0x22, q);
+      if (q < 0) this.fail('unterminated string');
+      let k = q - 1;
+      while (k >= start && b[k] === 0x5c) k--;
+      if ((q - 1 - k) % 2 === 0) break;
+      q++;
+    }
+    this.p = q + 1;
+    return { bytes: b, start, end: q, json: true };
+  }
+
+  array(depth: number): JValue[] {
+    this.p++;
+    const out: JValue[] = [];
+    this.ws();
+    if (this.b[this.p] === 0x5d) {
+      this.p++;
+      return out;
+    }
+    for (;;) {
+      if (out.length >= 100_000) this.fail('array too long');
+      out.push(this.value(depth + 1));
+      this.ws();
+      const c = this.b[this.p++];
+      if (c === 0x5d) return out;
+      if (c !== 0x2c) this.fail('expected , or ]');
+    }
+  }
+
+  object(depth: number): { [key: string]: JValue } {
+    this.p++;
+    const out: { [key: string]: JValue } = Object.create(null);
+    this.ws();
+    if (this.b[this.p] === 0x7d) {
+      this.p++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      if (this.b[this.p] !== 0x22) this.fail('expected a key');
+      const k = this.string();
+      if (k.end - k.start > 256) this.fail('key too long');
+      const key = decodeUtf8(k.bytes, k.start, k.end);
+      this.ws();
+      if (this.b[this.p++] !== 0x3a) this.fail('expected :');
+      out[key] = this.value(depth + 1);
+      this.ws();
+      const c = this.b[this.p++];
+      if (c === 0x7d) return out;
+      if (c !== 0x2c) this.fail('expected , or }');
+    }
+  }
+}
+
+/** Parses a whole body as JSON; strings stay byte ranges. */
+export function parseJsonBytes(body: Uint8Array): JValue {
+  const r = new JsonReader(body);
+  const v = r.value(0);
+  r.ws();
+  if (r.p !== body.length) r.fail('trailing characters');
+  return v;
+}
+
+function isText(v: JValue): v is TextRef {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'json' in v && (v as TextRef).json === true && (v as TextRef).bytes !== undefined;
+}
+
+function numbers(v: JValue, what: string): number[] {
+  if (!Array.isArray(v)) throw new PredictError('bad_input', `${what} must be an array of numbers`);
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number') throw new PredictError('bad_input', `${what} must be an array of numbers`);
+  return v as number[];
+}
+
+/** The prediction input of a request body: exactly one of text, texts, tokens, input. */
+export function inputFromBody(body: Uint8Array): PredictInput {
+  let v: JValue;
+  try {
+    v = parseJsonBytes(body);
+  } catch (e) {
+    if (e instanceof JsonError) throw new PredictError('bad_json', e.message);
+    throw e;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || isText(v)) {
+    throw new PredictError('bad_input', 'the body must be a JSON object with one of "text", "texts", "tokens" or "input"');
+  }
+  const keys = Object.keys(v).filter((k) => k === 'text' || k === 'texts' || k === 'tokens' || k === 'input');
+  if (keys.length !== 1) throw new PredictError('bad_input', 'give exactly one of "text", "texts", "tokens" or "input"');
+  const key = keys[0];
+  const x = v[key];
+  if (key === 'text') {
+    if (!isText(x)) throw new PredictError('bad_input', '"text" must be a string');
+    return { text: x };
+  }
+  if (key === 'texts') {
+    if (!Array.isArray(x) || !x.every(isText)) throw new PredictError('bad_input', '"texts" must be an array of strings');
+    if (x.length > PREDICT_LIMITS.maxBatch) throw new PredictError('too_large', `batch of ${x.length} items is over the limit of ${PREDICT_LIMITS.maxBatch}`);
+    return { texts: x as TextRef[] };
+  }
+  if (!Array.isArray(x)) throw new PredictError('bad_input', `"${key}" must be an array`);
+  const batch = x.length > 0 && Array.isArray(x[0]);
+  if (batch) {
+    if (x.length > PREDICT_LIMITS.maxBatch) throw new PredictError('too_large', `batch of ${x.length} items is over the limit of ${PREDICT_LIMITS.maxBatch}`);
+    const items = x.map((item, i) => numbers(item, `"${key}"[${i}]`));
+    return key === 'tokens' ? { tokensBatch: items } : { vectorBatch: items };
+  }
+  const items = numbers(x, `"${key}"`);
+  return key === 'tokens' ? { tokens: items } : { vector: items };
+}
+
+// ---------------------------------------------------------------- answers
+
+/** JSON of a model version's metadata. */
+export function versionJson(reg: Registry, v: VersionRecord): string {
+  const m = v.summary;
+  const parts = [
+    `"name":${JSON.stringify(v.name)}`,
+    `"version":${v.version}`,
+    `"active":${reg.isActive(v)}`,
+    `"labels":${JSON.stringify(m.labels)}`,
+    `"input_kind":${JSON.stringify(m.inputKind)}`,
+    `"input_shape":${JSON.stringify(m.inputShape)}`,
+    `"parameters":${m.parameters}`,
+  ];
+  parts.push(
+    `"bytes":${v.size}`,
+    `"sha256":"${v.sha256}"`,
+    `"created_at":"${new Date(Number(BigInt(v.created) / 1_000_000n)).toISOString()}"`,
+    `"activated_at":${v.activated === '0' ? 'null' : `"${new Date(Number(BigInt(v.activated) / 1_000_000n)).toISOString()}"`}`,
+    `"verified":${v.verified}`,
+  );
+  return `{${parts.join(',')}}`;
+}
+
+/** The JSON answer of a prediction. */
+export function predictionJson(l: Loaded, input: PredictInput, instructions: () => bigint): string {
+  const o = runPrediction(l, input);
+  const labels = l.model.labels;
+  let s = `{"model":${JSON.stringify(l.name)},"version":${l.version},"sha256":"${l.sha256}","predictions":[`;
+  for (let i = 0; i < o.count; i++) {
+    if (i > 0) s += ',';
+    s += `{"label":${JSON.stringify(labels[o.top[i]])},"scores":{`;
+    for (let j = 0; j < o.outputs; j++) {
+      if (j > 0) s += ',';
+      s += `${JSON.stringify(labels[j])}:${o.scores[i * o.outputs + j]}`;
+    }
+    s += '}}';
+  }
+  return `${s}],"instructions":${instructions()}}`;
+}
+
+const STATUS_OF: Record<string, number> = {
+  bad_json: 400,
+  bad_input: 400,
+  bad_request: 400,
+  not_found: 404,
+  too_large: 413,
+  invalid_model: 503,
+  conflict: 409,
+};
+
+/** Answers one HTTP request. `update` is true in http_request_update. */
+export function handleRest(reg: Registry, req: RestRequest, update: boolean, instructions: () => bigint): RestResponse {
+  const q = req.url.indexOf('?');
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  const query = q < 0 ? '' : req.url.slice(q + 1);
+  const verified = /(^|&)verified=(true|1)(&|$)/.test(query);
+  const method = req.method.toUpperCase();
+  const parts = path.split('/').filter((p) => p.length > 0);
+  try {
+    if (parts.length === 0) {
+      if (method !== 'GET' && method !== 'HEAD') return error(405, 'method_not_allowed', `${method} is not allowed on /`, [['allow', 'GET']]);
+      return json(200, '{"service":"decentai","endpoints":["GET /models","GET /models/{name}","POST /models/{name}/predict"]}');
+    }
+    if (parts[0] !== 'models' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'predict')) {
+      return error(404, 'not_found', `no route for ${path}`);
+    }
+    const name = parts.length > 1 ? decodeURIComponent(parts[1]) : '';
+    if (parts.length < 3) {
+      if (method !== 'GET' && method !== 'HEAD') return error(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
+      if (parts.length === 1) {
+        const list = [...reg.loaded.values()].map((l) => versionJson(reg, l.record));
+        return json(200, `{"models":[${list.join(',')}]}`);
+      }
+      const versions = reg.versions(name);
+      const active = reg.version(name);
+      return json(200, `{"model":${versionJson(reg, active)},"versions":[${versions.map((v) => versionJson(reg, v)).join(',')}]}`);
+    }
+    if (method !== 'POST') return error(405, 'method_not_allowed', `${method} is not allowed on ${path}: use POST`, [['allow', 'POST']]);
+    const l = reg.get(name);
+    if (req.body.length > MAX_BODY_BYTES) return error(413, 'too_large', `body of ${req.body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
+    if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
+    const input = inputFromBody(req.body);
+    return json(200, predictionJson(l, input, instructions));
+  } catch (e) {
+    if (e instanceof PredictError || e instanceof RegistryError) return error(STATUS_OF[e.code] ?? 400, e.code, e.message);
+    if (e instanceof InputError) return error(400, e.code, e.message);
+    if (e instanceof URIError) return error(400, 'bad_request', 'bad percent-encoding in the path');
+    return error(500, 'internal', e instanceof Error ? e.message : String(e));
+  }
+}

@@ -1,0 +1,115 @@
+// UTF-8 without TextEncoder/TextDecoder: Azle's are a JS polyfill that builds
+// strings a character at a time (quadratic). ASCII runs go through the native
+// String.fromCharCode in blocks; everything else is decoded by hand, with U+FFFD
+// for ill-formed sequences like the WHATWG decoder.
+
+const BLOCK = 4096;
+
+/** Decodes bytes[start, end) as UTF-8. */
+export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let out = '';
+  let units: number[] | null = null;
+  let i = start;
+  while (i < end) {
+    // Fast path: a run of ASCII bytes, converted natively.
+    let j = i;
+    const limit = Math.min(end, i + BLOCK);
+    while (j < limit && bytes[j] < 0x80) j++;
+    if (j > i) {
+      out += String.fromCharCode.apply(null, bytes.subarray(i, j) as unknown as number[]);
+      i = j;
+      if (i >= end || bytes[i] < 0x80) continue;
+    }
+    units = units ?? [];
+    units.length = 0;
+    while (i < end && bytes[i] >= 0x80 && units.length < BLOCK) {
+      const b0 = bytes[i];
+      let cp = 0xfffd;
+      let n = 1;
+      if (b0 >= 0xc2 && b0 <= 0xdf) {
+        const b1 = bytes[i + 1];
+        if (i + 1 < end && (b1 & 0xc0) === 0x80) {
+          cp = ((b0 & 0x1f) << 6) | (b1 & 0x3f);
+          n = 2;
+        }
+      } else if (b0 >= 0xe0 && b0 <= 0xef) {
+        const b1 = bytes[i + 1];
+        const lo = b0 === 0xe0 ? 0xa0 : 0x80;
+        const hi = b0 === 0xed ? 0x9f : 0xbf;
+        if (i + 1 < end && b1 >= lo && b1 <= hi) {
+          const b2 = bytes[i + 2];
+          if (i + 2 < end && (b2 & 0xc0) === 0x80) {
+            cp = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+            n = 3;
+          } else n = 2;
+        }
+      } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+        const b1 = bytes[i + 1];
+        const lo = b0 === 0xf0 ? 0x90 : 0x80;
+        const hi = b0 === 0xf4 ? 0x8f : 0xbf;
+        if (i + 1 < end && b1 >= lo && b1 <= hi) {
+          const b2 = bytes[i + 2];
+          if (i + 2 < end && (b2 & 0xc0) === 0x80) {
+            const b3 = bytes[i + 3];
+            if (i + 3 < end && (b3 & 0xc0) === 0x80) {
+              cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+              n = 4;
+            } else n = 3;
+          } else n = 2;
+        }
+      }
+      i += n;
+      if (cp > 0xffff) {
+        cp -= 0x10000;
+        units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+      } else units.push(cp);
+    }
+    out += String.fromCharCode.apply(null, units);
+  }
+  return out;
+}
+
+/** Encodes a string as UTF-8 (lone surrogates become U+FFFD, as TextEncoder does). */
+export function encodeUtf8(s: string): Uint8Array {
+  const n = s.length;
+  let ascii = true;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  const out = new Uint8Array(n * 3);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) out[p++] = c;
+    else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out[p++] = 0xf0 | (c >> 18);
+          out[p++] = 0x80 | ((c >> 12) & 63);
+          out[p++] = 0x80 | ((c >> 6) & 63);
+          out[p++] = 0x80 | (c & 63);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 63);
+      out[p++] = 0x80 | (c & 63);
+    }
+  }
+  return out.slice(0, p);
+}

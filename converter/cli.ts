@@ -1,0 +1,68 @@
+// npm run convert -- <model.json> -o <out> [--vocab F] [--labels F] [--quantize float32|float16|int8] [--name N]
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CONVERTER_NAME, ConvertError, type ConvertSummary, type Quantization } from './convert.ts';
+import { convertFiles } from './files.ts';
+
+const HELP = `${CONVERTER_NAME}: converts a TF.js layers model into a decentAI model file.
+
+usage: npm run convert -- <model.json> -o <out.bin> [options]
+
+  -o, --output F      file to write (required)
+      --vocab F       vocabulary ("token index" per line); default: vocab or vocab.txt beside model.json
+      --labels F      one label per line; default: labels.txt beside model.json, else "0".."n-1"
+      --quantize Q    float32 (default, exact), float16, or int8 (per-row scales)
+      --name N        model name; default: model.json's directory name
+  -h, --help          this text
+`;
+
+function printSummary(summary: ConvertSummary, output: string): void {
+  const rows = summary.layers.map((layer) => [`${layer.name} (${layer.className})`, `[${layer.outputShape.join(', ')}]`, String(layer.parameters)]);
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length), column === 0 ? 5 : 12));
+  console.log(`${summary.name}  (${summary.quantize})`);
+  console.log(`${'layer'.padEnd(widths[0])}  ${'output shape'.padEnd(widths[1])}  parameters`);
+  for (const [layer, shape, parameters] of rows) console.log(`${layer.padEnd(widths[0])}  ${shape.padEnd(widths[1])}  ${parameters}`);
+  console.log(`total parameters: ${summary.parameters}`);
+  console.log(`wrote ${output}: ${summary.bytes} bytes (${(summary.ratio * 100).toFixed(1)}% of the TF.js files' ${summary.sourceBytes} bytes)`);
+}
+
+function main(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      vocab: { type: 'string' },
+      labels: { type: 'string' },
+      quantize: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (positionals.length !== 1) throw new ConvertError('give exactly one model.json (see --help)');
+  if (!values.output) throw new ConvertError('give the output file with -o (see --help)');
+  const quantize = values.quantize ?? 'float32';
+  if (quantize !== 'float32' && quantize !== 'float16' && quantize !== 'int8') throw new ConvertError(`--quantize must be float32, float16 or int8, not '${quantize}'`);
+  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, quantize: quantize satisfies Quantization, name: values.name });
+  try {
+    writeFileSync(values.output, result.bytes);
+  } catch (error) {
+    throw new ConvertError(`cannot write '${values.output}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+  printSummary(result.summary, values.output);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  // parseArgs reports bad flags with a TypeError carrying an ERR_PARSE_ARGS_* code.
+  const usage = error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
+  if (!(error instanceof ConvertError) && !usage) throw error;
+  console.error(`convert: ${error.message}`);
+  process.exitCode = 1;
+}

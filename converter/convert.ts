@@ -1,0 +1,605 @@
+// Converts a TF.js layers model (model.json + weight shards + vocab + labels) into
+// one decentAI model file (docs/FORMAT.md). Pure: all file access goes through
+// ConvertInput.readWeightFile, so tests and the CLI share this code.
+
+import type { DType } from '../engine/api.ts';
+import { ModelFormatError } from '../engine/errors.ts';
+import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
+import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, type ActivationName, type LayerKindName } from '../engine/format.ts';
+import { writeModelFile, type LayerEntry, type MetadataEntry, type TensorEntry } from './writer.ts';
+
+export const CONVERTER_NAME = 'decentai-converter 0.1.0';
+
+/** A problem with the converter's input; the message is meant for the user as is. */
+export class ConvertError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConvertError';
+  }
+}
+
+export type Quantization = 'float32' | 'float16' | 'int8';
+
+export interface ConvertInput {
+  /** The parsed model.json. */
+  modelJson: unknown;
+  /** Bytes of a weight shard, by its path as written in the manifest. */
+  readWeightFile(path: string): Uint8Array;
+  vocabText?: string;
+  labelsText?: string;
+  /** Size of the model.json file, for the summary's ratio (default: its compact JSON size). */
+  modelJsonBytes?: number;
+}
+
+export interface ConvertOptions {
+  quantize?: Quantization;
+  /** general.name; default: the model config's name. */
+  name?: string;
+  /** File name recorded in general.source; default "model.json". */
+  source?: string;
+}
+
+export interface LayerReport {
+  name: string;
+  className: string;
+  outputShape: number[];
+  parameters: number;
+}
+
+export interface ConvertSummary {
+  name: string;
+  layers: LayerReport[];
+  parameters: number;
+  /** Size of the written file. */
+  bytes: number;
+  /** Size of the inputs: model.json, its weight shards, vocab and labels. */
+  sourceBytes: number;
+  /** bytes / sourceBytes. */
+  ratio: number;
+  quantize: Quantization;
+}
+
+export interface ConvertResult {
+  bytes: Uint8Array;
+  summary: ConvertSummary;
+}
+
+export const SUPPORTED_LAYERS = [
+  'InputLayer',
+  'Embedding',
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+  'Flatten',
+  'Dense',
+  'Dropout',
+  'Activation',
+  'BatchNormalization',
+] as const;
+
+const CLASS_ALIASES: Record<string, string> = { GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalMaxPool1D: 'GlobalMaxPooling1D' };
+const ACTIVATION_ALIASES: Record<string, ActivationName> = { hardsigmoid: 'hard_sigmoid', silu: 'swish' };
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function isDim(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 32;
+}
+
+/** One Keras layer as it appears in the topology. */
+interface KerasLayer {
+  className: string;
+  name: string;
+  config: Json;
+}
+
+/** A decoded weight from the manifest. */
+interface Weight {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+export function convertModel(input: ConvertInput, options: ConvertOptions = {}): ConvertResult {
+  const quantize = options.quantize ?? 'float32';
+  if (!['float32', 'float16', 'int8'].includes(quantize)) throw new ConvertError(`unknown quantization '${quantize}'; use float32, float16 or int8`);
+  const root = input.modelJson;
+  if (!isObject(root)) throw new ConvertError('model.json must be a JSON object');
+  const { modelConfig, layers } = readTopology(root);
+  const manifest = readWeights(root.weightsManifest, input.readWeightFile);
+  const model = buildLayers(layers, modelConfig, manifest.weights, quantize);
+  const name = options.name ?? (typeof modelConfig.name === 'string' && modelConfig.name ? modelConfig.name : 'model');
+
+  const outputSize = model.outputShape.reduce((x, y) => x * y, 1);
+  const labels = input.labelsText === undefined ? Array.from({ length: outputSize }, (_, i) => String(i)) : parseLines(input.labelsText);
+  if (labels.length !== outputSize) throw new ConvertError(`labels has ${labels.length} labels but the model has ${outputSize} outputs`);
+
+  const origin = [root.format, root.generatedBy, root.convertedBy].filter((part) => typeof part === 'string').join('; ');
+  const metadata: MetadataEntry[] = [
+    { key: 'general.name', type: 'string', value: name },
+    { key: 'general.source', type: 'string', value: `${options.source ?? 'model.json'}${origin ? ` (${origin})` : ''}` },
+    { key: 'general.converter', type: 'string', value: CONVERTER_NAME },
+    { key: 'model.labels', type: 'string[]', value: labels },
+    { key: 'input.kind', type: 'string', value: model.inputKind },
+    { key: 'input.shape', type: 'u32[]', value: model.inputShape },
+  ];
+  if (input.vocabText !== undefined) {
+    if (model.inputKind !== 'tokens') throw new ConvertError('a vocab was given but the model does not start with an Embedding (its input is a vector)');
+    metadata.push(...tokenizerMetadata(input.vocabText, model.vocabLimit));
+  }
+
+  const bytes = writeModelFile({ metadata, layers: model.entries, tensors: model.tensors });
+  try {
+    parseModelFile(bytes); // the reader's checks are the last word on what the engine accepts
+  } catch (error) {
+    if (error instanceof ModelFormatError) throw new ConvertError(`the converted model does not validate: ${error.message}`);
+    throw error;
+  }
+  const textBytes = (text: string | undefined): number => (text === undefined ? 0 : new TextEncoder().encode(text).length);
+  const sourceBytes = (input.modelJsonBytes ?? textBytes(JSON.stringify(root))) + manifest.bytes + textBytes(input.vocabText) + textBytes(input.labelsText);
+  const parameters = model.tensors.reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
+  return {
+    bytes,
+    summary: { name, layers: model.reports, parameters, bytes: bytes.length, sourceBytes, ratio: bytes.length / sourceBytes, quantize },
+  };
+}
+
+/** Lines of a text file without the trailing empty ones. */
+function parseLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEntry[] {
+  const lines = parseLines(vocabText);
+  const vocab: string[] = new Array<string>(lines.length);
+  lines.forEach((line, lineIndex) => {
+    const match = /^(.*)[ \t](\d+)$/.exec(line);
+    if (!match) throw new ConvertError(`vocab line ${lineIndex + 1}: expected "token index", got ${describe(line)}`);
+    const id = Number(match[2]);
+    if (id >= lines.length) throw new ConvertError(`vocab line ${lineIndex + 1}: index ${id} is outside 0..${lines.length - 1} (indices must be dense)`);
+    if (vocab[id] !== undefined) throw new ConvertError(`vocab line ${lineIndex + 1}: index ${id} is used twice`);
+    vocab[id] = match[1];
+  });
+  if (vocab.length === 0) throw new ConvertError('vocab is empty');
+  if (vocab.length > embeddingRows) throw new ConvertError(`vocab has ${vocab.length} tokens but the Embedding has input_dim ${embeddingRows}`);
+  const special = (token: string, fallback: number): number => {
+    const id = vocab.indexOf(token);
+    if (id >= 0) return id;
+    if (fallback >= vocab.length) throw new ConvertError(`vocab has no ${token} and the default id ${fallback} is outside it`);
+    return fallback;
+  };
+  return [
+    { key: 'tokenizer.kind', type: 'string', value: 'words' },
+    { key: 'tokenizer.vocab', type: 'string[]', value: vocab },
+    { key: 'tokenizer.pad_id', type: 'u32', value: special('<PAD>', 0) },
+    { key: 'tokenizer.start_id', type: 'u32', value: special('<START>', 1) },
+    { key: 'tokenizer.unknown_id', type: 'u32', value: special('<UNKNOWN>', 2) },
+    { key: 'tokenizer.lowercase', type: 'bool', value: true },
+  ];
+}
+
+// ---------------------------------------------------------------------------
+// Topology
+
+function readTopology(root: Json): { modelConfig: Json; layers: KerasLayer[] } {
+  const topology = root.modelTopology;
+  if (!isObject(topology)) throw new ConvertError('model.json has no modelTopology object (is this a TF.js layers model?)');
+  // tensorflowjs_converter nests the Keras config in model_config; tfjs model.save does not.
+  const model = isObject(topology.model_config) ? topology.model_config : topology;
+  const className = model.class_name;
+  const config = model.config;
+  if (className === 'Sequential') {
+    // Keras 2.0 wrote the layer list as the config itself.
+    const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
+    if (!Array.isArray(list)) throw new ConvertError('Sequential model has no config.layers list');
+    return { modelConfig: isObject(config) ? config : {}, layers: list.map(readLayer) };
+  }
+  if (className === 'Model' || className === 'Functional') {
+    if (!isObject(config) || !Array.isArray(config.layers)) throw new ConvertError(`${className} model has no config.layers list`);
+    return { modelConfig: config, layers: functionalChain(config) };
+  }
+  throw new ConvertError(`model class ${describe(className)} is not supported; supported: Sequential, Model/Functional (a single chain of layers)`);
+}
+
+function readLayer(value: unknown, index: number): KerasLayer {
+  if (!isObject(value) || typeof value.class_name !== 'string' || !isObject(value.config)) {
+    throw new ConvertError(`layer ${index} is not an object with class_name and config`);
+  }
+  const name = typeof value.config.name === 'string' ? value.config.name : typeof value.name === 'string' ? value.name : `layer_${index}`;
+  return { className: CLASS_ALIASES[value.class_name] ?? value.class_name, name, config: value.config };
+}
+
+/** The single input→output path of a Functional model; anything else is rejected. */
+function functionalChain(config: Json): KerasLayer[] {
+  const entries = config.layers as unknown[];
+  const layers = entries.map(readLayer);
+  const byName = new Map(layers.map((layer, index) => [layer.name, { layer, sources: inboundLayers(entries[index], layer.name) }]));
+  const inputName = endpoint(config.input_layers, 'input_layers');
+  const outputName = endpoint(config.output_layers, 'output_layers');
+  const chain: KerasLayer[] = [];
+  for (let name = outputName; ; ) {
+    const node = byName.get(name);
+    if (!node) throw new ConvertError(`functional model refers to an unknown layer '${name}'`);
+    if (chain.includes(node.layer)) throw new ConvertError(`functional model has a cycle through layer '${name}'`);
+    chain.unshift(node.layer);
+    if (name === inputName) break;
+    if (node.sources.length !== 1) {
+      throw new ConvertError(`functional model is not a single chain: layer '${name}' (${node.layer.className}) has ${node.sources.length} inputs`);
+    }
+    name = node.sources[0];
+  }
+  const offPath = layers.find((layer) => !chain.includes(layer));
+  if (offPath) {
+    throw new ConvertError(`functional model is not a single chain: layer '${offPath.name}' (${offPath.className}) is not on the path from '${inputName}' to '${outputName}'`);
+  }
+  return chain;
+}
+
+/** The one layer named by input_layers/output_layers: [["name", 0, 0]] or Keras 3's ["name", 0, 0]. */
+function endpoint(value: unknown, what: string): string {
+  const list = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length !== 1 || !Array.isArray(list[0]) || typeof list[0][0] !== 'string') {
+    throw new ConvertError(`functional model must have exactly one entry in ${what}, got ${describe(value)}`);
+  }
+  return list[0][0];
+}
+
+/** Names of the layers feeding a Functional layer (Keras 2 node lists or Keras 3 keras_history). */
+function inboundLayers(entry: unknown, name: string): string[] {
+  const nodes = isObject(entry) ? entry.inbound_nodes : undefined;
+  if (nodes === undefined) return [];
+  if (!Array.isArray(nodes)) throw new ConvertError(`layer '${name}': inbound_nodes is not a list`);
+  if (nodes.length > 1) throw new ConvertError(`layer '${name}' is applied ${nodes.length} times; shared layers are not supported`);
+  if (nodes.length === 0) return [];
+  const node: unknown = nodes[0];
+  const names: string[] = [];
+  if (Array.isArray(node)) {
+    for (const inbound of node) {
+      if (!Array.isArray(inbound) || typeof inbound[0] !== 'string') throw new ConvertError(`layer '${name}': malformed inbound node ${describe(inbound)}`);
+      names.push(inbound[0]);
+    }
+  } else if (isObject(node)) {
+    collectHistory(node.args, names);
+  } else {
+    throw new ConvertError(`layer '${name}': malformed inbound node ${describe(node)}`);
+  }
+  return names;
+}
+
+function collectHistory(value: unknown, names: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collectHistory(item, names);
+  } else if (isObject(value)) {
+    const history = isObject(value.config) ? value.config.keras_history : undefined;
+    if (value.class_name === '__keras_tensor__' && Array.isArray(history) && typeof history[0] === 'string') names.push(history[0]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Weights
+
+function readWeights(manifest: unknown, readWeightFile: (path: string) => Uint8Array): { weights: Map<string, Weight>; bytes: number } {
+  if (!Array.isArray(manifest)) throw new ConvertError('model.json has no weightsManifest list');
+  const weights = new Map<string, Weight>();
+  let totalBytes = 0;
+  manifest.forEach((group: unknown, groupIndex) => {
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new ConvertError(`weightsManifest[${groupIndex}] must have "paths" and "weights" lists`);
+    }
+    const paths = group.paths.map((path: unknown) => {
+      if (typeof path !== 'string') throw new ConvertError(`weightsManifest[${groupIndex}].paths has a non-string entry ${describe(path)}`);
+      return path;
+    });
+    const shards = paths.map((path) => readShard(readWeightFile, path));
+    const data = concat(shards);
+    totalBytes += data.length;
+    const specs = group.weights.map((spec: unknown, index) => weightSpec(spec, `weightsManifest[${groupIndex}].weights[${index}]`));
+    const needed = specs.reduce((sum, spec) => sum + spec.byteLength, 0);
+    if (needed > data.length) {
+      throw new ConvertError(`weight group ${groupIndex} (${paths.join(', ')}): shards hold ${data.length} bytes but the manifest needs ${needed} (short or missing shard?)`);
+    }
+    let offset = 0;
+    for (const spec of specs) {
+      if (weights.has(spec.name)) throw new ConvertError(`weight '${spec.name}' appears twice in weightsManifest`);
+      weights.set(spec.name, { name: spec.name, shape: spec.shape, values: spec.decode(data.subarray(offset, offset + spec.byteLength)) });
+      offset += spec.byteLength;
+    }
+  });
+  return { weights, bytes: totalBytes };
+}
+
+function readShard(readWeightFile: (path: string) => Uint8Array, path: string): Uint8Array {
+  try {
+    return readWeightFile(path);
+  } catch (error) {
+    if (error instanceof ConvertError) throw error;
+    throw new ConvertError(`cannot read weight file '${path}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** A fresh ArrayBuffer holding exactly `bytes` (a Node Buffer's .buffer is a shared pool). */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  byteLength: number;
+  decode(bytes: Uint8Array): Float32Array;
+}
+
+/** Reads a manifest entry: float32/int32, optionally quantized as tensorflowjs_converter writes it. */
+function weightSpec(spec: unknown, where: string): WeightSpec {
+  if (!isObject(spec) || typeof spec.name !== 'string') throw new ConvertError(`${where} has no name`);
+  const name = spec.name;
+  const shape = spec.shape;
+  if (!Array.isArray(shape) || !shape.every(isDim)) throw new ConvertError(`weight '${name}': shape ${describe(shape)} is not a list of sizes`);
+  const size = shape.reduce((x: number, y: number) => x * y, 1);
+  const dtype = spec.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ConvertError(`weight '${name}': dtype ${describe(dtype)} is not supported (float32 or int32)`);
+  const quantization = spec.quantization;
+  if (quantization === undefined || quantization === null) {
+    return {
+      name,
+      shape,
+      byteLength: size * 4,
+      decode: (bytes) => (dtype === 'float32' ? new Float32Array(ownBuffer(bytes)) : Float32Array.from(new Int32Array(ownBuffer(bytes)))),
+    };
+  }
+  if (!isObject(quantization)) throw new ConvertError(`weight '${name}': quantization must be an object`);
+  const qtype = quantization.dtype;
+  const integral = (quantization.original_dtype ?? dtype) === 'int32';
+  if (qtype === 'float16') {
+    return {
+      name,
+      shape,
+      byteLength: size * 2,
+      decode: (bytes) => Float32Array.from(new Uint16Array(ownBuffer(bytes)), float16ToFloat32),
+    };
+  }
+  if (qtype !== 'uint8' && qtype !== 'uint16') throw new ConvertError(`weight '${name}': quantization dtype ${describe(qtype)} is not supported (uint8, uint16, float16)`);
+  const { min, scale } = quantization;
+  if (typeof min !== 'number' || typeof scale !== 'number') throw new ConvertError(`weight '${name}': ${qtype} quantization needs numeric min and scale`);
+  const width = qtype === 'uint8' ? 1 : 2;
+  return {
+    name,
+    shape,
+    byteLength: size * width,
+    decode: (bytes) => {
+      const quantized = width === 1 ? bytes : new Uint16Array(ownBuffer(bytes));
+      return Float32Array.from(quantized, (q) => (integral ? Math.round(q * scale + min) : q * scale + min));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Layers
+
+interface BuiltModel {
+  inputKind: 'tokens' | 'vector';
+  inputShape: number[];
+  outputShape: number[];
+  /** Embedding rows: the largest vocabulary a tokenizer may have. */
+  vocabLimit: number;
+  entries: LayerEntry[];
+  tensors: TensorEntry[];
+  reports: LayerReport[];
+}
+
+function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<string, Weight>, quantize: Quantization): BuiltModel {
+  let inputShape: number[] | null = null;
+  let shape: number[] | null = null;
+  let inputKind: 'tokens' | 'vector' = 'vector';
+  let vocabLimit = 0;
+  const entries: LayerEntry[] = [];
+  const tensors: TensorEntry[] = [];
+  const reports: LayerReport[] = [];
+
+  layers.forEach((layer, index) => {
+    const where = `layer '${layer.name}' (${layer.className})`;
+    const { config } = layer;
+    if (!(SUPPORTED_LAYERS as readonly string[]).includes(layer.className)) {
+      throw new ConvertError(`${where} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`);
+    }
+    if (layer.className === 'InputLayer' && index !== 0) throw new ConvertError(`${where} must be the first layer`);
+    if (shape === null) shape = inputShape = declaredInputShape(layer, modelConfig.build_input_shape);
+    if (layer.className === 'InputLayer') return;
+    const input: number[] = shape;
+    const last = input[input.length - 1];
+    const weight = (param: string, expected: number[]): Float32Array => findWeight(weights, layer, param, expected);
+    const stored: number[] = [];
+    const addTensor = (param: string, tensorShape: number[], values: Float32Array, kind: 'matrix' | 'vector'): void => {
+      stored.push(tensors.length);
+      tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape, values, kind === 'matrix' ? quantize : 'float32'));
+    };
+    const store = (kind: LayerKindName, activation: ActivationName, params: number[] = []): void => {
+      entries.push({ name: layer.name, kind, activation, tensors: stored, params });
+    };
+    let output = input;
+
+    switch (layer.className) {
+      case 'Embedding': {
+        if (entries.length > 0) throw new ConvertError(`${where} must be the first layer`);
+        if (input.length !== 1) throw new ConvertError(`${where} needs a 1-D input of token ids, got shape [${input}]`);
+        if (config.mask_zero === true) throw new ConvertError(`${where}: mask_zero true is not supported (TF.js pooling ignores the mask, Keras does not)`);
+        const inputDim = positiveInt(config.input_dim, where, 'input_dim');
+        const outputDim = positiveInt(config.output_dim, where, 'output_dim');
+        addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'matrix');
+        store('embedding', 'linear');
+        inputKind = 'tokens';
+        vocabLimit = inputDim;
+        output = [...input, outputDim];
+        break;
+      }
+      case 'Dense': {
+        const units = positiveInt(config.units, where, 'units');
+        const activation = activationOf(config.activation, where);
+        const kernel = weight('kernel', [last, units]);
+        addTensor('kernel', [units, last], transpose(kernel, last, units), 'matrix');
+        if (config.use_bias !== false) addTensor('bias', [units], weight('bias', [units]), 'vector');
+        store('dense', activation);
+        output = [...input.slice(0, -1), units];
+        break;
+      }
+      case 'Activation':
+        store('activation', activationOf(config.activation, where));
+        break;
+      case 'Flatten':
+        store('flatten', 'linear');
+        output = [input.reduce((x, y) => x * y, 1)];
+        break;
+      case 'GlobalAveragePooling1D':
+      case 'GlobalMaxPooling1D': {
+        if (config.data_format !== undefined && config.data_format !== 'channels_last') throw new ConvertError(`${where}: only data_format channels_last is supported`);
+        if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported`);
+        if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, channels] input, got [${input}]`);
+        store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');
+        output = [last];
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : (config.axis ?? -1);
+        if (axis !== -1 && axis !== input.length) throw new ConvertError(`${where}: only the last axis is supported, got axis ${describe(config.axis)}`);
+        if (config.renorm === true) throw new ConvertError(`${where}: renorm is not supported`);
+        const epsilon = config.epsilon ?? 1e-3;
+        if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new ConvertError(`${where}: epsilon ${describe(config.epsilon)} is not a finite number ≥ 0`);
+        const vector = (param: string, present: boolean, fill: number): void =>
+          addTensor(param, [last], present ? weight(param, [last]) : new Float32Array(last).fill(fill), 'vector');
+        vector('gamma', config.scale !== false, 1);
+        vector('beta', config.center !== false, 0);
+        vector('moving_mean', true, 0);
+        vector('moving_variance', true, 1);
+        store('batch_normalization', 'linear', [epsilon]);
+        break;
+      }
+      case 'Dropout':
+        break;
+    }
+    checkSize(output, `${where}: output shape`);
+    const parameters = stored.reduce((sum, tensorIndex) => sum + tensors[tensorIndex].shape.reduce((x, y) => x * y, 1), 0);
+    reports.push({ name: layer.name, className: layer.className, outputShape: output, parameters });
+    shape = output;
+  });
+
+  if (inputShape === null || shape === null || entries.length === 0) throw new ConvertError('the model has no layers to convert');
+  return { inputKind, inputShape, outputShape: shape, vocabLimit, entries, tensors, reports };
+}
+
+/** Input shape (without batch) declared on the first layer, else Sequential's build_input_shape. */
+function declaredInputShape(layer: KerasLayer, buildInputShape: unknown): number[] {
+  const { config } = layer;
+  let shape: unknown;
+  if (Array.isArray(config.batch_input_shape)) shape = config.batch_input_shape.slice(1);
+  else if (Array.isArray(config.batch_shape)) shape = config.batch_shape.slice(1);
+  else if (Array.isArray(config.input_shape)) shape = config.input_shape;
+  else if (layer.className === 'Embedding' && config.input_length !== undefined && config.input_length !== null) shape = [config.input_length];
+  else if (Array.isArray(buildInputShape)) shape = buildInputShape.slice(1);
+  else throw new ConvertError(`cannot tell the input shape: give layer '${layer.name}' a batch_input_shape (or start the model with an InputLayer)`);
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((dim) => isDim(dim) && dim > 0)) {
+    throw new ConvertError(`input shape ${describe(shape)} of layer '${layer.name}' must be fixed positive sizes (no null dimensions)`);
+  }
+  checkSize(shape, `input shape of layer '${layer.name}'`);
+  return shape;
+}
+
+function checkSize(shape: number[], what: string): void {
+  const size = shape.reduce((x, y) => x * y, 1);
+  if (size > MAX_ACTIVATION_VALUES) throw new ConvertError(`${what} [${shape}] has ${size} values; the engine's limit is ${MAX_ACTIVATION_VALUES}`);
+}
+
+function positiveInt(value: unknown, where: string, what: string): number {
+  if (!isDim(value) || value === 0) throw new ConvertError(`${where}: ${what} ${describe(value)} is not a positive integer`);
+  return value;
+}
+
+function activationOf(value: unknown, where: string): ActivationName {
+  // Keras 3 may serialize a built-in activation as {class_name: 'function', config: 'relu'}.
+  const raw = isObject(value) ? (typeof value.config === 'string' ? value.config : value.class_name) : (value ?? 'linear');
+  if (typeof raw !== 'string') throw new ConvertError(`${where}: activation ${describe(value)} is not a name`);
+  const key = raw.toLowerCase();
+  const name = ACTIVATION_ALIASES[key] ?? ACTIVATIONS.find((candidate) => candidate === key);
+  if (!name) throw new ConvertError(`${where}: activation '${raw}' is not supported; supported: ${ACTIVATIONS.join(', ')}`);
+  return name;
+}
+
+/** The layer's weight `param`, named `layer/param` with or without a scope prefix (and ":0"). */
+function findWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, expected: number[]): Float32Array {
+  const exact = `${layer.name}/${param}`;
+  const matches = [...weights.values()].filter((weight) => {
+    const name = weight.name.replace(/:0$/, '');
+    return name === exact || name.endsWith(`/${exact}`);
+  });
+  const exactMatch = matches.find((weight) => weight.name.replace(/:0$/, '') === exact);
+  const weight = exactMatch ?? (matches.length === 1 ? matches[0] : undefined);
+  const where = `layer '${layer.name}' (${layer.className})`;
+  if (!weight) {
+    if (matches.length > 1) throw new ConvertError(`${where}: weight '${param}' is ambiguous: ${matches.map((match) => `'${match.name}'`).join(', ')}`);
+    throw new ConvertError(`${where}: weight '${exact}' is missing from weightsManifest`);
+  }
+  if (weight.shape.length !== expected.length || weight.shape.some((dim, i) => dim !== expected[i])) {
+    throw new ConvertError(`${where}: weight '${weight.name}' has shape [${weight.shape}], expected [${expected}]`);
+  }
+  return weight.values;
+}
+
+/** A [rows, cols] row-major matrix transposed to [cols, rows]. */
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; ++r) for (let c = 0; c < cols; ++c) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+/** Encodes values in `dtype` as FORMAT.md lays them out. */
+function encodeTensor(name: string, shape: number[], values: Float32Array, dtype: DType): TensorEntry {
+  if (dtype === 'float32') return { name, dtype, shape, data: new Uint8Array(values.slice().buffer) };
+  if (dtype === 'float16') {
+    const halves = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; ++i) {
+      halves[i] = float32ToFloat16(values[i]);
+      if ((halves[i] & 0x7c00) === 0x7c00 && Number.isFinite(values[i])) {
+        throw new ConvertError(`weight '${name}' has value ${values[i]}, beyond float16's range (±65504); use float32 or int8`);
+      }
+    }
+    return { name, dtype, shape, data: new Uint8Array(halves.buffer) };
+  }
+  const rows = shape[0];
+  const cols = values.length / rows;
+  const data = new Uint8Array(rows * 4 + values.length);
+  const scales = new Float32Array(data.buffer, 0, rows);
+  const quantized = new Int8Array(data.buffer, rows * 4);
+  for (let r = 0; r < rows; ++r) {
+    let maxAbs = 0;
+    for (let i = r * cols; i < (r + 1) * cols; ++i) maxAbs = Math.max(maxAbs, Math.abs(values[i]));
+    if (!Number.isFinite(maxAbs)) throw new ConvertError(`weight '${name}' row ${r} has a non-finite value; int8 cannot store it`);
+    const scale = Math.fround(maxAbs / 127);
+    scales[r] = scale;
+    for (let i = r * cols; i < (r + 1) * cols; ++i) {
+      quantized[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(values[i] / scale)));
+    }
+  }
+  return { name, dtype, shape, data };
+}

@@ -1,0 +1,476 @@
+// Reader for the decentAI model file (docs/FORMAT.md). parseModelFile validates the
+// whole file before returning, so the engine can index tensors without checks.
+// Runs in Node and in QuickJS: no Node APIs; typed-array views over the file's
+// little-endian words (every host we target is little-endian).
+
+import type { DType, InputKind, MetadataValue, ModelFormatErrorCode } from './api.ts';
+import { checksumWords } from './checksum.ts';
+import { ModelFormatError } from './errors.ts';
+import { float16ToFloat32 } from './float16.ts';
+
+/** The magic `DCAI` read as a little-endian u32. */
+export const MAGIC = 0x49414344;
+export const FORMAT_VERSION = 1;
+export const HEADER_BYTES = 32;
+export const CHECKSUM_BYTES = 8;
+/** dataOffset and every tensor offset are multiples of this. */
+export const DATA_ALIGNMENT = 64;
+/** Largest number of values in the input or any layer's output (64 MiB of f32). */
+export const MAX_ACTIVATION_VALUES = 1 << 24;
+
+export const VALUE_U32 = 0;
+export const VALUE_I32 = 1;
+export const VALUE_F32 = 2;
+export const VALUE_BOOL = 3;
+export const VALUE_STRING = 4;
+export const VALUE_ARRAY = 5;
+export const VALUE_TYPE_NAMES = ['u32', 'i32', 'f32', 'bool', 'string', 'array'] as const;
+
+/** Tensor dtypes indexed by code. */
+export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8'];
+/** Layer kinds indexed by code; code 0 is unused. */
+export const LAYER_KINDS = [
+  null,
+  'embedding',
+  'global_average_pooling_1d',
+  'global_max_pooling_1d',
+  'flatten',
+  'dense',
+  'activation',
+  'batch_normalization',
+] as const;
+/** Activations indexed by code. */
+export const ACTIVATIONS = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hard_sigmoid',
+  'tanh',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'gelu',
+] as const;
+
+export type LayerKindName = NonNullable<(typeof LAYER_KINDS)[number]>;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export interface ParsedTensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** Byte offset from the start of the file. */
+  offset: number;
+  byteLength: number;
+  /** Number of values (product of shape). */
+  size: number;
+}
+
+export interface ParsedLayer {
+  name: string;
+  kind: LayerKindName;
+  activation: ActivationName;
+  /** Indices into ParsedModelFile.tensors, in the order FORMAT.md lists per kind. */
+  tensors: number[];
+  params: number[];
+  inputShape: number[];
+  outputShape: number[];
+}
+
+export interface TokenizerSpec {
+  kind: 'words';
+  vocab: string[];
+  padId: number;
+  startId: number;
+  unknownId: number;
+  lowercase: boolean;
+}
+
+export interface ParsedModelFile {
+  version: number;
+  /** The file's bytes, 4-aligned (a copy when the input was not). */
+  bytes: Uint8Array;
+  metadata: Map<string, MetadataValue>;
+  name: string;
+  labels: string[];
+  inputKind: InputKind;
+  inputShape: number[];
+  tokenizer: TokenizerSpec | null;
+  layers: ParsedLayer[];
+  tensors: ParsedTensor[];
+  parameterCount: number;
+}
+
+/** Type tag of a metadata value: a VALUE_* code, or ARRAY_OF + element code for arrays. */
+const ARRAY_OF = 8;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(code: ModelFormatErrorCode, message: string): never {
+  throw new ModelFormatError(code, message);
+}
+
+/** Sequential reads of u32 words in [pos, end); every read is bounds-checked. */
+class Cursor {
+  pos: number;
+  /** What is being read, for error messages (e.g. "layer 2 'dense'"). */
+  where = 'header';
+  /** Error code for a malformed (not truncated) value in the current section. */
+  code: ModelFormatErrorCode = 'bad_metadata';
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly words: Uint32Array,
+    private readonly floats: Float32Array,
+    start: number,
+    private readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** Fails unless `count` more words fit before the end of the section. */
+  need(count: number, what: string): void {
+    if (count > (this.end - this.pos) >>> 2) {
+      fail('truncated', `${this.where}: ${what} needs ${count * 4} bytes but only ${this.end - this.pos} are left before dataOffset ${this.end}`);
+    }
+  }
+
+  u32(what: string): number {
+    this.need(1, what);
+    const value = this.words[this.pos >>> 2];
+    this.pos += 4;
+    return value;
+  }
+
+  f32(what: string): number {
+    this.need(1, what);
+    const value = this.floats[this.pos >>> 2];
+    this.pos += 4;
+    return value;
+  }
+
+  /** A count of following items of at least 4 bytes each, bounded by the bytes left. */
+  count(what: string): number {
+    const count = this.u32(what);
+    this.need(count, `${what} ${count}`);
+    return count;
+  }
+
+  string(what: string): string {
+    const length = this.u32(`${what} length`);
+    const padded = (length + 3) & ~3;
+    if (padded > this.end - this.pos || length > padded) {
+      fail('truncated', `${this.where}: ${what} of ${length} bytes runs past dataOffset ${this.end}`);
+    }
+    let text: string;
+    try {
+      text = utf8.decode(this.bytes.subarray(this.pos, this.pos + length));
+    } catch {
+      fail(this.code, `${this.where}: ${what} is not valid UTF-8`);
+    }
+    this.pos += padded;
+    return text;
+  }
+}
+
+/** Parses and validates a model file; throws ModelFormatError for any defect. */
+export function parseModelFile(input: Uint8Array): ParsedModelFile {
+  const bytes = input.byteOffset & 3 ? input.slice() : input;
+  const minimum = HEADER_BYTES + CHECKSUM_BYTES;
+  if (bytes.length < minimum) fail('truncated', `file is ${bytes.length} bytes; header and checksum alone need ${minimum}`);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+
+  if (words[0] !== MAGIC) fail('bad_magic', 'not a decentAI model file (magic is not "DCAI")');
+  const version = words[1];
+  if (version !== FORMAT_VERSION) fail('bad_version', `version ${version} is not supported (this reader reads ${FORMAT_VERSION})`);
+  const fileLength = words[2];
+  if (fileLength !== bytes.length) fail('bad_length', `header fileLength ${fileLength} does not match the ${bytes.length} bytes given`);
+  if (fileLength & 3) fail('bad_length', `fileLength ${fileLength} is not a multiple of 4`);
+  const checked = fileLength - CHECKSUM_BYTES;
+  const [a, b] = checksumWords(bytes, checked);
+  if (a !== words[checked >>> 2] || b !== words[(checked >>> 2) + 1]) fail('bad_checksum', 'checksum mismatch: the file is corrupted');
+  const [metadataCount, layerCount, tensorCount, dataOffset, flags] = words.subarray(3, 8);
+  if (flags !== 0) fail('bad_version', `flags ${flags} are not supported (must be 0)`);
+  if (dataOffset % DATA_ALIGNMENT || dataOffset < HEADER_BYTES || dataOffset > checked) {
+    fail('bad_length', `dataOffset ${dataOffset} must be a multiple of ${DATA_ALIGNMENT} in [${HEADER_BYTES}, ${checked}]`);
+  }
+
+  const cursor = new Cursor(bytes, words, floats, HEADER_BYTES, dataOffset);
+  cursor.need(metadataCount, `metadataCount ${metadataCount}`);
+  const metadata = new Map<string, MetadataValue>();
+  const valueTypes = new Map<string, number>();
+  for (let i = 0; i < metadataCount; ++i) {
+    cursor.where = `metadata entry ${i}`;
+    const key = cursor.string('key');
+    cursor.where = `metadata '${key}'`;
+    if (metadata.has(key)) fail('bad_metadata', `${cursor.where}: duplicate key`);
+    let type = cursor.u32('value type');
+    let value: MetadataValue;
+    if (type === VALUE_ARRAY) {
+      const elementType = cursor.u32('array element type');
+      if (elementType >= VALUE_ARRAY) fail('bad_metadata', `${cursor.where}: unknown array element type ${elementType}`);
+      const count = cursor.count('array count');
+      const values: MetadataValue[] = [];
+      for (let j = 0; j < count; ++j) values.push(readScalar(cursor, elementType));
+      value = values as MetadataValue;
+      type = ARRAY_OF + elementType;
+    } else {
+      if (type > VALUE_ARRAY) fail('bad_metadata', `${cursor.where}: unknown value type ${type}`);
+      value = readScalar(cursor, type);
+    }
+    metadata.set(key, value);
+    valueTypes.set(key, type);
+  }
+
+  if (layerCount < 1) fail('bad_layer', 'the model has no layers');
+  cursor.need(layerCount, `layerCount ${layerCount}`);
+  const layers: ParsedLayer[] = [];
+  cursor.code = 'bad_layer';
+  for (let i = 0; i < layerCount; ++i) {
+    cursor.where = `layer ${i}`;
+    const name = cursor.string('name');
+    cursor.where = `layer ${i} '${name}'`;
+    const kindCode = cursor.u32('kind');
+    const kind = LAYER_KINDS[kindCode];
+    if (!kind) fail('bad_layer', `${cursor.where}: unknown layer kind ${kindCode}`);
+    const activationCode = cursor.u32('activation');
+    const activation = ACTIVATIONS[activationCode];
+    if (activation === undefined) fail('bad_layer', `${cursor.where}: unknown activation ${activationCode}`);
+    const tensors: number[] = [];
+    for (let j = cursor.count('tensorCount'); j > 0; --j) tensors.push(cursor.u32('tensor index'));
+    const params: number[] = [];
+    for (let j = cursor.count('paramCount'); j > 0; --j) params.push(cursor.f32('param'));
+    layers.push({ name, kind, activation, tensors, params, inputShape: [], outputShape: [] });
+  }
+
+  cursor.need(tensorCount, `tensorCount ${tensorCount}`);
+  const tensors: ParsedTensor[] = [];
+  cursor.code = 'bad_tensor';
+  for (let i = 0; i < tensorCount; ++i) {
+    cursor.where = `tensor ${i}`;
+    const name = cursor.string('name');
+    cursor.where = `tensor ${i} '${name}'`;
+    const dtypeCode = cursor.u32('dtype');
+    const dtype = DTYPES[dtypeCode];
+    if (dtype === undefined) fail('bad_tensor', `${cursor.where}: unknown dtype ${dtypeCode}`);
+    const shape: number[] = [];
+    const rank = cursor.count('rank');
+    if (rank === 0) fail('bad_tensor', `${cursor.where}: rank 0 (scalars are not stored)`);
+    let size = 1;
+    for (let j = 0; j < rank; ++j) {
+      const dim = cursor.u32('dim');
+      if (dim === 0) fail('bad_tensor', `${cursor.where}: dimension ${j} is 0`);
+      shape.push(dim);
+      size *= dim;
+    }
+    const offset = cursor.u32('offset');
+    const byteLength = cursor.u32('byteLength');
+    const expected = dtype === 'float32' ? size * 4 : dtype === 'float16' ? size * 2 : shape[0] * 4 + size;
+    if (byteLength !== expected) {
+      fail('bad_tensor', `${cursor.where}: byteLength ${byteLength} does not match ${dtype} [${shape.join(',')}] (${expected} bytes)`);
+    }
+    if (offset % DATA_ALIGNMENT || offset < dataOffset || offset + byteLength > checked) {
+      fail('bad_tensor', `${cursor.where}: bytes [${offset}, ${offset + byteLength}) are not a ${DATA_ALIGNMENT}-aligned range inside the data region [${dataOffset}, ${checked})`);
+    }
+    tensors.push({ name, dtype, shape, offset, byteLength, size });
+  }
+  checkNoOverlap(tensors);
+
+  cursor.where = 'metadata';
+  const get = (key: string, type: number, typeName: string): MetadataValue => {
+    const value = metadata.get(key);
+    if (value === undefined) fail('bad_metadata', `missing required metadata '${key}'`);
+    if (valueTypes.get(key) !== type) fail('bad_metadata', `metadata '${key}' must be ${typeName}`);
+    return value;
+  };
+  const name = get('general.name', VALUE_STRING, 'a string') as string;
+  const labels = get('model.labels', ARRAY_OF + VALUE_STRING, 'a string array') as string[];
+  const inputKind = get('input.kind', VALUE_STRING, 'a string') as InputKind;
+  if (inputKind !== 'tokens' && inputKind !== 'vector') fail('bad_metadata', `input.kind '${inputKind}' must be 'tokens' or 'vector'`);
+  const inputShape = get('input.shape', ARRAY_OF + VALUE_U32, 'a u32 array') as number[];
+  checkShapeSize(inputShape, 'input.shape');
+  if (inputKind === 'tokens' && inputShape.length !== 1) fail('bad_shape', `input.shape [${inputShape}] of a tokens model must have rank 1`);
+
+  let tokenizer: TokenizerSpec | null = null;
+  if (metadata.has('tokenizer.kind')) {
+    const kind = get('tokenizer.kind', VALUE_STRING, 'a string');
+    if (kind !== 'words') fail('bad_metadata', `tokenizer.kind '${kind}' is not supported (only 'words')`);
+    if (inputKind !== 'tokens') fail('bad_metadata', `a tokenizer needs input.kind 'tokens', not '${inputKind}'`);
+    const vocab = get('tokenizer.vocab', ARRAY_OF + VALUE_STRING, 'a string array') as string[];
+    const id = (key: string): number => {
+      const value = get(key, VALUE_U32, 'a u32') as number;
+      if (value >= vocab.length) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocab.length} tokens`);
+      return value;
+    };
+    tokenizer = {
+      kind,
+      vocab,
+      padId: id('tokenizer.pad_id'),
+      startId: id('tokenizer.start_id'),
+      unknownId: id('tokenizer.unknown_id'),
+      lowercase: metadata.has('tokenizer.lowercase') ? (get('tokenizer.lowercase', VALUE_BOOL, 'a bool') as boolean) : true,
+    };
+  } else {
+    for (const key of ['tokenizer.vocab', 'tokenizer.pad_id', 'tokenizer.start_id', 'tokenizer.unknown_id', 'tokenizer.lowercase']) {
+      if (metadata.has(key)) fail('bad_metadata', `metadata '${key}' without 'tokenizer.kind'`);
+    }
+  }
+
+  chainShapes(layers, tensors, inputShape, inputKind);
+  const outputShape = layers[layers.length - 1].outputShape;
+  const outputSize = product(outputShape);
+  if (outputSize !== labels.length) fail('bad_shape', `the model outputs ${outputSize} values ([${outputShape}]) but model.labels has ${labels.length}`);
+  const embeddingRows = layers[0].kind === 'embedding' ? tensors[layers[0].tensors[0]].shape[0] : 0;
+  if (tokenizer && tokenizer.vocab.length > embeddingRows) {
+    fail('bad_metadata', `tokenizer.vocab has ${tokenizer.vocab.length} tokens but the embedding has only ${embeddingRows} rows`);
+  }
+
+  let parameterCount = 0;
+  for (const tensor of tensors) parameterCount += tensor.size;
+  return { version, bytes, metadata, name, labels, inputKind, inputShape, tokenizer, layers, tensors, parameterCount };
+}
+
+function readScalar(cursor: Cursor, type: number): number | boolean | string {
+  switch (type) {
+    case VALUE_U32:
+      return cursor.u32('u32 value');
+    case VALUE_I32:
+      return cursor.u32('i32 value') | 0;
+    case VALUE_F32:
+      return cursor.f32('f32 value');
+    case VALUE_BOOL: {
+      const value = cursor.u32('bool value');
+      if (value > 1) fail('bad_metadata', `${cursor.where}: bool value ${value} is not 0 or 1`);
+      return value === 1;
+    }
+    default:
+      return cursor.string('string value');
+  }
+}
+
+function checkNoOverlap(tensors: ParsedTensor[]): void {
+  const byOffset = tensors.map((_, index) => index).sort((x, y) => tensors[x].offset - tensors[y].offset);
+  for (let i = 1; i < byOffset.length; ++i) {
+    const previous = tensors[byOffset[i - 1]];
+    const current = tensors[byOffset[i]];
+    if (previous.offset + previous.byteLength > current.offset) {
+      fail('bad_tensor', `tensor ${byOffset[i]} '${current.name}' at ${current.offset} overlaps tensor ${byOffset[i - 1]} '${previous.name}' [${previous.offset}, ${previous.offset + previous.byteLength})`);
+    }
+  }
+}
+
+function product(shape: readonly number[]): number {
+  let size = 1;
+  for (const dim of shape) size *= dim;
+  return size;
+}
+
+function checkShapeSize(shape: readonly number[], what: string): void {
+  if (shape.length === 0) fail('bad_shape', `${what} is empty`);
+  for (const dim of shape) if (dim < 1) fail('bad_shape', `${what} [${shape}] has a dimension < 1`);
+  const size = product(shape);
+  if (size > MAX_ACTIVATION_VALUES) fail('bad_shape', `${what} [${shape}] has ${size} values (limit ${MAX_ACTIVATION_VALUES})`);
+}
+
+/** Derives each layer's input and output shape from input.shape and checks its tensors. */
+function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape: number[], inputKind: InputKind): void {
+  let shape = inputShape;
+  layers.forEach((layer, index) => {
+    const where = `layer ${index} '${layer.name}' (${layer.kind})`;
+    const expect = (tensorCount: number | readonly number[], paramCount: number): ParsedTensor[] => {
+      const counts = typeof tensorCount === 'number' ? [tensorCount] : tensorCount;
+      if (!counts.includes(layer.tensors.length)) fail('bad_layer', `${where}: has ${layer.tensors.length} tensors, expected ${counts.join(' or ')}`);
+      if (layer.params.length !== paramCount) fail('bad_layer', `${where}: has ${layer.params.length} params, expected ${paramCount}`);
+      return layer.tensors.map((tensorIndex) => {
+        if (tensorIndex >= tensors.length) fail('bad_layer', `${where}: tensor index ${tensorIndex} is not below tensorCount ${tensors.length}`);
+        return tensors[tensorIndex];
+      });
+    };
+    const expectShape = (tensor: ParsedTensor, wanted: readonly number[]): void => {
+      if (tensor.shape.length !== wanted.length || tensor.shape.some((dim, i) => dim !== wanted[i])) {
+        fail('bad_shape', `${where}: tensor '${tensor.name}' has shape [${tensor.shape}], expected [${wanted}]`);
+      }
+    };
+    if (index === 0 && inputKind === 'tokens' && layer.kind !== 'embedding') fail('bad_layer', `${where}: a tokens model must start with an embedding`);
+    const last = shape[shape.length - 1];
+    let output: number[];
+    switch (layer.kind) {
+      case 'embedding': {
+        if (index !== 0 || inputKind !== 'tokens') fail('bad_layer', `${where}: an embedding must be the first layer of a tokens model`);
+        const [table] = expect(1, 0);
+        if (table.shape.length !== 2) fail('bad_shape', `${where}: embeddings must have rank 2, not [${table.shape}]`);
+        output = [...shape, table.shape[1]];
+        break;
+      }
+      case 'global_average_pooling_1d':
+      case 'global_max_pooling_1d':
+        expect(0, 0);
+        if (shape.length !== 2) fail('bad_shape', `${where}: needs an input of rank 2 [steps, channels], got [${shape}]`);
+        output = [last];
+        break;
+      case 'flatten':
+        expect(0, 0);
+        output = [product(shape)];
+        break;
+      case 'dense': {
+        const [kernel, bias] = expect([1, 2], 0);
+        const units = kernel.shape[0];
+        expectShape(kernel, [units, last]);
+        if (bias) expectShape(bias, [units]);
+        output = [...shape.slice(0, -1), units];
+        break;
+      }
+      case 'activation':
+        expect(0, 0);
+        output = shape;
+        break;
+      case 'batch_normalization': {
+        for (const vector of expect(4, 1)) expectShape(vector, [last]);
+        if (!Number.isFinite(layer.params[0]) || layer.params[0] < 0) fail('bad_layer', `${where}: epsilon ${layer.params[0]} must be finite and ≥ 0`);
+        output = shape;
+        break;
+      }
+    }
+    checkShapeSize(output, `${where}: output shape`);
+    layer.inputShape = shape;
+    layer.outputShape = output;
+    shape = output;
+  });
+}
+
+/** Values of tensor `index` as float32: a view for float32, a decoded copy otherwise. */
+export function tensorFloat32(file: ParsedModelFile, index: number): Float32Array {
+  const tensor = file.tensors[index];
+  const start = file.bytes.byteOffset + tensor.offset;
+  if (tensor.dtype === 'float32') return new Float32Array(file.bytes.buffer, start, tensor.size);
+  const out = new Float32Array(tensor.size);
+  if (tensor.dtype === 'float16') {
+    const halves = new Uint16Array(file.bytes.buffer, start, tensor.size);
+    for (let i = 0; i < out.length; ++i) out[i] = float16ToFloat32(halves[i]);
+    return out;
+  }
+  const { scales, values, cols } = tensorInt8(file, index);
+  for (let row = 0, i = 0; row < scales.length; ++row) {
+    const scale = scales[row];
+    for (let end = i + cols; i < end; ++i) out[i] = values[i] * scale;
+  }
+  return out;
+}
+
+/** Views of an int8 tensor: one scale per row, then rows × cols values. */
+export function tensorInt8(file: ParsedModelFile, index: number): { scales: Float32Array; values: Int8Array; rows: number; cols: number } {
+  const tensor = file.tensors[index];
+  if (tensor.dtype !== 'int8') throw new ModelFormatError('bad_tensor', `tensor ${index} '${tensor.name}' is ${tensor.dtype}, not int8`);
+  const rows = tensor.shape[0];
+  const start = file.bytes.byteOffset + tensor.offset;
+  return {
+    scales: new Float32Array(file.bytes.buffer, start, rows),
+    values: new Int8Array(file.bytes.buffer, start + rows * 4, tensor.size),
+    rows,
+    cols: tensor.size / rows,
+  };
+}

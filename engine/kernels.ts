@@ -1,0 +1,413 @@
+// The engine's compute kernels: THE hot path in the canister.
+//
+// Written for QuickJS, where every bytecode costs IC instructions. Measured there:
+// `let` loop variables, post-increment `i++` and float-typed loop bounds are what
+// make loops slow, so every loop uses `var` variables, `i = (i + 1) | 0` and `| 0`
+// integer bounds; locals are hoisted; dot products are unrolled ×16 with a
+// remainder loop; weights are read contiguously (Dense kernels are stored
+// transposed, row `o` = the weights of output `o`); bias and activation are fused
+// into the Dense output loop. No kernel allocates. kernels-reference.ts holds the
+// plain versions the tests compare these against.
+
+import { RELU, LINEAR, activateRows } from './activations.ts';
+
+/** Largest input size for which an int8 dot product (|q·w| ≤ 127·127 per term) cannot overflow int32. */
+export const INT8_MAX_INPUT_SIZE = Math.floor(0x7fffffff / (127 * 127));
+
+/**
+ * Dense layer over `rows` input rows of `inputSize` values (a rank>1 input applies
+ * the layer per row of its last axis): output = activation(input · kernelᵀ + bias).
+ * `kernel` is transposed, [units][inputSize] row-major.
+ */
+export function denseFloat32(
+  input: Float32Array,
+  inputOffset: number,
+  rows: number,
+  inputSize: number,
+  kernel: Float32Array,
+  bias: Float32Array,
+  units: number,
+  output: Float32Array,
+  outputOffset: number,
+  activation: number,
+): void {
+  var rowCount = rows | 0;
+  var n = inputSize | 0;
+  var unitCount = units | 0;
+  var unrolledEnd = (n - (n & 15)) | 0;
+  var relu = activation === RELU;
+  var r = 0;
+  var o = 0;
+  var k = 0;
+  var x = 0;
+  var w = 0;
+  var sum = 0.0;
+  var rowStart = inputOffset | 0;
+  var out = outputOffset | 0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    for (o = 0; o < unitCount; o = (o + 1) | 0) {
+      sum = 0.0;
+      x = rowStart;
+      w = (o * n) | 0;
+      for (k = 0; k < unrolledEnd; k = (k + 16) | 0) {
+        sum =
+          sum +
+          input[x] * kernel[w] +
+          input[x + 1] * kernel[w + 1] +
+          input[x + 2] * kernel[w + 2] +
+          input[x + 3] * kernel[w + 3] +
+          input[x + 4] * kernel[w + 4] +
+          input[x + 5] * kernel[w + 5] +
+          input[x + 6] * kernel[w + 6] +
+          input[x + 7] * kernel[w + 7] +
+          input[x + 8] * kernel[w + 8] +
+          input[x + 9] * kernel[w + 9] +
+          input[x + 10] * kernel[w + 10] +
+          input[x + 11] * kernel[w + 11] +
+          input[x + 12] * kernel[w + 12] +
+          input[x + 13] * kernel[w + 13] +
+          input[x + 14] * kernel[w + 14] +
+          input[x + 15] * kernel[w + 15];
+        x = (x + 16) | 0;
+        w = (w + 16) | 0;
+      }
+      for (; k < n; k = (k + 1) | 0) {
+        sum = sum + input[x] * kernel[w];
+        x = (x + 1) | 0;
+        w = (w + 1) | 0;
+      }
+      sum = sum + bias[o];
+      output[out] = relu && sum < 0 ? 0 : sum;
+      out = (out + 1) | 0;
+    }
+    rowStart = (rowStart + n) | 0;
+  }
+  if (activation !== LINEAR && !relu) activateRows(activation, output, outputOffset, rowCount, unitCount);
+}
+
+/**
+ * Quantizes input[offset, offset + size) to int8 with one symmetric scale
+ * (maxAbs / 127), writing into `quantized` from index 0. Returns the scale
+ * (0 for an all-zero row).
+ */
+export function quantizeRowInt8(input: Float32Array, offset: number, size: number, quantized: Int8Array): number {
+  var start = offset | 0;
+  var n = size | 0;
+  var i = 0;
+  var value = 0.0;
+  var maxAbs = 0.0;
+  for (i = 0; i < n; i = (i + 1) | 0) {
+    value = input[(start + i) | 0];
+    if (value < 0) value = -value;
+    if (value > maxAbs) maxAbs = value;
+  }
+  if (maxAbs === 0) {
+    for (i = 0; i < n; i = (i + 1) | 0) quantized[i] = 0;
+    return 0;
+  }
+  var inverseScale = 127 / maxAbs;
+  for (i = 0; i < n; i = (i + 1) | 0) {
+    value = input[(start + i) | 0] * inverseScale;
+    // round half away from zero without a Math.round call
+    quantized[i] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+  }
+  return maxAbs / 127;
+}
+
+/**
+ * Dense layer with an int8 kernel (value = q × rowScale[o]): each input row is
+ * quantized to int8 (one scale per row) into `quantized` (length ≥ inputSize),
+ * dot products run on integers, and each output costs one float multiply:
+ * acc × inputScale × rowScale[o]. Requires inputSize ≤ INT8_MAX_INPUT_SIZE.
+ *
+ * Error against the same layer with the kernel dequantized to float, per output:
+ * |Δ| ≤ (inputScale / 2) · Σ_k |q[o][k] · rowScale[o]| (input rounding only).
+ */
+export function denseInt8(
+  input: Float32Array,
+  inputOffset: number,
+  rows: number,
+  inputSize: number,
+  kernel: Int8Array,
+  rowScales: Float32Array,
+  bias: Float32Array,
+  units: number,
+  output: Float32Array,
+  outputOffset: number,
+  activation: number,
+  quantized: Int8Array,
+): void {
+  var rowCount = rows | 0;
+  var n = inputSize | 0;
+  var unitCount = units | 0;
+  var unrolledEnd = (n - (n & 15)) | 0;
+  var relu = activation === RELU;
+  var r = 0;
+  var o = 0;
+  var k = 0;
+  var w = 0;
+  var acc = 0;
+  var sum = 0.0;
+  var inputScale = 0.0;
+  var rowStart = inputOffset | 0;
+  var out = outputOffset | 0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    inputScale = quantizeRowInt8(input, rowStart, n, quantized);
+    for (o = 0; o < unitCount; o = (o + 1) | 0) {
+      acc = 0;
+      w = (o * n) | 0;
+      for (k = 0; k < unrolledEnd; k = (k + 16) | 0) {
+        acc =
+          (acc +
+            quantized[k] * kernel[w] +
+            quantized[k + 1] * kernel[w + 1] +
+            quantized[k + 2] * kernel[w + 2] +
+            quantized[k + 3] * kernel[w + 3] +
+            quantized[k + 4] * kernel[w + 4] +
+            quantized[k + 5] * kernel[w + 5] +
+            quantized[k + 6] * kernel[w + 6] +
+            quantized[k + 7] * kernel[w + 7] +
+            quantized[k + 8] * kernel[w + 8] +
+            quantized[k + 9] * kernel[w + 9] +
+            quantized[k + 10] * kernel[w + 10] +
+            quantized[k + 11] * kernel[w + 11] +
+            quantized[k + 12] * kernel[w + 12] +
+            quantized[k + 13] * kernel[w + 13] +
+            quantized[k + 14] * kernel[w + 14] +
+            quantized[k + 15] * kernel[w + 15]) |
+          0;
+        w = (w + 16) | 0;
+      }
+      for (; k < n; k = (k + 1) | 0) {
+        acc = (acc + quantized[k] * kernel[w]) | 0;
+        w = (w + 1) | 0;
+      }
+      sum = acc * inputScale * rowScales[o] + bias[o];
+      output[out] = relu && sum < 0 ? 0 : sum;
+      out = (out + 1) | 0;
+    }
+    rowStart = (rowStart + n) | 0;
+  }
+  if (activation !== LINEAR && !relu) activateRows(activation, output, outputOffset, rowCount, unitCount);
+}
+
+/** Embedding lookup: output[t][d] = table[ids[t]][d] for t < count. Ids must be valid (checked by the caller). */
+export function embeddingGather(
+  ids: Int32Array,
+  count: number,
+  table: Float32Array,
+  dim: number,
+  output: Float32Array,
+  outputOffset: number,
+): void {
+  var steps = count | 0;
+  var width = dim | 0;
+  var t = 0;
+  var d = 0;
+  var source = 0;
+  var out = outputOffset | 0;
+  for (t = 0; t < steps; t = (t + 1) | 0) {
+    source = (ids[t] * width) | 0;
+    for (d = 0; d < width; d = (d + 1) | 0) {
+      output[out] = table[(source + d) | 0];
+      out = (out + 1) | 0;
+    }
+  }
+}
+
+/** Embedding lookup from an int8 table (value = q × rowScale[id]). */
+export function embeddingGatherInt8(
+  ids: Int32Array,
+  count: number,
+  table: Int8Array,
+  rowScales: Float32Array,
+  dim: number,
+  output: Float32Array,
+  outputOffset: number,
+): void {
+  var steps = count | 0;
+  var width = dim | 0;
+  var t = 0;
+  var d = 0;
+  var id = 0;
+  var scale = 0.0;
+  var source = 0;
+  var out = outputOffset | 0;
+  for (t = 0; t < steps; t = (t + 1) | 0) {
+    id = ids[t];
+    scale = rowScales[id];
+    source = (id * width) | 0;
+    for (d = 0; d < width; d = (d + 1) | 0) {
+      output[out] = table[(source + d) | 0] * scale;
+      out = (out + 1) | 0;
+    }
+  }
+}
+
+/**
+ * Embedding followed by GlobalAveragePooling1D without materializing [count, dim]:
+ * output[d] = mean over ALL positions t (padding included, as TF.js does without
+ * a mask) of table[ids[t]][d]. Sums in double precision per channel; `rowOffsets`
+ * is scratch of length ≥ count.
+ */
+export function embeddingAveragePool(
+  ids: Int32Array,
+  count: number,
+  table: Float32Array,
+  dim: number,
+  output: Float32Array,
+  outputOffset: number,
+  rowOffsets: Int32Array,
+): void {
+  var steps = count | 0;
+  var width = dim | 0;
+  var t = 0;
+  var d = 0;
+  var sum = 0.0;
+  for (t = 0; t < steps; t = (t + 1) | 0) rowOffsets[t] = (ids[t] * width) | 0;
+  for (d = 0; d < width; d = (d + 1) | 0) {
+    sum = 0.0;
+    for (t = 0; t < steps; t = (t + 1) | 0) sum = sum + table[(rowOffsets[t] + d) | 0];
+    output[(outputOffset + d) | 0] = sum / steps;
+  }
+}
+
+/** embeddingAveragePool over an int8 table; `rowScales` scratch holds each position's row scale. */
+export function embeddingAveragePoolInt8(
+  ids: Int32Array,
+  count: number,
+  table: Int8Array,
+  tableScales: Float32Array,
+  dim: number,
+  output: Float32Array,
+  outputOffset: number,
+  rowOffsets: Int32Array,
+  rowScales: Float32Array,
+): void {
+  var steps = count | 0;
+  var width = dim | 0;
+  var t = 0;
+  var d = 0;
+  var id = 0;
+  var sum = 0.0;
+  for (t = 0; t < steps; t = (t + 1) | 0) {
+    id = ids[t];
+    rowOffsets[t] = (id * width) | 0;
+    rowScales[t] = tableScales[id];
+  }
+  for (d = 0; d < width; d = (d + 1) | 0) {
+    sum = 0.0;
+    for (t = 0; t < steps; t = (t + 1) | 0) sum = sum + table[(rowOffsets[t] + d) | 0] * rowScales[t];
+    output[(outputOffset + d) | 0] = sum / steps;
+  }
+}
+
+/** GlobalAveragePooling1D: [steps, channels] → [channels], mean over steps. */
+export function globalAveragePool(
+  input: Float32Array,
+  inputOffset: number,
+  steps: number,
+  channels: number,
+  output: Float32Array,
+  outputOffset: number,
+): void {
+  var stepCount = steps | 0;
+  var width = channels | 0;
+  var t = 0;
+  var c = 0;
+  var index = 0;
+  var sum = 0.0;
+  for (c = 0; c < width; c = (c + 1) | 0) {
+    sum = 0.0;
+    index = (inputOffset + c) | 0;
+    for (t = 0; t < stepCount; t = (t + 1) | 0) {
+      sum = sum + input[index];
+      index = (index + width) | 0;
+    }
+    output[(outputOffset + c) | 0] = sum / stepCount;
+  }
+}
+
+/** GlobalMaxPooling1D: [steps, channels] → [channels], max over steps. */
+export function globalMaxPool(
+  input: Float32Array,
+  inputOffset: number,
+  steps: number,
+  channels: number,
+  output: Float32Array,
+  outputOffset: number,
+): void {
+  var stepCount = steps | 0;
+  var width = channels | 0;
+  var t = 0;
+  var c = 0;
+  var index = 0;
+  var max = 0.0;
+  var value = 0.0;
+  for (c = 0; c < width; c = (c + 1) | 0) {
+    index = (inputOffset + c) | 0;
+    max = input[index];
+    for (t = 1; t < stepCount; t = (t + 1) | 0) {
+      index = (index + width) | 0;
+      value = input[index];
+      if (value > max) max = value;
+    }
+    output[(outputOffset + c) | 0] = max;
+  }
+}
+
+/** In-place per-channel affine map over rows of the last axis: x·scale[c] + shift[c] (folded batch normalization). */
+export function scaleShiftInPlace(
+  data: Float32Array,
+  offset: number,
+  rows: number,
+  channels: number,
+  scale: Float32Array,
+  shift: Float32Array,
+): void {
+  var rowCount = rows | 0;
+  var width = channels | 0;
+  var r = 0;
+  var c = 0;
+  var index = offset | 0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    for (c = 0; c < width; c = (c + 1) | 0) {
+      data[index] = data[index] * scale[c] + shift[c];
+      index = (index + 1) | 0;
+    }
+  }
+}
+
+/** Folds inference batch normalization into y = x·scale + shift (done once, at load). */
+export function foldBatchNormalization(
+  gamma: Float32Array,
+  beta: Float32Array,
+  movingMean: Float32Array,
+  movingVariance: Float32Array,
+  epsilon: number,
+): { scale: Float32Array; shift: Float32Array } {
+  const channels = gamma.length;
+  const scale = new Float32Array(channels);
+  const shift = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const s = gamma[c] / Math.sqrt(movingVariance[c] + epsilon);
+    scale[c] = s;
+    shift[c] = beta[c] - movingMean[c] * s;
+  }
+  return { scale, shift };
+}
+
+/** Copies source[sourceOffset, +length) to target[targetOffset, +length). */
+export function copyValues(
+  source: Float32Array,
+  sourceOffset: number,
+  target: Float32Array,
+  targetOffset: number,
+  length: number,
+): void {
+  var n = length | 0;
+  var from = sourceOffset | 0;
+  var to = targetOffset | 0;
+  var i = 0;
+  for (i = 0; i < n; i = (i + 1) | 0) target[(to + i) | 0] = source[(from + i) | 0];
+}

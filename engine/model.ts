@@ -1,0 +1,463 @@
+// loadModel: from a model file to a ready-to-run Model, llama2.c style.
+//
+// At load: parse and validate the file, turn the layers into a flat plan of
+// steps (weights are views into the file's one buffer; int8 kernels stay int8,
+// float16 is decoded to float32, batch normalization is folded to scale/shift),
+// and allocate every buffer a prediction needs. A prediction then only
+// validates its input, runs the steps top to bottom and returns the output
+// buffer: it allocates nothing.
+
+import type { InputKind, LayerSummary, MetadataValue, Model } from './api.ts';
+import { ACTIVATION_NAMES, LINEAR, activateRows } from './activations.ts';
+import { InputError } from './errors.ts';
+import { parseModelFile, tensorFloat32, tensorInt8, type ParsedLayer, type ParsedModelFile } from './format.ts';
+import {
+  INT8_MAX_INPUT_SIZE,
+  copyValues,
+  denseFloat32,
+  denseInt8,
+  embeddingAveragePool,
+  embeddingAveragePoolInt8,
+  embeddingGather,
+  embeddingGatherInt8,
+  foldBatchNormalization,
+  globalAveragePool,
+  globalMaxPool,
+  scaleShiftInPlace,
+} from './kernels.ts';
+import { WordTokenizer } from './tokenizer.ts';
+
+/** The Model contract plus what the engine exposes to tools and tests. */
+export interface EngineModel extends Model {
+  /** Rows of the embedding table (token ids must be below it); 0 for vector models. */
+  readonly vocabSize: number;
+  readonly tokenizer: WordTokenizer | null;
+}
+
+export interface LoadOptions {
+  /**
+   * How int8 tensors run: 'integer' (default) keeps them int8 and runs Dense layers
+   * with integer dot products over a dynamically quantized input; 'float' dequantizes
+   * them to float32 at load (more memory, no input quantization error).
+   */
+  int8?: 'integer' | 'float';
+}
+
+// Step kinds of the plan.
+const EMBEDDING = 0;
+const EMBEDDING_INT8 = 1;
+const EMBEDDING_AVERAGE_POOL = 2;
+const EMBEDDING_AVERAGE_POOL_INT8 = 3;
+const AVERAGE_POOL = 4;
+const MAX_POOL = 5;
+const DENSE = 6;
+const DENSE_INT8 = 7;
+const SCALE_SHIFT = 8;
+const ACTIVATION = 9;
+const COPY = 10;
+
+const NO_FLOATS = new Float32Array(0);
+const NO_INT8 = new Int8Array(0);
+
+/**
+ * One step of the forward pass. Every step has the same fields (one object shape
+ * for the interpreter); a step uses those its kind needs.
+ */
+interface Step {
+  kind: number;
+  source: Float32Array;
+  target: Float32Array;
+  /** Rows of the input's last axis (steps for pooling, positions for an embedding). */
+  rows: number;
+  /** Values per input row (embedding: none). */
+  inputSize: number;
+  /** Values per output row: Dense units, embedding dim, channels. */
+  outputSize: number;
+  activation: number;
+  /** Dense kernel (transposed), embedding table or batch-norm scale. */
+  weights: Float32Array;
+  /** int8 Dense kernel or embedding table. */
+  weightsInt8: Int8Array;
+  /** Row scales of an int8 tensor. */
+  scales: Float32Array;
+  /** Dense bias or batch-norm shift. */
+  bias: Float32Array;
+}
+
+function newStep(kind: number, source: Float32Array, target: Float32Array): Step {
+  return {
+    kind,
+    source,
+    target,
+    rows: 1,
+    inputSize: 0,
+    outputSize: 0,
+    activation: LINEAR,
+    weights: NO_FLOATS,
+    weightsInt8: NO_INT8,
+    scales: NO_FLOATS,
+    bias: NO_FLOATS,
+  };
+}
+
+function product(shape: readonly number[]): number {
+  let size = 1;
+  for (const dim of shape) size *= dim;
+  return size;
+}
+
+/** Rows of the last axis and the last axis's length. */
+function rowsOf(shape: readonly number[]): { rows: number; width: number } {
+  const width = shape[shape.length - 1];
+  return { rows: product(shape) / width, width };
+}
+
+class LoadedModel implements EngineModel {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly inputKind: InputKind;
+  readonly inputShape: readonly number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly parameterCount: number;
+  readonly byteLength: number;
+  readonly layers: readonly LayerSummary[];
+  readonly metadata: ReadonlyMap<string, MetadataValue>;
+  readonly hasTokenizer: boolean;
+  /** Rows of the embedding table (token ids must be below it); 0 for vector models. */
+  readonly vocabSize: number;
+  readonly tokenizer: WordTokenizer | null;
+
+  private readonly steps: Step[];
+  private readonly tokens: Int32Array;
+  /** Where a vector input is copied before the first step. */
+  private readonly inputBuffer: Float32Array;
+  private readonly output: Float32Array;
+  private readonly padId: number;
+  // Kernel scratch: int8 input quantization, per-position row offsets and scales.
+  private readonly quantized: Int8Array;
+  private readonly rowOffsets: Int32Array;
+  private readonly rowScales: Float32Array;
+
+  constructor(file: ParsedModelFile, options: LoadOptions) {
+    this.name = file.name;
+    this.labels = file.labels;
+    this.inputKind = file.inputKind;
+    this.inputShape = file.inputShape;
+    this.inputSize = product(file.inputShape);
+    this.outputSize = file.labels.length;
+    this.parameterCount = file.parameterCount;
+    this.byteLength = file.bytes.length;
+    this.metadata = file.metadata;
+    this.hasTokenizer = file.tokenizer !== null;
+    this.tokenizer = file.tokenizer ? new WordTokenizer(file.tokenizer, this.inputSize) : null;
+    this.padId = file.tokenizer ? file.tokenizer.padId : 0;
+    this.vocabSize = file.inputKind === 'tokens' ? file.tensors[file.layers[0].tensors[0]].shape[0] : 0;
+    this.layers = file.layers.map((layer) => ({
+      name: layer.name,
+      kind: layer.kind,
+      activation: layer.activation,
+      outputShape: layer.outputShape.slice(),
+      parameters: layer.tensors.reduce((sum, index) => sum + file.tensors[index].size, 0),
+    }));
+
+    // Two ping-pong buffers hold every intermediate result; the input is copied into the first.
+    let largest = this.inputSize;
+    let widestInput = 0;
+    for (const layer of file.layers) {
+      largest = Math.max(largest, product(layer.outputShape));
+      widestInput = Math.max(widestInput, layer.inputShape[layer.inputShape.length - 1]);
+    }
+    const buffers = [new Float32Array(largest), new Float32Array(largest)];
+    this.inputBuffer = buffers[0];
+    this.output = new Float32Array(this.outputSize);
+    this.tokens = new Int32Array(file.inputKind === 'tokens' ? this.inputSize : 0);
+    this.quantized = new Int8Array(widestInput);
+    this.rowOffsets = new Int32Array(this.tokens.length);
+    this.rowScales = new Float32Array(this.tokens.length);
+    this.steps = buildPlan(file, options, buffers, this.output);
+  }
+
+  // ---- the forward pass -------------------------------------------------
+
+  /** Runs the plan on the input already in `tokens` / `inputBuffer`; returns the output buffer. */
+  private run(): Float32Array {
+    var steps = this.steps;
+    var count = steps.length | 0;
+    var s = 0;
+    for (s = 0; s < count; s = (s + 1) | 0) {
+      var step = steps[s];
+      switch (step.kind) {
+        case EMBEDDING:
+          embeddingGather(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0);
+          break;
+        case EMBEDDING_INT8:
+          embeddingGatherInt8(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0);
+          break;
+        case EMBEDDING_AVERAGE_POOL:
+          embeddingAveragePool(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0, this.rowOffsets);
+          break;
+        case EMBEDDING_AVERAGE_POOL_INT8:
+          embeddingAveragePoolInt8(
+            this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0, this.rowOffsets, this.rowScales,
+          );
+          break;
+        case AVERAGE_POOL:
+          globalAveragePool(step.source, 0, step.rows, step.outputSize, step.target, 0);
+          break;
+        case MAX_POOL:
+          globalMaxPool(step.source, 0, step.rows, step.outputSize, step.target, 0);
+          break;
+        case DENSE:
+          denseFloat32(step.source, 0, step.rows, step.inputSize, step.weights, step.bias, step.outputSize, step.target, 0, step.activation);
+          break;
+        case DENSE_INT8:
+          denseInt8(
+            step.source, 0, step.rows, step.inputSize, step.weightsInt8, step.scales, step.bias, step.outputSize, step.target, 0,
+            step.activation, this.quantized,
+          );
+          break;
+        case SCALE_SHIFT:
+          scaleShiftInPlace(step.target, 0, step.rows, step.outputSize, step.weights, step.bias);
+          break;
+        case ACTIVATION:
+          activateRows(step.activation, step.target, 0, step.rows, step.outputSize);
+          break;
+        case COPY:
+          copyValues(step.source, 0, step.target, 0, step.outputSize);
+          break;
+      }
+    }
+    return this.output;
+  }
+
+  // ---- single predictions ------------------------------------------------
+
+  predictTokens(ids: ArrayLike<number>): Float32Array {
+    if (this.inputKind !== 'tokens') throw new InputError('wrong_kind', `model '${this.name}' takes a vector of ${this.inputSize} floats, not token ids`);
+    var length = this.inputSize | 0;
+    var given = ids.length | 0;
+    if (given > length) throw new InputError('wrong_length', `got ${given} token ids; the sequence length is ${length}`);
+    var vocabSize = this.vocabSize;
+    var tokens = this.tokens;
+    var i = 0;
+    var id = 0;
+    for (i = 0; i < given; i = (i + 1) | 0) {
+      id = ids[i];
+      if ((id | 0) !== id || id < 0 || id >= vocabSize) {
+        throw new InputError('bad_token', `token id ${String(ids[i])} at position ${i} is not an integer in [0, ${vocabSize})`);
+      }
+      tokens[i] = id;
+    }
+    var pad = this.padId;
+    for (; i < length; i = (i + 1) | 0) tokens[i] = pad;
+    return this.run();
+  }
+
+  predictVector(input: ArrayLike<number>): Float32Array {
+    if (this.inputKind !== 'vector') throw new InputError('wrong_kind', `model '${this.name}' takes token ids or text, not a vector`);
+    var length = this.inputSize | 0;
+    if ((input.length | 0) !== length) throw new InputError('wrong_length', `got ${input.length} values; the model takes ${length}`);
+    var buffer = this.inputBuffer;
+    var i = 0;
+    var value = 0.0;
+    for (i = 0; i < length; i = (i + 1) | 0) {
+      buffer[i] = input[i];
+      value = buffer[i];
+      // x − x is 0 only for finite numbers (NaN and ±Infinity give NaN); also catches values that overflow float32
+      if (value - value !== 0) throw new InputError('bad_value', `value ${String(input[i])} at index ${i} is not a finite float32`);
+    }
+    return this.run();
+  }
+
+  predictText(text: string): Float32Array {
+    this.tokenize(text, this.tokens);
+    return this.run();
+  }
+
+  tokenize(text: string, out?: Int32Array): Int32Array {
+    var tokenizer = this.tokenizer;
+    if (this.inputKind !== 'tokens') throw new InputError('wrong_kind', `model '${this.name}' takes a vector, not text`);
+    if (tokenizer === null) throw new InputError('no_tokenizer', `model '${this.name}' has no tokenizer: give token ids instead of text`);
+    if (typeof text !== 'string') throw new InputError('bad_value', `text must be a string, not ${typeof text}`);
+    var target = out === undefined ? this.tokens : out;
+    if (target.length < this.inputSize) throw new InputError('wrong_length', `token buffer of ${target.length} is shorter than the sequence length ${this.inputSize}`);
+    return tokenizer.encode(text, target);
+  }
+
+  // ---- batches: the single path, writing into `out` ------------------------
+
+  private batchOutput(count: number, out: Float32Array | undefined): Float32Array {
+    var needed = count * this.outputSize;
+    if (out === undefined) return new Float32Array(needed);
+    if (out.length < needed) throw new InputError('wrong_length', `output buffer of ${out.length} is shorter than ${count} × ${this.outputSize}`);
+    return out;
+  }
+
+  predictTexts(texts: readonly string[], out?: Float32Array): Float32Array {
+    var count = texts.length | 0;
+    var result = this.batchOutput(count, out);
+    var i = 0;
+    for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictText(texts[i]), 0, result, i * this.outputSize, this.outputSize);
+    return result;
+  }
+
+  predictTokensBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array {
+    var count = batch.length | 0;
+    var result = this.batchOutput(count, out);
+    var i = 0;
+    for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictTokens(batch[i]), 0, result, i * this.outputSize, this.outputSize);
+    return result;
+  }
+
+  predictVectorBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array {
+    var count = batch.length | 0;
+    var result = this.batchOutput(count, out);
+    var i = 0;
+    for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictVector(batch[i]), 0, result, i * this.outputSize, this.outputSize);
+    return result;
+  }
+
+  argmax(scores: ArrayLike<number>): number {
+    var n = scores.length | 0;
+    var best = 0;
+    var i = 0;
+    for (i = 1; i < n; i = (i + 1) | 0) if (scores[i] > scores[best]) best = i;
+    return best;
+  }
+}
+
+/**
+ * Turns the layers into steps. Data flows through two ping-pong buffers; the
+ * last step that writes a new array writes straight into `output`, and in-place
+ * steps (batch normalization, activations) act on wherever the data is.
+ */
+function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32Array[], output: Float32Array): Step[] {
+  const integerInt8 = (options.int8 ?? 'integer') === 'integer';
+  const layers = file.layers;
+  const steps: Step[] = [];
+
+  // Layers that write a new array (all but flatten, activation and batch normalization);
+  // an embedding directly followed by average pooling is one fused step.
+  const fusedPooling = (i: number): boolean =>
+    layers[i].kind === 'embedding' && layers[i].activation === 'linear' && i + 1 < layers.length && layers[i + 1].kind === 'global_average_pooling_1d';
+  const writes = (layer: ParsedLayer): boolean => layer.kind !== 'flatten' && layer.kind !== 'activation' && layer.kind !== 'batch_normalization';
+  let lastWriter = -1;
+  for (let i = 0; i < layers.length; i++) if (writes(layers[i])) lastWriter = i;
+
+  let current = buffers[0];
+  const nextTarget = (layerIndex: number): Float32Array => (layerIndex === lastWriter ? output : current === buffers[0] ? buffers[1] : buffers[0]);
+  const activationStep = (layer: ParsedLayer): void => {
+    const code = ACTIVATION_NAMES.indexOf(layer.activation);
+    if (code === LINEAR) return;
+    const step = newStep(ACTIVATION, current, current);
+    const { rows, width } = rowsOf(layer.outputShape);
+    step.rows = rows;
+    step.outputSize = width;
+    step.activation = code;
+    steps.push(step);
+  };
+
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    const tensors = layer.tensors;
+    switch (layer.kind) {
+      case 'embedding': {
+        const table = file.tensors[tensors[0]];
+        const int8 = table.dtype === 'int8' && integerInt8;
+        const fused = fusedPooling(i);
+        // with fusion the pooling layer is the writer
+        const target = nextTarget(fused ? i + 1 : i);
+        const step = newStep(fused ? (int8 ? EMBEDDING_AVERAGE_POOL_INT8 : EMBEDDING_AVERAGE_POOL) : int8 ? EMBEDDING_INT8 : EMBEDDING, NO_FLOATS, target);
+        step.rows = layer.inputShape[0];
+        step.outputSize = table.shape[1];
+        if (int8) {
+          const quantized = tensorInt8(file, tensors[0]);
+          step.weightsInt8 = quantized.values;
+          step.scales = quantized.scales;
+        } else {
+          step.weights = tensorFloat32(file, tensors[0]);
+        }
+        steps.push(step);
+        current = target;
+        if (fused) {
+          i++;
+          activationStep(layers[i]);
+        } else {
+          activationStep(layer);
+        }
+        break;
+      }
+      case 'global_average_pooling_1d':
+      case 'global_max_pooling_1d': {
+        const target = nextTarget(i);
+        const step = newStep(layer.kind === 'global_average_pooling_1d' ? AVERAGE_POOL : MAX_POOL, current, target);
+        step.rows = layer.inputShape[0];
+        step.outputSize = layer.inputShape[1];
+        steps.push(step);
+        current = target;
+        activationStep(layer);
+        break;
+      }
+      case 'flatten':
+        // row-major data is already flat
+        activationStep(layer);
+        break;
+      case 'dense': {
+        const kernel = file.tensors[tensors[0]];
+        const { rows, width } = rowsOf(layer.inputShape);
+        const units = kernel.shape[0];
+        const int8 = kernel.dtype === 'int8' && integerInt8 && width <= INT8_MAX_INPUT_SIZE;
+        const target = nextTarget(i);
+        const step = newStep(int8 ? DENSE_INT8 : DENSE, current, target);
+        step.rows = rows;
+        step.inputSize = width;
+        step.outputSize = units;
+        step.activation = ACTIVATION_NAMES.indexOf(layer.activation);
+        if (int8) {
+          const quantized = tensorInt8(file, tensors[0]);
+          step.weightsInt8 = quantized.values;
+          step.scales = quantized.scales;
+        } else {
+          step.weights = tensorFloat32(file, tensors[0]);
+        }
+        step.bias = tensors.length > 1 ? tensorFloat32(file, tensors[1]) : new Float32Array(units);
+        steps.push(step);
+        current = target;
+        break;
+      }
+      case 'activation':
+        activationStep(layer);
+        break;
+      case 'batch_normalization': {
+        const { scale, shift } = foldBatchNormalization(
+          tensorFloat32(file, tensors[0]),
+          tensorFloat32(file, tensors[1]),
+          tensorFloat32(file, tensors[2]),
+          tensorFloat32(file, tensors[3]),
+          layer.params[0],
+        );
+        const { rows, width } = rowsOf(layer.inputShape);
+        const step = newStep(SCALE_SHIFT, current, current);
+        step.rows = rows;
+        step.outputSize = width;
+        step.weights = scale;
+        step.bias = shift;
+        steps.push(step);
+        activationStep(layer);
+        break;
+      }
+    }
+  }
+  if (current !== output) {
+    const step = newStep(COPY, current, output);
+    step.outputSize = output.length;
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** Parses, validates and prepares a model file. Throws ModelFormatError for a defective file. */
+export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): EngineModel {
+  return new LoadedModel(parseModelFile(bytes), options);
+}

@@ -1,0 +1,184 @@
+// The `words` tokenizer (TF Lite Model Maker's average-word-vec rule, FORMAT.md):
+// lowercase; split on runs of characters that are not Unicode letters, Unicode
+// digits, `_` or `'`; drop empty pieces; ids = [start] + each word's vocab id
+// (or unknown); pad at the end or cut to the sequence length.
+//
+// The result equals `text.toLowerCase().split(/[^\p{L}\p{N}_']+/u)`, but the
+// scanner reads the text once, left to right, and stops as soon as the sequence
+// is full, so the cost does not grow with the text: no whole-text toLowerCase or
+// split, each word is lowercased on its own. ASCII goes through a lookup table;
+// other characters (surrogate pairs included) through one sticky Unicode regex.
+
+/** What a tokenizer needs from the model file (same shape as format.ts's TokenizerSpec). */
+export interface WordTokenizerSpec {
+  kind: 'words';
+  vocab: readonly string[];
+  padId: number;
+  startId: number;
+  unknownId: number;
+  lowercase: boolean;
+}
+
+// ASCII character classes: 0 separator, 1 word character, 2 uppercase word character.
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch === '_' || ch === "'") ASCII_CLASS[c] = 1;
+  else if (ch >= 'A' && ch <= 'Z') ASCII_CLASS[c] = 2;
+}
+
+// A non-ASCII letter or digit starting at lastIndex (sticky; `u` reads a surrogate pair as one code point).
+const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}]/uy;
+
+// 'İ' lowercases to 'i' + U+0307 COMBINING DOT ABOVE, which is not a letter: in
+// the lowercased text the word ends right after the 'i'.
+const CAPITAL_I_WITH_DOT = 0x130;
+const COMBINING_DOT_ABOVE = 0x307;
+// 'Σ' lowercases to 'ς' or 'σ' depending on the letters around it, which may lie outside the word.
+const CAPITAL_SIGMA = 0x3a3;
+const SIGMA_CONTEXT = 32;
+
+/** Width in UTF-16 units of the letter or digit at text[i] (code unit c ≥ 128), or 0 when it is a separator. */
+function nonAsciiWordCharWidth(text: string, i: number, c: number): number {
+  NON_ASCII_WORD_CHAR.lastIndex = i;
+  if (!NON_ASCII_WORD_CHAR.test(text)) return 0;
+  return c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+}
+
+/** text[start, end) lowercased as it would be inside `text.toLowerCase()`. */
+function lowercaseWord(text: string, start: number, end: number, hasSigma: boolean, endsWithDottedI: boolean): string {
+  let word: string;
+  if (hasSigma) {
+    // Final-sigma casing looks at the neighbouring letters: lowercase with some context and cut the word back out.
+    const from = Math.max(0, start - SIGMA_CONTEXT);
+    const to = Math.min(text.length, end + SIGMA_CONTEXT);
+    const before = text.slice(from, start).toLowerCase().length;
+    const length = text.slice(start, end).toLowerCase().length;
+    word = text.slice(from, to).toLowerCase().substring(before, before + length);
+  } else {
+    word = text.slice(start, end).toLowerCase();
+  }
+  if (endsWithDottedI && word.charCodeAt(word.length - 1) === COMBINING_DOT_ABOVE) word = word.slice(0, -1);
+  return word;
+}
+
+export class WordTokenizer {
+  readonly sequenceLength: number;
+  readonly vocabSize: number;
+  readonly padId: number;
+  readonly startId: number;
+  readonly unknownId: number;
+  readonly lowercase: boolean;
+  /** UTF-16 units of the text the last encode() read: bounded by where the sequence filled up, not by the text's length. */
+  charsRead = 0;
+  private readonly ids: Map<string, number>;
+  /** Longest vocabulary token: longer words are unknown without being sliced (lowercasing never shortens a word). */
+  private readonly longestToken: number;
+
+  constructor(spec: WordTokenizerSpec, sequenceLength: number) {
+    this.sequenceLength = sequenceLength;
+    this.vocabSize = spec.vocab.length;
+    this.padId = spec.padId;
+    this.startId = spec.startId;
+    this.unknownId = spec.unknownId;
+    this.lowercase = spec.lowercase;
+    this.ids = new Map();
+    let longest = 0;
+    spec.vocab.forEach((token, id) => {
+      if (!this.ids.has(token)) this.ids.set(token, id);
+      if (token.length > longest) longest = token.length;
+    });
+    this.longestToken = longest;
+  }
+
+  /** The id of one (already lowercased) word. */
+  wordId(word: string): number {
+    const id = this.ids.get(word);
+    return id === undefined ? this.unknownId : id;
+  }
+
+  /** Writes the token ids of `text` into out[0, sequenceLength) and returns `out`. */
+  encode(text: string, out: Int32Array): Int32Array {
+    var length = this.sequenceLength | 0;
+    var textLength = text.length | 0;
+    var lowercase = this.lowercase;
+    var longest = this.longestToken | 0;
+    var count = 0;
+    var i = 0;
+    var c = 0;
+    var kind = 0;
+    var width = 0;
+    var start = 0;
+    var needsLowercase = false;
+    var hasSigma = false;
+    var endsWithDottedI = false;
+    var id = 0;
+    if (length > 0) {
+      out[0] = this.startId;
+      count = 1;
+    }
+    while (count < length && i < textLength) {
+      // Skip separators up to the next word.
+      c = text.charCodeAt(i);
+      if (c < 128) {
+        kind = ASCII_CLASS[c];
+        width = kind === 0 ? 0 : 1;
+      } else {
+        width = nonAsciiWordCharWidth(text, i, c);
+        kind = 2;
+      }
+      if (width === 0) {
+        i = (i + 1) | 0;
+        continue;
+      }
+      // Read one word: text[start, i).
+      start = i;
+      needsLowercase = false;
+      hasSigma = false;
+      endsWithDottedI = false;
+      while (true) {
+        if (kind === 2) {
+          needsLowercase = true;
+          if (c === CAPITAL_SIGMA) hasSigma = true;
+        }
+        i = (i + width) | 0;
+        if (c === CAPITAL_I_WITH_DOT && lowercase) {
+          endsWithDottedI = true;
+          break;
+        }
+        // The last slot gets the unknown id once the word outgrows every token: stop reading.
+        if (i - start > longest && count === length - 1) break;
+        if (i >= textLength) break;
+        c = text.charCodeAt(i);
+        if (c < 128) {
+          kind = ASCII_CLASS[c];
+          if (kind === 0) break;
+          width = 1;
+        } else {
+          width = nonAsciiWordCharWidth(text, i, c);
+          if (width === 0) break;
+          kind = 2;
+        }
+      }
+      if (i - start > longest) {
+        id = this.unknownId;
+      } else if (needsLowercase && lowercase) {
+        id = this.wordId(lowercaseWord(text, start, i, hasSigma, endsWithDottedI));
+      } else {
+        id = this.wordId(text.slice(start, i));
+      }
+      out[count] = id;
+      count = (count + 1) | 0;
+    }
+    this.charsRead = i;
+    var pad = this.padId;
+    for (; count < length; count = (count + 1) | 0) out[count] = pad;
+    return out;
+  }
+
+  /** The words of `text` as the rule splits them (no vocabulary, no sequence limit): for tools and tests, not the hot path. */
+  words(text: string): string[] {
+    const lowered = this.lowercase ? text.toLowerCase() : text;
+    return lowered.split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+  }
+}

@@ -1,0 +1,98 @@
+// The bench's pure helpers: cycle prices, number formatting, tables and target
+// evaluation. No timing assertions: performance targets live in `npm run bench`.
+import { describe, expect, it } from 'vitest';
+
+import { callCycles, ingressCycles13, scaleTo34Nodes, updateExecutionCycles13 } from '../bench/lib/cycles.ts';
+import { formatInstructions, markdownTable } from '../bench/lib/format.ts';
+import { renderMarkdown, renderTargets } from '../bench/lib/report.ts';
+import { newSection, type BenchResults } from '../bench/lib/results.ts';
+import { collectFigures, evaluateTargets, TARGET_SPECS } from '../bench/lib/targets.ts';
+
+describe('cycles', () => {
+  it('prices an update as 5M plus one cycle per instruction on 13 nodes', () => {
+    expect(updateExecutionCycles13(0)).toBe(5_000_000);
+    expect(updateExecutionCycles13(1_000_000)).toBe(6_000_000);
+  });
+
+  it('scales to 34 nodes by 34/13', () => {
+    expect(scaleTo34Nodes(13_000_000)).toBe(34_000_000);
+    expect(callCycles('update', 8_000_000).charged34).toBe(scaleTo34Nodes(13_000_000));
+  });
+
+  it('charges nothing for a query but gives its update equivalent', () => {
+    const cycles = callCycles('query', 1_000);
+    expect(cycles.charged13).toBe(0);
+    expect(cycles.charged34).toBe(0);
+    expect(cycles.updateEquivalent13).toBe(5_001_000);
+  });
+
+  it('prices ingress at 1.2M plus 2,000 per byte', () => {
+    expect(ingressCycles13(100)).toBe(1_400_000);
+  });
+});
+
+describe('formatting', () => {
+  it('writes instruction counts the way the issue does', () => {
+    expect(formatInstructions(1_004_000_000)).toBe('1.004B');
+    expect(formatInstructions(1_290_000)).toBe('1.29M');
+    expect(formatInstructions(12_200_000)).toBe('12.2M');
+    expect(formatInstructions(107_000)).toBe('0.107M');
+    expect(formatInstructions(950)).toBe('950');
+    expect(formatInstructions(undefined)).toBe('—');
+  });
+
+  it('renders a markdown table and escapes pipes', () => {
+    expect(markdownTable(['a', 'b'], [['1', 'x|y']])).toBe('| a | b |\n| --- | --- |\n| 1 | x\\|y |');
+  });
+});
+
+describe('targets', () => {
+  it('says "not measured" when a figure is missing, never met', () => {
+    const results = evaluateTargets([]);
+    expect(results).toHaveLength(TARGET_SPECS.length);
+    for (const target of results) {
+      expect(target.status).toBe('not measured');
+      expect(target.statement).toContain('target');
+    }
+  });
+
+  it('evaluates limits and ratios from calls and figures', () => {
+    const spam = newSection('spam', 'spam');
+    spam.calls.push({ id: 'spam.candid.predict_short', label: 'p', kind: 'query', instructions: 500_000 });
+    spam.calls.push({ id: 'spam.rest.query_100b', label: 'r', kind: 'query', instructions: 1_000_000 });
+    spam.calls.push({ id: 'spam.rest.query_64k', label: 'r', kind: 'query', instructions: 1_200_000 });
+    const tfjs = newSection('tfjs', 'tfjs');
+    tfjs.calls.push({ id: 'tfjs.predict', label: 't', kind: 'query', instructions: 35_000_000 });
+    const size = newSection('size', 'size');
+    size.figures.int8_fraction = 0.5;
+
+    expect(collectFigures([spam, tfjs, size]).get('size.int8_fraction')).toBe(0.5);
+    const byId = new Map(evaluateTargets([spam, tfjs, size]).map((t) => [t.id, t]));
+    expect(byId.get('candid_predict_short')?.status).toBe('met');
+    expect(byId.get('body_size')?.status).toBe('missed');
+    expect(byId.get('body_size')?.measured).toBeCloseTo(1.2);
+    expect(byId.get('vs_tfjs_canister')?.measured).toBe(70);
+    expect(byId.get('vs_tfjs_canister')?.status).toBe('met');
+    expect(byId.get('int8_size')?.status).toBe('missed');
+    expect(renderTargets([byId.get('int8_size')!])).toContain('**missed**');
+  });
+
+  it('puts every target on a line of the report with the word "target"', () => {
+    const results: BenchResults = {
+      date: '2026-01-01T00:00:00.000Z',
+      quick: true,
+      durationSeconds: 1,
+      machine: { cpu: 'cpu', cores: 1, memoryGiB: 1, os: 'os' },
+      versions: { node: '20' },
+      host: 'host',
+      prices: { updateBaseFee13: 5_000_000 },
+      models: { spam: 'absent' },
+      sections: [],
+      targets: evaluateTargets([]),
+    };
+    const lines = renderMarkdown(results).split('\n');
+    for (const target of results.targets) {
+      expect(lines.filter((line) => line.includes(target.statement) && line.includes('not measured'))).toHaveLength(1);
+    }
+  });
+});

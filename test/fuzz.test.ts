@@ -1,0 +1,263 @@
+// Mutation fuzzing: a damaged model file must parse or fail with ModelFormatError, and
+// a damaged model.json must convert or fail with ConvertError; nothing else, no hangs.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConvertError, convertModel, type Quantization } from '../converter/convert.ts';
+import { checksumWords } from '../engine/checksum.ts';
+import { ModelFormatError } from '../engine/errors.ts';
+import { parseModelFile, tensorFloat32, tensorInt8 } from '../engine/format.ts';
+
+type Json = Record<string, unknown>;
+
+/** Deterministic pseudo-random weights, so every run fuzzes the same files. */
+function weightBytes(count: number): Uint8Array {
+  const values = new Float32Array(count);
+  let state = 12345;
+  for (let i = 0; i < count; ++i) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    values[i] = state / 2 ** 31 - 1;
+  }
+  return new Uint8Array(values.buffer);
+}
+
+function tokensModelJson(): Json {
+  return {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'fuzz_tokens',
+        layers: [
+          { class_name: 'Embedding', config: { name: 'emb', input_dim: 6, output_dim: 3, batch_input_shape: [null, 4] } },
+          { class_name: 'GlobalMaxPooling1D', config: { name: 'pool' } },
+          { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'softmax' } },
+        ],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: [
+          { name: 'emb/embeddings', shape: [6, 3], dtype: 'float32' },
+          { name: 'out/kernel', shape: [3, 2], dtype: 'float32' },
+          { name: 'out/bias', shape: [2], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+}
+
+function vectorModelJson(): Json {
+  return {
+    modelTopology: {
+      model_config: {
+        class_name: 'Sequential',
+        config: {
+          name: 'fuzz_vector',
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 2, 2], name: 'in' } },
+            { class_name: 'Flatten', config: { name: 'flat' } },
+            { class_name: 'Dense', config: { name: 'd', units: 3, activation: 'relu' } },
+            { class_name: 'BatchNormalization', config: { name: 'bn', epsilon: 0.001 } },
+            { class_name: 'Activation', config: { name: 'act', activation: 'sigmoid' } },
+          ],
+        },
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: [
+          { name: 'd/kernel', shape: [4, 3], dtype: 'float32' },
+          { name: 'd/bias', shape: [3], dtype: 'float32' },
+          { name: 'bn/gamma', shape: [3], dtype: 'float32' },
+          { name: 'bn/beta', shape: [3], dtype: 'float32' },
+          { name: 'bn/moving_mean', shape: [3], dtype: 'float32' },
+          { name: 'bn/moving_variance', shape: [3], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+}
+
+const weights = weightBytes(64);
+const readWeightFile = (): Uint8Array => weights;
+const vocabText = '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nhello 3\nwörld 4\nspam 5\n';
+
+const bases: Uint8Array[] = [
+  ...(['float32', 'float16', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: tokensModelJson(), readWeightFile, vocabText, labelsText: 'ham\nspam\n' }, { quantize }).bytes),
+  ...(['float32', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: vectorModelJson(), readWeightFile }, { quantize }).bytes),
+];
+
+/** Sets fileLength to the real length and recomputes the checksum, so deeper checks run. */
+function repair(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 40 || bytes.length % 4) return bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  view.setUint32(8, bytes.length, true);
+  const [a, b] = checksumWords(bytes, bytes.length - 8);
+  view.setUint32(bytes.length - 8, a, true);
+  view.setUint32(bytes.length - 4, b, true);
+  return bytes;
+}
+
+/** Parses, and on success touches every tensor: anything but ModelFormatError fails the test. */
+function parseOrFormatError(bytes: Uint8Array): void {
+  try {
+    const file = parseModelFile(bytes);
+    file.tensors.forEach((tensor, index) => {
+      tensorFloat32(file, index);
+      if (tensor.dtype === 'int8') tensorInt8(file, index);
+    });
+  } catch (error) {
+    if (!(error instanceof ModelFormatError)) throw error;
+    expect(error.message.length).toBeGreaterThan(0);
+  }
+}
+
+const interesting = fc.oneof(
+  fc.constantFrom(0, 1, 2, 3, 4, 7, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc, 0x10000),
+  fc.nat({ max: 0xffffffff }),
+  fc.integer({ min: 0, max: 2048 }),
+);
+
+/** A mutation applied to a copy of a base file; returns the bytes to parse. */
+const mutation: fc.Arbitrary<(base: Uint8Array) => Uint8Array> = fc.oneof(
+  fc.record({ at: fc.nat(), length: fc.nat({ max: 64 }), fix: fc.boolean() }).map(({ at, length, fix }) => (base: Uint8Array) => {
+    const end = Math.max(0, base.length - 8 - (at % base.length) - length * 4);
+    return fix ? repair(base.slice(0, end - (end % 4))) : base.slice(0, at % base.length);
+  }),
+  fc.record({ bits: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), headerOnly: fc.boolean(), fix: fc.boolean() }).map(({ bits, headerOnly, fix }) => (base: Uint8Array) => {
+    const bytes = base.slice();
+    const span = headerOnly ? new DataView(bytes.buffer).getUint32(24, true) * 8 : bytes.length * 8;
+    for (const bit of bits) bytes[(bit % span) >>> 3] ^= 1 << (bit % 8);
+    return fix ? repair(bytes) : bytes;
+  }),
+  fc.record({ words: fc.array(fc.tuple(fc.nat(), interesting), { minLength: 1, maxLength: 4 }), fix: fc.boolean() }).map(({ words, fix }) => (base: Uint8Array) => {
+    const bytes = base.slice();
+    const view = new DataView(bytes.buffer);
+    const tableWords = view.getUint32(24, true) / 4; // header and tables: where lies matter
+    for (const [word, value] of words) view.setUint32((word % tableWords) * 4, value, true);
+    return fix ? repair(bytes) : bytes;
+  }),
+  fc.record({ at: fc.nat(), remove: fc.integer({ min: 1, max: 16 }), insert: fc.array(interesting, { maxLength: 16 }) }).map(({ at, remove, insert }) => (base: Uint8Array) => {
+    const words = Array.from(new Uint32Array(base.buffer.slice(0)));
+    const tableWords = new DataView(base.buffer).getUint32(24, true) / 4;
+    words.splice(8 + (at % (tableWords - 8)), remove, ...insert);
+    return repair(new Uint8Array(Uint32Array.from(words).buffer));
+  }),
+  fc.record({ bytes: fc.uint8Array({ maxLength: 512 }), header: fc.boolean() }).map(({ bytes, header }) => () => {
+    const padded = new Uint8Array(bytes.length + 40 - (bytes.length % 4));
+    padded.set(bytes, header ? 32 : 0);
+    if (header) new DataView(padded.buffer).setUint32(0, 0x49414344, true);
+    if (header) new DataView(padded.buffer).setUint32(4, 1, true);
+    return header ? repair(padded) : bytes;
+  }),
+);
+
+describe('fuzz: parseModelFile on damaged files', () => {
+  it('the base files are valid', () => {
+    for (const base of bases) expect(parseModelFile(base).layers.length).toBeGreaterThan(0);
+  });
+
+  it('every mutation parses or throws ModelFormatError (12,000 runs)', () => {
+    let parsed = 0;
+    fc.assert(
+      fc.property(fc.nat({ max: bases.length - 1 }), mutation, fc.boolean(), (baseIndex, mutate, unaligned) => {
+        let bytes = mutate(bases[baseIndex]);
+        if (unaligned) {
+          const shifted = new Uint8Array(bytes.length + 1);
+          shifted.set(bytes, 1);
+          bytes = shifted.subarray(1);
+        }
+        try {
+          parseModelFile(bytes);
+          ++parsed;
+        } catch {
+          // classified below
+        }
+        parseOrFormatError(bytes);
+      }),
+      { numRuns: 12_000, seed: 20261125 },
+    );
+    // Most mutations are caught; a few (e.g. in tensor data, or a changed label) still parse.
+    expect(parsed).toBeGreaterThan(0);
+  });
+
+  it('every one-word lie in the header and tables, checksum repaired, is handled', () => {
+    const values = [0, 1, 3, 4, 5, 64, 0x7fffffff, 0xffffffff];
+    for (const base of bases) {
+      const tableWords = new DataView(base.buffer).getUint32(24, true) / 4;
+      for (let word = 0; word < tableWords; ++word) {
+        for (const value of values) {
+          const bytes = base.slice();
+          new DataView(bytes.buffer).setUint32(word * 4, value, true);
+          parseOrFormatError(repair(bytes));
+        }
+      }
+    }
+  });
+
+  it('every truncation length is handled', () => {
+    const base = bases[0];
+    for (let length = 0; length < base.length; ++length) {
+      parseOrFormatError(base.subarray(0, length));
+      if (length % 4 === 0) parseOrFormatError(repair(base.slice(0, length)));
+    }
+  });
+});
+
+/** Every path to a value inside a JSON tree. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const children = Array.isArray(value) ? value.map((item, i) => [i, item] as const) : typeof value === 'object' && value !== null ? Object.entries(value) : [];
+  return [prefix, ...children.flatMap(([key, child]) => paths(child, [...prefix, key]))];
+}
+
+function replaceAt(root: unknown, path: (string | number)[], replacement: unknown, remove: boolean): unknown {
+  if (path.length === 0) return replacement;
+  const copy: unknown = structuredClone(root);
+  let node = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (remove && Array.isArray(node)) node.splice(Number(last), 1);
+  else if (remove) delete node[last];
+  else node[last] = replacement;
+  return copy;
+}
+
+describe('fuzz: convertModel on malformed model.json', () => {
+  for (const [name, make] of [
+    ['tokens', tokensModelJson],
+    ['vector', vectorModelJson],
+  ] as const) {
+    it(`${name}: every mutation converts or throws ConvertError`, () => {
+      const base = make();
+      const allPaths = paths(base);
+      fc.assert(
+        fc.property(fc.nat(), fc.jsonValue({ maxDepth: 2 }), fc.boolean(), fc.boolean(), (pick, replacement, remove, withVocab) => {
+          const modelJson = replaceAt(base, allPaths[pick % allPaths.length], replacement, remove);
+          try {
+            const { bytes } = convertModel({ modelJson, readWeightFile, vocabText: withVocab ? vocabText : undefined });
+            parseModelFile(bytes);
+          } catch (error) {
+            if (!(error instanceof ConvertError)) throw error;
+          }
+        }),
+        { numRuns: 1500, seed: 7 },
+      );
+    });
+  }
+
+  it('arbitrary values convert or throw ConvertError', () => {
+    fc.assert(
+      fc.property(fc.anything(), (modelJson) => {
+        try {
+          convertModel({ modelJson, readWeightFile });
+        } catch (error) {
+          if (!(error instanceof ConvertError)) throw error;
+        }
+      }),
+      { numRuns: 500, seed: 11 },
+    );
+  });
+});

@@ -1,0 +1,134 @@
+// engine/cli.ts end to end: run with tsx as a child process on models converted
+// into a temporary directory. (node_modules/.bin/tsx is what `npx tsx` runs;
+// calling it directly keeps npm's own warnings out of the checked stderr.)
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertModel } from '../converter/convert.ts';
+import { loadModel } from '../engine/index.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
+const cli = resolve(repoRoot, 'engine/cli.ts');
+let dir: string;
+let textModelPath: string;
+let vectorModelPath: string;
+let textBytes: Uint8Array;
+let vectorBytes: Uint8Array;
+
+async function convert(model: tf.LayersModel, vocabText?: string, labelsText?: string): Promise<Uint8Array> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const data = saved!.weightData!;
+  const weights = new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer));
+  const modelJson = { format: 'layers-model', modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: saved!.weightSpecs }] };
+  return convertModel({ modelJson, readWeightFile: () => weights, vocabText, labelsText }).bytes;
+}
+
+function run(args: string[], stdin = ''): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(tsx, [cli, ...args], { input: stdin, encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** One line on stderr, no stack trace, non-zero exit. */
+function expectCleanFailure(result: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  expect(result.status).not.toBe(0);
+  expect(result.status).not.toBeNull();
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = mkdtempSync(join(tmpdir(), 'decentai-predict-'));
+  const tokens = tf.sequential();
+  tokens.add(tf.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 5, inputShape: [5] }));
+  tokens.add(tf.layers.globalAveragePooling1d());
+  tokens.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
+  textBytes = await convert(tokens, '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nfree 3\nprize 4\nhello 5\n', 'ham\nspam\n');
+  const vector = tf.sequential();
+  vector.add(tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] }));
+  vectorBytes = await convert(vector, undefined, 'x\ny\nz\n');
+  textModelPath = join(dir, 'text.dcai');
+  vectorModelPath = join(dir, 'vector.dcai');
+  writeFileSync(textModelPath, textBytes);
+  writeFileSync(vectorModelPath, vectorBytes);
+  writeFileSync(join(dir, 'garbage.dcai'), 'this is not a model file at all, just some text');
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run predict (engine/cli.ts)', () => {
+  it('--text prints scores and the label', () => {
+    const result = run([textModelPath, '--text', 'Free PRIZE, hello!']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const output = JSON.parse(result.stdout);
+    const expected = loadModel(textBytes).predictText('Free PRIZE, hello!');
+    expect(output.scores).toEqual(Array.from(expected));
+    expect(output.label).toBe(expected[0] >= expected[1] ? 'ham' : 'spam');
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--tokens and --input', () => {
+    const tokens = run([textModelPath, '--tokens', '1,3,4']);
+    expect(tokens.status).toBe(0);
+    expect(JSON.parse(tokens.stdout).scores).toEqual(Array.from(loadModel(textBytes).predictTokens([1, 3, 4])));
+    const input = run([vectorModelPath, '--input', '0.5,-1.5']);
+    expect(input.status).toBe(0);
+    const parsed = JSON.parse(input.stdout);
+    expect(parsed.scores).toEqual(Array.from(loadModel(vectorBytes).predictVector([0.5, -1.5])));
+    expect(['x', 'y', 'z']).toContain(parsed.label);
+  });
+
+  it('reads JSON lines from stdin and writes one line per input', () => {
+    const result = run([textModelPath], '{"text":"free prize"}\n\n{"tokens":[1,5,5]}\n{"text":""}\n');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    const model = loadModel(textBytes);
+    expect(lines[0].scores).toEqual(Array.from(model.predictText('free prize')));
+    expect(lines[1].scores).toEqual(Array.from(model.predictTokens([1, 5, 5])));
+    expect(lines[2].scores).toEqual(Array.from(model.predictText('')));
+    const vectors = run([vectorModelPath], '{"input":[1,2]}\n{"input":[0,0]}\n');
+    expect(vectors.status).toBe(0);
+    expect(vectors.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('--help', () => {
+    const result = run(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Usage: npm run predict/);
+  });
+
+  it.each([
+    ['a missing file', () => [join(dir, 'missing.dcai'), '--text', 'x'], '', /cannot read model file .*missing\.dcai/],
+    ['a file that is not a model', () => [join(dir, 'garbage.dcai'), '--text', 'x'], '', /invalid model file \(bad_magic\)/],
+    ['an unknown flag', () => [textModelPath, '--bogus'], '', /Unknown option '--bogus'/],
+    ['no model file', () => ['--text', 'x'], '', /expected exactly one model file/],
+    ['two input flags', () => [textModelPath, '--text', 'x', '--tokens', '1'], '', /at most one of/],
+    ['a token id out of range', () => [textModelPath, '--tokens', '1,6'], '', /bad input \(bad_token\)/],
+    ['a non-numeric token list', () => [textModelPath, '--tokens', '1,a'], '', /--tokens: item 2 'a' is not a number/],
+    ['text on a vector model', () => [vectorModelPath, '--text', 'hi'], '', /bad input \(wrong_kind\)/],
+    ['a vector of the wrong length', () => [vectorModelPath, '--input', '1,2,3'], '', /bad input \(wrong_length\)/],
+    ['a bad JSON line', () => [textModelPath], '{"text":"ok"}\nnot json\n', /stdin line 2: not valid JSON/],
+    ['a JSON line of the wrong shape', () => [textModelPath], '{"txt":"ok"}\n', /stdin line 1: expected/],
+    ['a bad input on a JSON line', () => [textModelPath], '{"tokens":[1,1.5]}\n', /stdin line 1: bad input \(bad_token\)/],
+  ] as const)('fails cleanly on %s', (_, args, stdin, pattern) => {
+    expectCleanFailure(run([...args()], stdin), pattern);
+  });
+});

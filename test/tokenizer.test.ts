@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WordTokenizer, type WordTokenizerSpec } from '../engine/tokenizer.ts';
+
+const PAD = 0;
+const START = 1;
+const UNKNOWN = 2;
+
+function makeSpec(words: string[], lowercase = true): WordTokenizerSpec {
+  return { kind: 'words', vocab: ['<PAD>', '<START>', '<UNKNOWN>', ...words], padId: PAD, startId: START, unknownId: UNKNOWN, lowercase };
+}
+
+/** The rule written plainly: lowercase the whole text, regex split, look up, pad or cut. */
+function referenceIds(spec: WordTokenizerSpec, text: string, length: number): number[] {
+  const ids = new Map<string, number>();
+  spec.vocab.forEach((token, id) => {
+    if (!ids.has(token)) ids.set(token, id);
+  });
+  const words = (spec.lowercase ? text.toLowerCase() : text).split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+  const out = [spec.startId, ...words.map((word) => ids.get(word) ?? spec.unknownId)].slice(0, length);
+  while (out.length < length) out.push(spec.padId);
+  return out;
+}
+
+function encode(tokenizer: WordTokenizer, text: string): number[] {
+  return Array.from(tokenizer.encode(text, new Int32Array(tokenizer.sequenceLength)));
+}
+
+const VOCAB = [
+  'hello', 'world', "don't", 'foo_bar', 'abc123', 'café', 'naïve', 'москва', '東京', '١٢٣', 'hi', 'there', 'i', 'stanbul',
+  'οδος', 'οδοσ', 'αβ', '𐐨', '𝐀𝐁c', 'ß', 'strasse', "it's", 'x',
+];
+
+describe('WordTokenizer', () => {
+  const spec = makeSpec(VOCAB);
+  const tokenizer = new WordTokenizer(spec, 12);
+
+  it.each([
+    ['basic ASCII with punctuation', 'Hello, World!!  hello'],
+    ['apostrophes stay inside words', "Don't   it's 'quoted' '"],
+    ['underscores and digits are word characters', 'foo_bar abc123 _ 42'],
+    ['Unicode letters and digits', 'Café NAÏVE Москва 東京 ١٢٣'],
+    ['emoji separate words', 'hi😀there 👍🏽 hi'],
+    ['astral letters (surrogate pairs) are letters and lowercase', '𐐀 𝐀𝐁C 𝐀𝐁c'],
+    ['İ lowercases to i + combining dot, which splits the word', 'İstanbul aİb İ'],
+    ['final sigma depends on context across separators', 'ΟΔΟΣ.ΑΒ ΟΔΟΣ ΑΒ.ΟΔΟΣ Σ'],
+    ['lone surrogates are separators', 'hi\ud800there \udc00x'],
+    ['empty string', ''],
+    ['only separators', ' ,.;!?\n\t😀'],
+    ['combining marks split words', 'cafe\u0301 x'],
+    ['ß and other special lowercasing', 'STRASSE ß ẞ'],
+  ])('%s', (_, text) => {
+    expect(encode(tokenizer, text)).toEqual(referenceIds(spec, text, 12));
+  });
+
+  it('cuts to the sequence length and pads with the pad id', () => {
+    const short = new WordTokenizer(spec, 3);
+    expect(encode(short, 'hello world hi there')).toEqual([START, 3, 4]);
+    expect(encode(new WordTokenizer(spec, 6), 'hello')).toEqual([START, 3, PAD, PAD, PAD, PAD]);
+    expect(encode(new WordTokenizer(spec, 1), 'hello')).toEqual([START]);
+    expect(encode(new WordTokenizer(spec, 0), 'hello')).toEqual([]);
+  });
+
+  it('keeps case when lowercase is false', () => {
+    const cased = makeSpec(['Hello', 'hello', 'İx'], false);
+    const t = new WordTokenizer(cased, 5);
+    expect(encode(t, 'Hello hello HELLO İx')).toEqual(referenceIds(cased, 'Hello hello HELLO İx', 5));
+  });
+
+  it('agrees with the plain rule on random mixed-script texts (property)', () => {
+    const pieces = [
+      'a', 'B', 'z', 'Hello', 'WORLD', "'", '_', '1', '9', ' ', '  ', ',', '.', '-', '\n', '😀', '👍🏽', 'é', 'É', 'ï', 'Ж', 'ж', '東', '京',
+      'İ', 'Σ', 'σ', 'ς', 'Α', 'ß', '𐐀', '𐐨', '𝐀', '\u0301', '\u0307', '\ud800', '١', 'Ⅻ', 'K', 'hi', 'there', 'i', "don't",
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 16 }), (sample, length) => {
+        // vocabulary: some of the sample's own words, so lookups hit as well as miss
+        const words = sample.toLowerCase().split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+        const randomSpec = makeSpec([...words.filter((_, i) => i % 2 === 0), ...VOCAB]);
+        const t = new WordTokenizer(randomSpec, length);
+        expect(encode(t, sample)).toEqual(referenceIds(randomSpec, sample, length));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('stops reading once the sequence is full: a 1 MB text reads only its head', () => {
+    const t = new WordTokenizer(spec, 20);
+    const head = 'hello world hi there '.repeat(10);
+    const long = head + 'x '.repeat(500_000);
+    const short = new Int32Array(20);
+    const out = new Int32Array(20);
+    t.encode(long, out);
+    expect(Array.from(out)).toEqual(referenceIds(spec, long.slice(0, 1000), 20));
+    expect(t.charsRead).toBeLessThanOrEqual(100);
+    // timing: a 1 MB text costs about what a short one does
+    const time = (text: string): number => {
+      const begin = performance.now();
+      for (let i = 0; i < 2000; i++) t.encode(text, short);
+      return performance.now() - begin;
+    };
+    time(head);
+    const tShort = time(head);
+    const tLong = time(long);
+    expect(tLong).toBeLessThan(tShort * 3 + 20);
+  });
+
+  it('does not read to the end of a huge last word', () => {
+    const t = new WordTokenizer(spec, 4);
+    const text = `hello world ${'a'.repeat(1_000_000)} hi`;
+    const out = Array.from(t.encode(text, new Int32Array(4)));
+    expect(out).toEqual([START, 3, 4, UNKNOWN]);
+    const longest = Math.max(...spec.vocab.map((token) => token.length));
+    expect(t.charsRead).toBeLessThanOrEqual('hello world '.length + longest + 1);
+  });
+
+  it('gives words longer than every token the unknown id without lookup', () => {
+    const t = new WordTokenizer(spec, 4);
+    const text = `${'B'.repeat(5000)} hello ${'ж'.repeat(300)}`;
+    expect(encode(t, text)).toEqual(referenceIds(spec, text, 4));
+  });
+
+  it('words() splits like the rule', () => {
+    expect(tokenizer.words("Hi, don't_STOP 😀 İx")).toEqual(['hi', "don't_stop", 'i', 'x']);
+  });
+});
