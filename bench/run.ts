@@ -11,7 +11,8 @@ import { machineInfo, versions } from './lib/machine.ts';
 import { defaultModelDir, repoRoot, sharedSpamModelDir, spamModelDir } from './lib/paths.ts';
 import { renderJson, renderMarkdown } from './lib/report.ts';
 import { newSection, type BenchResults, type Section } from './lib/results.ts';
-import { evaluateTargets } from './lib/targets.ts';
+import { targetDetails } from './lib/explain.ts';
+import { collectFigures, evaluateTargets } from './lib/targets.ts';
 
 
 interface SectionModule {
@@ -25,6 +26,7 @@ const SECTIONS: readonly SectionModule[] = [
   { id: 'floors', title: 'Floors: empty methods in the same Azle build', load: () => import('./cases/floors.ts') },
   { id: 'tfjs', title: 'Baseline: TF.js inside an Azle canister', load: () => import('./cases/tfjs-baseline.ts') },
   { id: 'canister', title: 'decentai canister', load: () => import('./cases/canister.ts') },
+  { id: 'profile', title: 'Profile: where the instructions go', load: () => import('./cases/profile.ts') },
   { id: 'scaling', title: 'Scaling: synthetic models', load: () => import('./cases/scaling.ts') },
   { id: 'big', title: "The seed's size: a ~90 MB model", load: () => import('./cases/big-model.ts') },
   { id: 'node', title: 'Node: engine vs @tensorflow/tfjs', load: () => import('./cases/node.ts') },
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
       default: defaultModelDir,
     },
     sections,
-    targets: evaluateTargets(sections),
+    targets: evaluateTargets(sections, targetDetails(collectFigures(sections))),
   };
   const markdown = renderMarkdown(results);
   process.stdout.write(markdown);

@@ -1,8 +1,13 @@
 // decentAI inference canister (Azle stable mode): thin glue over registry.ts
-// (models in stable memory), methods.ts (hand-coded Candid for the hot paths)
-// and rest.ts (the REST API). Predictions, REST and chunk appends are manual
-// methods: they read the raw argument and reply raw Candid, skipping Azle's
-// ~1.2M-instruction Candid layer. Admin and metadata methods use Azle's Candid.
+// (models in stable memory), methods.ts (each method as bytes → bytes, with
+// hand-coded Candid) and rest.ts (the REST API).
+//
+// Every method is manual: it reads the raw argument and replies raw Candid,
+// skipping Azle's Candid layer (~1.2M instructions a call, quadratic `text`).
+// The decorators carry the real Candid types only while Azle generates the .did
+// at build time (in its Node wasm environment); in the canister they are empty,
+// because Azle prints the whole interface at every start and that costs ~100M
+// instructions of init for no use.
 
 import {
   IDL,
@@ -19,174 +24,136 @@ import {
   update,
 } from 'azle';
 
-import { appendChunkMethod, errorCode, httpMethod, NOT_CONTROLLER, predictMethod, uploadStatus } from './methods.ts';
-import { Registry, type BytesMap, type VersionRecord, type VerifyStatus } from './registry.ts';
-import { makeTypes } from './types.ts';
+import * as M from './methods.ts';
+import { Registry, type BytesMap } from './registry.ts';
+import { idlFactory } from './types.ts';
 
-const t = makeTypes(IDL as any);
+const BUILD = (globalThis as { _azleNodejsWasmEnvironment?: boolean })._azleNodejsWasmEnvironment === true;
+const service = BUILD ? idlFactory({ IDL: IDL as any }) : undefined;
 
-const bytes = { toBytes: (b: Uint8Array): Uint8Array => b, fromBytes: (b: Uint8Array): Uint8Array => b };
+/** The argument types of a method (at build time only). */
+function args(name: string): any[] {
+  return service ? service._fields.find(([n]) => n === name)![1].argTypes : [];
+}
+/** The return type of a method (at build time only). */
+function ret(name: string): any {
+  return service ? service._fields.find(([n]) => n === name)![1].retTypes[0] : undefined;
+}
+const manual = { manual: true };
+
+const identity = { toBytes: (b: Uint8Array): Uint8Array => b, fromBytes: (b: Uint8Array): Uint8Array => b };
 
 function stableMap(memoryId: number): BytesMap {
-  const map = new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, bytes, bytes);
+  const map = new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, identity, identity);
   return {
     get: (k) => map.get(k),
-    insert: (k, v) => {
-      map.insert(k, v);
-    },
-    remove: (k) => {
-      map.remove(k);
-    },
+    insert: (k, v) => void map.insert(k, v),
+    remove: (k) => void map.remove(k),
   };
 }
 
-const instructions = (): bigint => performanceCounter(0);
-
-function modelInfo(reg: Registry, v: VersionRecord) {
-  return {
-    name: v.name,
-    version: v.version,
-    active: reg.isActive(v),
-    labels: v.summary.labels,
-    input_kind: v.summary.inputKind,
-    input_shape: v.summary.inputShape,
-    parameters: BigInt(v.summary.parameters),
-    bytes: BigInt(v.size),
-    sha256: v.sha256,
-    created_at: BigInt(v.created),
-    activated_at: BigInt(v.activated),
-    verified: v.verified,
-    computed_sha256: v.computedSha256 === null ? [] : [v.computedSha256],
-  };
-}
-
-function verifyInfo(s: VerifyStatus) {
-  return {
-    name: s.name,
-    version: s.version,
-    hashed: BigInt(s.hashed),
-    total: BigInt(s.total),
-    done: s.done,
-    verified: s.verified,
-    computed_sha256: s.computedSha256 === null ? [] : [s.computedSha256],
-    declared_sha256: s.declaredSha256,
-  };
-}
-
-/** Runs f, answering {ok} or {err}; refuses callers that are not controllers when `admin`. */
-function result<T>(admin: boolean, f: () => T): { ok: T } | { err: { code: string; message: string } } {
-  if (admin && !isController(msgCaller())) return { err: NOT_CONTROLLER };
-  try {
-    return { ok: f() };
-  } catch (e) {
-    return { err: errorCode(e) };
-  }
-}
+const registry = new Registry(stableMap(0), stableMap(1), { now: time });
+const ctx: M.Ctx = {
+  reg: registry,
+  isController: () => isController(msgCaller()),
+  instructions: () => performanceCounter(0),
+};
 
 export default class {
-  registry = new Registry(stableMap(0), stableMap(1), { now: time });
-
   @init([])
   init(): void {}
 
   @postUpgrade([])
   postUpgrade(): void {
-    this.registry.restore();
+    registry.restore();
   }
 
-  // ------------------------------------------------------------ uploads (controllers)
-
-  @update([IDL.Text, IDL.Nat64, IDL.Text], t.UploadResult)
-  begin_upload(name: string, size: bigint, sha256: string) {
-    return result(true, () => uploadStatus(this.registry.beginUpload(name, Number(size), sha256)));
+  // Uploads and administration (controllers only).
+  @update(args('begin_upload'), ret('begin_upload'), manual)
+  begin_upload(): void {
+    msgReply(M.begin_upload(ctx, msgArgData()));
   }
 
-  @update([IDL.Nat32, IDL.Nat64, IDL.Vec(IDL.Nat8)], t.UploadResult, { manual: true })
+  @update(args('append_chunk'), ret('append_chunk'), manual)
   append_chunk(): void {
-    msgReply(appendChunkMethod(this.registry, msgArgData(), isController(msgCaller())));
+    msgReply(M.append_chunk(ctx, msgArgData()));
   }
 
-  @query([IDL.Nat32], t.UploadResult)
-  upload_status(id: number) {
-    return result(true, () => uploadStatus(this.registry.status(id)));
+  @query(args('upload_status'), ret('upload_status'), manual)
+  upload_status(): void {
+    msgReply(M.upload_status(ctx, msgArgData()));
   }
 
-  @query([], IDL.Vec(t.UploadStatus))
-  list_uploads() {
-    if (!isController(msgCaller())) return [];
-    return this.registry.uploads().map(uploadStatus);
+  @query(args('list_uploads'), ret('list_uploads'), manual)
+  list_uploads(): void {
+    msgReply(M.list_uploads(ctx, msgArgData()));
   }
 
-  @update([IDL.Nat32], t.ModelResult)
-  commit_upload(id: number) {
-    return result(true, () => modelInfo(this.registry, this.registry.commit(id)));
+  @update(args('commit_upload'), ret('commit_upload'), manual)
+  commit_upload(): void {
+    msgReply(M.commit_upload(ctx, msgArgData()));
   }
 
-  @update([IDL.Nat32], t.UnitResult)
-  abort_upload(id: number) {
-    return result(true, () => {
-      this.registry.abort(id);
-      return null;
-    });
+  @update(args('abort_upload'), ret('abort_upload'), manual)
+  abort_upload(): void {
+    msgReply(M.abort_upload(ctx, msgArgData()));
   }
 
-  @update([IDL.Text, IDL.Nat32], t.ModelResult)
-  activate(name: string, version: number) {
-    return result(true, () => modelInfo(this.registry, this.registry.activate(name, version)));
+  @update(args('activate'), ret('activate'), manual)
+  activate(): void {
+    msgReply(M.activate(ctx, msgArgData()));
   }
 
-  @update([IDL.Text, IDL.Opt(IDL.Nat32)], t.CountResult)
-  delete_model(name: string, version: [] | [number]) {
-    return result(true, () => this.registry.remove(name, version.length === 0 ? null : version[0]));
+  @update(args('delete_model'), ret('delete_model'), manual)
+  delete_model(): void {
+    msgReply(M.delete_model(ctx, msgArgData()));
   }
 
-  // ------------------------------------------------------------ models and identity (anyone)
-
-  @query([], IDL.Vec(t.ModelInfo))
-  list_models() {
-    return [...this.registry.loaded.values()].map((l) => modelInfo(this.registry, l.record));
+  // Models, identity and verification (anyone).
+  @query(args('list_models'), ret('list_models'), manual)
+  list_models(): void {
+    msgReply(M.list_models(ctx, msgArgData()));
   }
 
-  @query([IDL.Text], IDL.Vec(t.ModelInfo))
-  model_versions(name: string) {
-    const r = result(false, () => this.registry.versions(name));
-    return 'ok' in r ? r.ok.map((v) => modelInfo(this.registry, v)) : [];
+  @query(args('model_versions'), ret('model_versions'), manual)
+  model_versions(): void {
+    msgReply(M.model_versions(ctx, msgArgData()));
   }
 
-  @query([IDL.Text, IDL.Opt(IDL.Nat32)], t.ModelResult)
-  model_info(name: string, version: [] | [number]) {
-    return result(false, () => modelInfo(this.registry, this.registry.version(name, version.length === 0 ? null : version[0])));
+  @query(args('model_info'), ret('model_info'), manual)
+  model_info(): void {
+    msgReply(M.model_info(ctx, msgArgData()));
   }
 
-  @query([IDL.Text, IDL.Nat32, IDL.Nat64, IDL.Nat32], t.BlobResult)
-  read_model(name: string, version: number, offset: bigint, length: number) {
-    return result(false, () => this.registry.read(name, version, Number(offset), length));
+  @query(args('read_model'), ret('read_model'), manual)
+  read_model(): void {
+    msgReply(M.read_model(ctx, msgArgData()));
   }
 
-  @update([IDL.Text, IDL.Nat32], t.VerifyResult)
-  verify(name: string, version: number) {
-    return result(false, () => verifyInfo(this.registry.verify(name, version)));
+  @update(args('verify'), ret('verify'), manual)
+  verify(): void {
+    msgReply(M.verify(ctx, msgArgData()));
   }
 
-  // ------------------------------------------------------------ predictions (anyone)
-
-  @query([IDL.Text, t.Input], t.PredictResult, { manual: true })
+  // Predictions: a query (one node answers) or an update (the subnet agrees).
+  @query(args('predict'), ret('predict'), manual)
   predict(): void {
-    msgReply(predictMethod(this.registry, msgArgData(), instructions));
+    msgReply(M.predict(ctx, msgArgData()));
   }
 
-  @update([IDL.Text, t.Input], t.PredictResult, { manual: true })
+  @update(args('predict_update'), ret('predict_update'), manual)
   predict_update(): void {
-    msgReply(predictMethod(this.registry, msgArgData(), instructions));
+    msgReply(M.predict(ctx, msgArgData()));
   }
 
-  @query([t.HttpRequest], t.HttpResponse, { manual: true })
+  // REST, through the HTTP gateway.
+  @query(args('http_request'), ret('http_request'), manual)
   http_request(): void {
-    msgReply(httpMethod(this.registry, msgArgData(), false, instructions));
+    msgReply(M.http(ctx, msgArgData(), false));
   }
 
-  @update([t.HttpRequest], t.HttpResponse, { manual: true })
+  @update(args('http_request_update'), ret('http_request_update'), manual)
   http_request_update(): void {
-    msgReply(httpMethod(this.registry, msgArgData(), true, instructions));
+    msgReply(M.http(ctx, msgArgData(), true));
   }
 }

@@ -1,17 +1,58 @@
-// The manual-mode (hot) methods as plain functions from argument bytes to reply
-// bytes, so Node tests run them without wasm. canister/index.ts calls them with
-// msgArgData() and passes the result to msgReply().
+// Every canister method as a plain function from argument bytes to reply bytes
+// (hand-coded Candid, candid-wire.ts), so Node tests run them without wasm and
+// canister/index.ts is one line per method: msgReply(METHOD(ctx, msgArgData())).
+// The types here mirror canister/types.ts; test/canister-wire.test.ts checks
+// every reply against @dfinity/candid with those types.
 
 import { InputError } from '../engine/index.ts';
 import { CandidError, Encoder, idlHash, Reader, T, type CType } from './candid-wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
-import { Registry, RegistryError, type UploadRecord } from './registry.ts';
-import { handleRest, MAX_BODY_BYTES } from './rest.ts';
-import { encodeUtf8 } from './utf8.ts';
+import { Registry, RegistryError, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
+import { errorResponse, handleRest } from './rest.ts';
 
-// ---------------------------------------------------------------- reply types (mirror canister/types.ts)
+/** What a method needs from the system. */
+export interface Ctx {
+  reg: Registry;
+  isController: () => boolean;
+  instructions: () => bigint;
+}
+
+// ---------------------------------------------------------------- types
 
 const Err: CType = { record: [['code', T.text], ['message', T.text]] };
+const ok = (t: CType): CType => ({ variant: [['ok', t], ['err', Err]] });
+const ModelInfo: CType = {
+  record: [
+    ['name', T.text],
+    ['version', T.nat32],
+    ['active', T.bool],
+    ['labels', { vec: T.text }],
+    ['input_kind', T.text],
+    ['input_shape', { vec: T.nat32 }],
+    ['parameters', T.nat64],
+    ['bytes', T.nat64],
+    ['sha256', T.text],
+    ['created_at', T.nat64],
+    ['activated_at', T.nat64],
+    ['verified', T.bool],
+    ['computed_sha256', { opt: T.text }],
+  ],
+};
+const UploadStatus: CType = {
+  record: [['upload_id', T.nat32], ['name', T.text], ['size', T.nat64], ['received', T.nat64], ['sha256', T.text]],
+};
+const VerifyStatusT: CType = {
+  record: [
+    ['name', T.text],
+    ['version', T.nat32],
+    ['hashed', T.nat64],
+    ['total', T.nat64],
+    ['done', T.bool],
+    ['verified', T.bool],
+    ['computed_sha256', { opt: T.text }],
+    ['declared_sha256', T.text],
+  ],
+};
 const PredictOk: CType = {
   record: [
     ['model', T.text],
@@ -20,15 +61,6 @@ const PredictOk: CType = {
     ['labels', { vec: T.text }],
     ['predictions', { vec: { record: [['label', T.text], ['scores', { vec: T.float32 }]] } }],
     ['instructions', T.nat64],
-  ],
-};
-const UploadStatus: CType = {
-  record: [
-    ['upload_id', T.nat32],
-    ['name', T.text],
-    ['size', T.nat64],
-    ['received', T.nat64],
-    ['sha256', T.text],
   ],
 };
 const HeaderField: CType = { record: [['0', T.text], ['1', T.text]] };
@@ -41,9 +73,18 @@ const HttpResponse: CType = {
   ],
 };
 
-const predictReply = new Encoder([{ variant: [['ok', PredictOk], ['err', Err]] }]);
-const uploadReply = new Encoder([{ variant: [['ok', UploadStatus], ['err', Err]] }]);
-const httpReply = new Encoder([HttpResponse]);
+const E = {
+  predict: new Encoder([ok(PredictOk)]),
+  upload: new Encoder([ok(UploadStatus)]),
+  uploads: new Encoder([{ vec: UploadStatus }]),
+  model: new Encoder([ok(ModelInfo)]),
+  models: new Encoder([{ vec: ModelInfo }]),
+  verify: new Encoder([ok(VerifyStatusT)]),
+  blob: new Encoder([ok({ vec: T.nat8 })]),
+  count: new Encoder([ok(T.nat32)]),
+  unit: new Encoder([ok(T.null)]),
+  http: new Encoder([HttpResponse]),
+};
 
 export function errorCode(e: unknown): { code: string; message: string } {
   if (e instanceof RegistryError || e instanceof PredictError || e instanceof InputError) return { code: e.code, message: e.message };
@@ -51,7 +92,125 @@ export function errorCode(e: unknown): { code: string; message: string } {
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-// ---------------------------------------------------------------- predict
+export const NOT_CONTROLLER = { code: 'forbidden', message: 'only a controller of the canister may call this method' };
+
+/** A method answering `variant { ok; err }`: decode errors and refusals become `err`, never a trap. */
+function method(enc: Encoder, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown) {
+  return (ctx: Ctx, arg: Uint8Array): Uint8Array => {
+    try {
+      if (admin && !ctx.isController()) return enc.encode([{ err: NOT_CONTROLLER }]);
+      return enc.encode([{ ok: body(ctx, new Reader(arg)) }]);
+    } catch (e) {
+      return enc.encode([{ err: errorCode(e) }]);
+    }
+  };
+}
+
+/** A method answering a plain vec (a bad argument or a refusal answers an empty list). */
+function listMethod(enc: Encoder, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown[]) {
+  return (ctx: Ctx, arg: Uint8Array): Uint8Array => {
+    try {
+      if (admin && !ctx.isController()) return enc.encode([[]]);
+      return enc.encode([body(ctx, new Reader(arg))]);
+    } catch {
+      return enc.encode([[]]);
+    }
+  };
+}
+
+/** Argument i, checked to be there. */
+function arg(r: Reader, i: number, what: string): number {
+  if (r.args.length <= i) throw new CandidError(`missing argument ${i + 1} (${what})`);
+  return r.args[i];
+}
+const text = (r: Reader, i: number, what: string) => r.text(arg(r, i, what), what, 256);
+const int = (r: Reader, i: number, what: string) => r.int(arg(r, i, what), what);
+/** An `opt nat32` argument (absent counts as null). */
+function optInt(r: Reader, i: number, what: string): number | null {
+  if (r.args.length <= i) return null;
+  const t = r.args[i];
+  if (r.kind(t) === T.null) return null;
+  return r.optPresent(t, what) ? r.int(r.elem(t), what) : null;
+}
+
+// ---------------------------------------------------------------- values
+
+export function uploadStatus(u: UploadRecord) {
+  return { upload_id: u.id, name: u.name, size: u.size, received: u.received, sha256: u.sha256 };
+}
+
+export function modelInfo(reg: Registry, v: VersionRecord) {
+  return {
+    name: v.name,
+    version: v.version,
+    active: reg.isActive(v),
+    labels: v.summary.labels,
+    input_kind: v.summary.inputKind,
+    input_shape: v.summary.inputShape,
+    parameters: v.summary.parameters,
+    bytes: v.size,
+    sha256: v.sha256,
+    created_at: BigInt(v.created),
+    activated_at: BigInt(v.activated),
+    verified: v.verified,
+    computed_sha256: v.computedSha256,
+  };
+}
+
+function verifyInfo(s: VerifyStatus) {
+  return {
+    name: s.name,
+    version: s.version,
+    hashed: s.hashed,
+    total: s.total,
+    done: s.done,
+    verified: s.verified,
+    computed_sha256: s.computedSha256,
+    declared_sha256: s.declaredSha256,
+  };
+}
+
+// ---------------------------------------------------------------- uploads and administration (controllers)
+
+export const begin_upload = method(E.upload, true, ({ reg }, r) =>
+  uploadStatus(reg.beginUpload(text(r, 0, 'name'), int(r, 1, 'size'), text(r, 2, 'sha256'))),
+);
+
+/** `(nat32 upload_id, nat64 offset, blob)`: the blob is a view of the argument, stored without a copy in JS. */
+export const append_chunk = method(E.upload, true, ({ reg }, r) =>
+  uploadStatus(reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'))),
+);
+
+export const upload_status = method(E.upload, true, ({ reg }, r) => uploadStatus(reg.status(int(r, 0, 'upload_id'))));
+
+export const list_uploads = listMethod(E.uploads, true, ({ reg }) => reg.uploads().map(uploadStatus));
+
+export const commit_upload = method(E.model, true, ({ reg }, r) => modelInfo(reg, reg.commit(int(r, 0, 'upload_id'))));
+
+export const abort_upload = method(E.unit, true, ({ reg }, r) => {
+  reg.abort(int(r, 0, 'upload_id'));
+  return null;
+});
+
+export const activate = method(E.model, true, ({ reg }, r) => modelInfo(reg, reg.activate(text(r, 0, 'name'), int(r, 1, 'version'))));
+
+export const delete_model = method(E.count, true, ({ reg }, r) => reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version')));
+
+// ---------------------------------------------------------------- models and identity (anyone)
+
+export const list_models = listMethod(E.models, false, ({ reg }) => [...reg.loaded.values()].map((l) => modelInfo(reg, l.record)));
+
+export const model_versions = listMethod(E.models, false, ({ reg }, r) => reg.versions(text(r, 0, 'name')).map((v) => modelInfo(reg, v)));
+
+export const model_info = method(E.model, false, ({ reg }, r) => modelInfo(reg, reg.version(text(r, 0, 'name'), optInt(r, 1, 'version'))));
+
+export const read_model = method(E.blob, false, ({ reg }, r) =>
+  reg.read(text(r, 0, 'name'), int(r, 1, 'version'), int(r, 2, 'offset'), int(r, 3, 'length')),
+);
+
+export const verify = method(E.verify, false, ({ reg }, r) => verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'))));
+
+// ---------------------------------------------------------------- predictions
 
 const H_TEXT = idlHash('text');
 const H_TEXTS = idlHash('texts');
@@ -104,50 +263,22 @@ export function readInput(r: Reader, t: number): PredictInput {
 }
 
 /** predict / predict_update: `(text, Input) -> (PredictResult)`. */
-export function predictMethod(reg: Registry, arg: Uint8Array, instructions: () => bigint): Uint8Array {
+export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
   try {
-    const r = new Reader(arg);
-    r.expectArgs(2, 'predict');
-    const name = r.text(r.args[0], 'model name', 256);
-    const l = reg.get(name);
-    const o = runPrediction(l, readInput(r, r.args[1]));
+    const r = new Reader(argBytes);
+    const l = ctx.reg.get(text(r, 0, 'model name'));
+    const o = runPrediction(l, readInput(r, arg(r, 1, 'input')));
     const labels = l.model.labels;
     const predictions = new Array(o.count);
     for (let i = 0; i < o.count; i++) {
       predictions[i] = { label: labels[o.top[i]], scores: o.scores.subarray(i * o.outputs, (i + 1) * o.outputs) };
     }
-    return predictReply.encode(
-      [{ ok: { model: l.name, version: l.version, sha256: l.sha256, labels, predictions, instructions: instructions() } }],
+    return E.predict.encode(
+      [{ ok: { model: l.name, version: l.version, sha256: l.sha256, labels, predictions, instructions: ctx.instructions() } }],
       64 + o.scores.length * 4 + o.count * 16,
     );
   } catch (e) {
-    return predictReply.encode([{ err: errorCode(e) }]);
-  }
-}
-
-// ---------------------------------------------------------------- uploads
-
-export function uploadStatus(u: UploadRecord) {
-  return { upload_id: u.id, name: u.name, size: u.size, received: u.received, sha256: u.sha256 };
-}
-
-export const NOT_CONTROLLER = {
-  code: 'forbidden',
-  message: 'only a controller of the canister may call this method',
-};
-
-/** append_chunk: `(nat32 upload_id, nat64 offset, blob) -> (UploadResult)`; the blob is stored without a copy in JS. */
-export function appendChunkMethod(reg: Registry, arg: Uint8Array, isController: boolean): Uint8Array {
-  try {
-    if (!isController) return uploadReply.encode([{ err: NOT_CONTROLLER }]);
-    const r = new Reader(arg);
-    r.expectArgs(3, 'append_chunk');
-    const id = r.int(r.args[0], 'upload_id');
-    const offset = r.int(r.args[1], 'offset');
-    const bytes = r.bytesOf(r.args[2], 'chunk');
-    return uploadReply.encode([{ ok: uploadStatus(reg.appendChunk(id, offset, bytes)) }]);
-  } catch (e) {
-    return uploadReply.encode([{ err: errorCode(e) }]);
+    return E.predict.encode([{ err: errorCode(e) }]);
   }
 }
 
@@ -158,34 +289,24 @@ const H_URL = idlHash('url');
 const H_BODY = idlHash('body');
 
 /** http_request / http_request_update: `(HttpRequest) -> (HttpResponse)`; headers are skipped unread. */
-export function httpMethod(reg: Registry, arg: Uint8Array, update: boolean, instructions: () => bigint): Uint8Array {
+export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Array {
   let method = '';
   let url = '';
   let body: Uint8Array = new Uint8Array(0);
+  let res;
   try {
-    const r = new Reader(arg);
-    r.expectArgs(1, 'http_request');
-    r.record(r.args[0], 'request', (hash, type) => {
+    const r = new Reader(argBytes);
+    r.record(arg(r, 0, 'request'), 'request', (hash, type) => {
       if (hash === H_METHOD) method = r.text(type, 'method', 16);
       else if (hash === H_URL) url = r.text(type, 'url', 8192);
       else if (hash === H_BODY) body = r.bytesOf(type, 'body');
       else return false;
       return true;
     });
+    res = handleRest(ctx.reg, { method, url, body }, update, ctx.instructions);
   } catch (e) {
-    const message = JSON.stringify(e instanceof Error ? e.message : String(e));
-    return httpReply.encode([
-      {
-        status_code: 400,
-        headers: [{ 0: 'content-type', 1: 'application/json' }],
-        body: encodeUtf8(`{"error":{"code":"bad_request","message":${message}},"status":400}`),
-        upgrade: null,
-      },
-    ]);
+    res = errorResponse(400, 'bad_request', `bad HttpRequest argument: ${errorCode(e).message}`);
   }
-  const res = handleRest(reg, { method, url, body }, update, instructions);
   const headers = res.headers.map(([k, v]) => ({ 0: k, 1: v }));
-  return httpReply.encode([{ status_code: res.status, headers, body: res.body, upgrade: res.upgrade ? true : null }], res.body.length + 128);
+  return E.http.encode([{ status_code: res.status, headers, body: res.body, upgrade: res.upgrade ? true : null }], res.body.length + 128);
 }
-
-export { MAX_BODY_BYTES };

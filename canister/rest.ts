@@ -38,7 +38,7 @@ function json(status: number, text: string, extra?: [string, string][]): RestRes
   return { status, headers: extra ? JSON_HEADERS.concat(extra) : JSON_HEADERS, body: encodeUtf8(text), upgrade: false };
 }
 
-function error(status: number, code: string, message: string, extra?: [string, string][]): RestResponse {
+export function errorResponse(status: number, code: string, message: string, extra?: [string, string][]): RestResponse {
   return json(status, `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)}},"status":${status}}`, extra);
 }
 
@@ -285,15 +285,15 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
   const parts = path.split('/').filter((p) => p.length > 0);
   try {
     if (parts.length === 0) {
-      if (method !== 'GET' && method !== 'HEAD') return error(405, 'method_not_allowed', `${method} is not allowed on /`, [['allow', 'GET']]);
+      if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on /`, [['allow', 'GET']]);
       return json(200, '{"service":"decentai","endpoints":["GET /models","GET /models/{name}","POST /models/{name}/predict"]}');
     }
     if (parts[0] !== 'models' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'predict')) {
-      return error(404, 'not_found', `no route for ${path}`);
+      return errorResponse(404, 'not_found', `no route for ${path}`);
     }
     const name = parts.length > 1 ? decodeURIComponent(parts[1]) : '';
     if (parts.length < 3) {
-      if (method !== 'GET' && method !== 'HEAD') return error(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
+      if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
       if (parts.length === 1) {
         const list = [...reg.loaded.values()].map((l) => versionJson(reg, l.record));
         return json(200, `{"models":[${list.join(',')}]}`);
@@ -302,16 +302,16 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
       const active = reg.version(name);
       return json(200, `{"model":${versionJson(reg, active)},"versions":[${versions.map((v) => versionJson(reg, v)).join(',')}]}`);
     }
-    if (method !== 'POST') return error(405, 'method_not_allowed', `${method} is not allowed on ${path}: use POST`, [['allow', 'POST']]);
+    if (method !== 'POST') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}: use POST`, [['allow', 'POST']]);
     const l = reg.get(name);
-    if (req.body.length > MAX_BODY_BYTES) return error(413, 'too_large', `body of ${req.body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
+    if (req.body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${req.body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
     if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
     const input = inputFromBody(req.body);
     return json(200, predictionJson(l, input, instructions));
   } catch (e) {
-    if (e instanceof PredictError || e instanceof RegistryError) return error(STATUS_OF[e.code] ?? 400, e.code, e.message);
-    if (e instanceof InputError) return error(400, e.code, e.message);
-    if (e instanceof URIError) return error(400, 'bad_request', 'bad percent-encoding in the path');
-    return error(500, 'internal', e instanceof Error ? e.message : String(e));
+    if (e instanceof PredictError || e instanceof RegistryError) return errorResponse(STATUS_OF[e.code] ?? 400, e.code, e.message);
+    if (e instanceof InputError) return errorResponse(400, e.code, e.message);
+    if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');
+    return errorResponse(500, 'internal', e instanceof Error ? e.message : String(e));
   }
 }

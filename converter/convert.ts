@@ -223,7 +223,11 @@ function readLayer(value: unknown, index: number): KerasLayer {
 function functionalChain(config: Json): KerasLayer[] {
   const entries = config.layers as unknown[];
   const layers = entries.map(readLayer);
-  const byName = new Map(layers.map((layer, index) => [layer.name, { layer, sources: inboundLayers(entries[index], layer.name) }]));
+  const byName = new Map<string, { layer: KerasLayer; sources: string[] }>();
+  layers.forEach((layer, index) => {
+    if (byName.has(layer.name)) throw new ConvertError(`functional model has two layers named '${layer.name}'`);
+    byName.set(layer.name, { layer, sources: inboundLayers(entries[index], layer.name) });
+  });
   const inputName = endpoint(config.input_layers, 'input_layers');
   const outputName = endpoint(config.output_layers, 'output_layers');
   const chain: KerasLayer[] = [];

@@ -24,7 +24,6 @@ export const VALUE_F32 = 2;
 export const VALUE_BOOL = 3;
 export const VALUE_STRING = 4;
 export const VALUE_ARRAY = 5;
-export const VALUE_TYPE_NAMES = ['u32', 'i32', 'f32', 'bool', 'string', 'array'] as const;
 
 /** Tensor dtypes indexed by code. */
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8'];
@@ -160,7 +159,7 @@ class Cursor {
   }
 
   string(what: string): string {
-    const length = this.u32(`${what} length`);
+    const length = this.u32(what); // `what` stays a literal: this runs once per vocabulary word
     const padded = (length + 3) & ~3;
     if (padded > this.end - this.pos || length > padded) {
       fail('truncated', `${this.where}: ${what} of ${length} bytes runs past dataOffset ${this.end}`);
@@ -214,7 +213,7 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
       const elementType = cursor.u32('array element type');
       if (elementType >= VALUE_ARRAY) fail('bad_metadata', `${cursor.where}: unknown array element type ${elementType}`);
       const count = cursor.count('array count');
-      const values: MetadataValue[] = [];
+      const values: (number | boolean | string)[] = [];
       for (let j = 0; j < count; ++j) values.push(readScalar(cursor, elementType));
       value = values as MetadataValue;
       type = ARRAY_OF + elementType;

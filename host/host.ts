@@ -321,6 +321,7 @@ export class Canister {
     this.prepared = prepared;
     this.imports = { ic0: this.systemApi() };
     this.instantiate();
+    this.commit(); // the fresh instance is what a failed canister_init rolls back to
   }
 
   /** Canister version: bumped by install/upgrade and every committed update-like execution. */

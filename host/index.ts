@@ -35,3 +35,4 @@ export async function installHello(options: HostOptions & { host?: Host } = {}):
   const canister = await host.install(wasm);
   return { host, canister, actor: createActor<HelloService>(canister, helloIdlFactory) };
 }
+export { idlFactoryFromCandid, initArgTypesFromCandid } from './candid-parser.ts';

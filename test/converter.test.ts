@@ -299,6 +299,15 @@ describe('convertModel: quantized manifests', () => {
     expect([...tensorByName(file, 'dense/bias')]).toEqual([0.125, -7]);
   });
 
+  it('decodes int32 weights and rounds int32 originals', () => {
+    const kernel = Int32Array.from([1, -2, 3, 4, 5, -6]);
+    const source = quantizedFixture(undefined, new Uint8Array(kernel.buffer), { dtype: 'uint8', min: 0, scale: 0.3, original_dtype: 'int32' }, Uint8Array.from([1, 5]));
+    source.modelJson.weightsManifest[0].weights[0].dtype = 'int32';
+    const file = parseModelFile(convert(source).bytes);
+    expect([...tensorByName(file, 'dense/kernel')]).toEqual([1, 3, 5, -2, 4, -6]);
+    expect([...tensorByName(file, 'dense/bias')]).toEqual([0, 2]); // round(0.3), round(1.5)
+  });
+
   it('rejects an unknown quantization dtype', () => {
     const source = quantizedFixture({ dtype: 'int4', min: 0, scale: 1 }, new Uint8Array(6), { dtype: 'uint8', min: 0, scale: 1 }, new Uint8Array(2));
     expect(convertError(() => convert(source))).toBe(`weight 'dense/kernel': quantization dtype "int4" is not supported (uint8, uint16, float16)`);
@@ -349,6 +358,37 @@ describe('convertModel: quantized output', () => {
     const kernel = Float32Array.from([1, 2, 3, 70000, 5, 6]);
     const source = quantizedFixture(undefined, new Uint8Array(kernel.buffer), undefined, new Uint8Array(8));
     expect(convertError(() => convert(source, {}, { quantize: 'float16' }))).toMatch(/weight 'dense\/kernel' has value 70000, beyond float16's range/);
+  });
+});
+
+describe('convertModel: input shape declarations', () => {
+  const kernel = new Uint8Array(new Float32Array(6).fill(0.5).buffer);
+  it.each([
+    ['batch_input_shape', { batch_input_shape: [null, 3] }],
+    ['batch_shape', { batch_shape: [null, 3] }],
+    ['input_shape', { input_shape: [3] }],
+  ])('reads %s on the first layer', (_, declaration) => {
+    const source = quantizedFixture(undefined, kernel, undefined, new Uint8Array(8));
+    const layers = (source.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    layers[0].config = { name: 'dense', units: 2, ...declaration };
+    expect(parseModelFile(convert(source).bytes).inputShape).toEqual([3]);
+  });
+
+  it('reads an Embedding input_length, and refuses an unknown shape', () => {
+    const source: Fixture = {
+      modelJson: {
+        modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Embedding', config: { name: 'e', input_dim: 2, output_dim: 1, input_length: 9 } }] } },
+        weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'e/embeddings', shape: [2, 1], dtype: 'float32' }] }],
+      },
+      files: new Map([['w.bin', new Uint8Array(8)]]),
+      weights: new Map(),
+    };
+    expect(parseModelFile(convert(source).bytes).inputShape).toEqual([9]);
+    const layers = (source.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    layers[0].config.input_length = null;
+    expect(convertError(() => convert(source))).toBe("cannot tell the input shape: give layer 'e' a batch_input_shape (or start the model with an InputLayer)");
+    layers[0].config.batch_input_shape = [null, null];
+    expect(convertError(() => convert(source))).toBe("input shape [null] of layer 'e' must be fixed positive sizes (no null dimensions)");
   });
 });
 

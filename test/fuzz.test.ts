@@ -81,6 +81,36 @@ function vectorModelJson(): Json {
   };
 }
 
+function functionalModelJson(): Json {
+  const node = (from: string) => [[[from, 0, 0, {}]]];
+  return {
+    modelTopology: {
+      class_name: 'Functional',
+      config: {
+        name: 'fuzz_functional',
+        layers: [
+          { name: 'in', class_name: 'InputLayer', config: { batch_input_shape: [null, 4], name: 'in' }, inbound_nodes: [] },
+          { name: 'd', class_name: 'Dense', config: { name: 'd', units: 3, activation: 'gelu' }, inbound_nodes: node('in') },
+          { name: 'drop', class_name: 'Dropout', config: { name: 'drop', rate: 0.5 }, inbound_nodes: node('d') },
+          { name: 'out', class_name: 'Dense', config: { name: 'out', units: 2, use_bias: false }, inbound_nodes: node('drop') },
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['out', 0, 0]],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: [
+          { name: 'model/d/kernel', shape: [4, 3], dtype: 'float32' },
+          { name: 'model/d/bias', shape: [3], dtype: 'float32' },
+          { name: 'model/out/kernel', shape: [3, 2], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
+        ],
+      },
+    ],
+  };
+}
+
 const weights = weightBytes(64);
 const readWeightFile = (): Uint8Array => weights;
 const vocabText = '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nhello 3\nwörld 4\nspam 5\n';
@@ -229,9 +259,11 @@ describe('fuzz: convertModel on malformed model.json', () => {
   for (const [name, make] of [
     ['tokens', tokensModelJson],
     ['vector', vectorModelJson],
+    ['functional', functionalModelJson],
   ] as const) {
     it(`${name}: every mutation converts or throws ConvertError`, () => {
       const base = make();
+      expect(() => convertModel({ modelJson: base, readWeightFile })).not.toThrow();
       const allPaths = paths(base);
       fc.assert(
         fc.property(fc.nat(), fc.jsonValue({ maxDepth: 2 }), fc.boolean(), fc.boolean(), (pick, replacement, remove, withVocab) => {

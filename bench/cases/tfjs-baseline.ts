@@ -2,11 +2,13 @@
 // (bench/tfjs-baseline), init, model load in an update, predict in a query.
 import { IDL } from '@dfinity/candid';
 
+import { loadModel } from '../../engine/index.ts';
 import { Host } from '../../host/index.ts';
 import { buildTfjsBaseline } from '../tfjs-baseline/build.ts';
 import { candidArgs, decodeReply, measureQuery, measureUpdate, record } from '../lib/calls.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { formatInstructions } from '../lib/format.ts';
+import { convertTfjsModel } from '../lib/models.ts';
 import { newSection, type Section } from '../lib/results.ts';
 import { SHORT_TEXT } from '../lib/texts.ts';
 
@@ -43,5 +45,9 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const empty = await measureQuery(canister, 'empty', candidArgs([], []));
   record(section, id('empty_query'), 'empty Candid query in the same canister', 'query', empty.instructions);
   section.figures.predict_scores = Array.from(scores).join(',');
+  // Both sides must compute the same thing: compare with the engine in Node on the same text.
+  const modelDir = ctx.spamModelDir ?? ctx.defaultModelDir;
+  const engineScores = loadModel(convertTfjsModel(`${modelDir}/model.json`, 'float32').bytes).predictText(SHORT_TEXT);
+  section.figures.max_score_difference_vs_engine = Math.max(...Array.from(scores, (s, i) => Math.abs(s - engineScores[i])));
   return section;
 }

@@ -1,0 +1,92 @@
+// The seed's size: a ~90 MB model (one large embedding table, the shape of the spam
+// model) uploaded, committed, carried through an upgrade and predicting, with each
+// step's instructions against the IC's limits (40B per update, 300B per upgrade,
+// 5B per query).
+import { IDL } from '@dfinity/candid';
+
+import { buildAzleCanister, DEFAULT_CONTROLLER, Host, IC_INSTRUCTION_LIMITS } from '../../host/index.ts';
+import { candidArgs, measureUpdate, record } from '../lib/calls.ts';
+import type { BenchContext } from '../lib/context.ts';
+import { formatBytes, formatInstructions } from '../lib/format.ts';
+import { CHUNK_BYTES, predict, types, uploadModel } from '../lib/decentai.ts';
+import { convertTfjsModel } from '../lib/models.ts';
+import { buildDir } from '../lib/paths.ts';
+import { newSection, type Section } from '../lib/results.ts';
+import { writeEmbeddingModel } from '../lib/synthetic.ts';
+import type { Result, UploadStatus } from '../../canister/types.ts';
+
+// 351,232 × 64 float32 = 89.9 MB of weights.
+const VOCABULARY = 351_232;
+const DIMENSION = 64;
+
+function withinLimit(instructions: number, limit: bigint): string {
+  return `${((instructions / Number(limit)) * 100).toFixed(1)}% of the ${formatInstructions(Number(limit))} limit`;
+}
+
+export async function run(ctx: BenchContext): Promise<Section> {
+  const section = newSection(
+    'big',
+    "The seed's size: a ~90 MB model",
+    `A synthetic Embedding(${VOCABULARY.toLocaleString('en-US')}, ${DIMENSION}) → average pooling → Dense(2) TF.js model (${formatBytes(VOCABULARY * DIMENSION * 4)} of float32 weights), converted, uploaded in ${formatBytes(CHUNK_BYTES)} chunks, committed, carried through an upgrade and predicting.`,
+  );
+  if (ctx.quick) {
+    section.skipped.push('--quick: the ~90 MB model is not run');
+    return section;
+  }
+  ctx.progress('big: writing and converting the ~90 MB model');
+  const modelJson = await writeEmbeddingModel(`${buildDir}/synthetic/embedding-${VOCABULARY}x${DIMENSION}`, VOCABULARY, DIMENSION);
+  const { wasm } = await buildAzleCanister('decentai');
+  const host = await Host.create();
+  const canister = await host.install(wasm);
+
+  // The float32 file as is: the canister declares its largest accepted file, so ask first.
+  const float32 = convertTfjsModel(modelJson, 'float32').bytes;
+  section.figures.float32_bytes = float32.length;
+  const begin = await measureUpdate(
+    canister,
+    'begin_upload',
+    candidArgs([IDL.Text, IDL.Nat64, IDL.Text], ['big-float32', BigInt(float32.length), '0'.repeat(64)]),
+    DEFAULT_CONTROLLER,
+  );
+  const answer = IDL.decode([types.UploadResult], begin.reply)[0] as unknown as Result<UploadStatus>;
+  if ('err' in answer) {
+    section.skipped.push(`float32 file (${formatBytes(float32.length)}): begin_upload refused it: ${answer.err.code}: ${answer.err.message}`);
+    section.figures.float32_accepted = false;
+  } else {
+    section.figures.float32_accepted = true;
+  }
+
+  // Quantized to int8 the same model is a quarter of the size: run it through every step.
+  const quantizations: ('float32' | 'int8')[] = 'err' in answer ? ['int8'] : ['float32', 'int8'];
+  for (const quantize of quantizations) {
+    const bytes = quantize === 'float32' ? float32 : convertTfjsModel(modelJson, quantize).bytes;
+    const name = `big-${quantize}`;
+    ctx.progress(`big: uploading ${name} (${formatBytes(bytes.length)})`);
+    const upload = await uploadModel(canister, name, bytes);
+    const appendTotal = upload.appends.reduce((n, a) => n + a.instructions, 0);
+    const appendMax = Math.max(...upload.appends.map((a) => a.instructions));
+    record(section, `big.${quantize}.append`, `${quantize} file ${formatBytes(bytes.length)}: ${upload.appends.length} append_chunk calls (total)`, 'update', appendTotal, {
+      note: `largest call ${formatInstructions(appendMax)}, ${withinLimit(appendMax, IC_INSTRUCTION_LIMITS.update)}`,
+    });
+    record(section, `big.${quantize}.commit`, `${quantize}: commit_upload`, 'update', upload.commit, { note: withinLimit(upload.commit, IC_INSTRUCTION_LIMITS.update) });
+    const before = await predict(canister, 'query', name, { tokens: Int32Array.from({ length: 20 }, (_, i) => (i * 7919) % VOCABULARY) });
+    record(section, `big.${quantize}.predict`, `${quantize}: Candid predict, 20 token ids`, 'query', before.instructions, {
+      methodInstructions: before.methodInstructions,
+      note: withinLimit(before.instructions, IC_INSTRUCTION_LIMITS.query),
+    });
+  }
+  ctx.progress('big: upgrade');
+  const upgrade = await canister.upgrade(wasm);
+  if (upgrade.status !== 'replied') throw new Error(`upgrade with the big model failed: ${upgrade.rejectMessage}`);
+  record(section, 'big.upgrade', 'upgrade carrying the model (restore and load)', 'upgrade', Number(upgrade.instructions), {
+    note: withinLimit(Number(upgrade.instructions), IC_INSTRUCTION_LIMITS.install),
+  });
+  const after = await predict(canister, 'query', 'big-int8', { tokens: Int32Array.from({ length: 20 }, (_, i) => (i * 7919) % VOCABULARY) });
+  record(section, 'big.int8.predict_after_upgrade', 'int8: Candid predict after the upgrade', 'query', after.instructions, {
+    methodInstructions: after.methodInstructions,
+    note: withinLimit(after.instructions, IC_INSTRUCTION_LIMITS.query),
+  });
+  section.figures.heap_bytes_after_upgrade = canister.heapSize();
+  section.figures.stable_bytes = Number(canister.stableMemorySize());
+  return section;
+}
