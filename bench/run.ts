@@ -2,7 +2,8 @@
 // side with the floors and the TF.js baseline, in one run. Progress on stderr, a markdown
 // report on stdout, and bench/results.md + bench/results.json (the committed snapshot).
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BenchContext } from './lib/context.ts';
@@ -12,6 +13,7 @@ import { defaultModelDir, repoRoot, sharedSpamModelDir, spamModelDir } from './l
 import { renderJson, renderMarkdown } from './lib/report.ts';
 import { newSection, type BenchResults, type Section } from './lib/results.ts';
 import { targetDetails } from './lib/explain.ts';
+import { summarySection } from './lib/summary.ts';
 import { collectFigures, evaluateTargets } from './lib/targets.ts';
 
 
@@ -33,6 +35,16 @@ const SECTIONS: readonly SectionModule[] = [
   { id: 'size', title: 'Size and agreement per quantization', load: () => import('./cases/size.ts') },
 ];
 
+/** The bench measures on the in-process host only; say whether a replica was even available. */
+function replicaNote(): string {
+  try {
+    const version = execFileSync('dfx', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${version} is installed, but measuring on a replica is not implemented yet: no replica figures`;
+  } catch {
+    return 'no replica figures (dfx is not installed here)';
+  }
+}
+
 function usage(): string {
   return `usage: npm run bench [-- options]
 
@@ -40,6 +52,9 @@ function usage(): string {
                    scaling models, and repeats less in Node
   --only <ids>     run only these sections, comma-separated: ${SECTIONS.map((s) => s.id).join(', ')}
   --no-write       print the report but leave bench/results.{md,json} alone
+  --spam-model <dir|none>
+                   the spam model's TF.js directory (default ../shared/models/spam-detection
+                   when present); "none" runs as on a fresh clone without it
   --help           this text
 `;
 }
@@ -50,6 +65,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      'spam-model': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,19 +78,28 @@ async function main(): Promise<void> {
   const progress = (message: string): void => {
     process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   };
-  const spam = spamModelDir();
-  const ctx: BenchContext = { quick: values.quick, progress, spamModelDir: spam, defaultModelDir };
+  const spamOption = values['spam-model'];
+  const spam = spamOption === 'none' ? null : spamOption !== undefined ? resolve(spamOption) : spamModelDir();
+  let opened: Section | undefined;
+  const ctx: BenchContext = {
+    quick: values.quick,
+    progress,
+    spamModelDir: spam,
+    defaultModelDir,
+    openSection: (id, title, description) => (opened = newSection(id, title, description)),
+  };
 
   const sections: Section[] = [];
   for (const module of SECTIONS) {
     if (only && !only.includes(module.id)) continue;
     progress(`section ${module.id}: ${module.title}`);
+    opened = undefined;
     try {
       const { run } = await module.load();
       sections.push(await run(ctx));
     } catch (error) {
-      // One section failing (e.g. a piece not landed yet) must not lose the others' figures.
-      const section = newSection(module.id, module.title);
+      // A failure keeps what the section measured before it, and the other sections run.
+      const section = opened ?? newSection(module.id, module.title);
       section.skipped.push(`failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       progress(`section ${module.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       sections.push(section);
@@ -87,13 +112,13 @@ async function main(): Promise<void> {
     durationSeconds: (Date.now() - started) / 1000,
     machine: machineInfo(),
     versions: versions(),
-    host: 'in-process IC host (host/), instrumented wasm; no replica was used',
+    host: `in-process IC host (host/): ic-wasm-instrumented wasm, IC instruction limits; ${replicaNote()}`,
     prices: priceConstants(),
     models: {
-      spam: spam ?? `absent (${sharedSpamModelDir} not found): spam figures skipped`,
+      spam: spam ?? (spamOption === 'none' ? 'not used (--spam-model none): spam figures skipped' : `absent (${sharedSpamModelDir} not found): spam figures skipped`),
       default: defaultModelDir,
     },
-    sections,
+    sections: [summarySection(sections, spam ? 'spam' : 'default'), ...sections],
     targets: evaluateTargets(sections, targetDetails(collectFigures(sections))),
   };
   const markdown = renderMarkdown(results);

@@ -54,10 +54,26 @@ const SERVICE = -23;
 
 /** Candid field hash of a name. */
 export function idlHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return utf8Hash(name);
+    h = (Math.imul(h, 223) + c) >>> 0;
+  }
+  return h;
+}
+
+function utf8Hash(name: string): number {
   const bytes = encodeUtf8(name);
   let h = 0;
   for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 223) + bytes[i]) >>> 0;
   return h;
+}
+
+/** A field's id: its number for tuple fields ("0", "1", …), else its hash. */
+function fieldId(name: string): number {
+  const n = +name;
+  return name.length > 0 && n >= 0 && Number.isInteger(n) && String(n) === name ? n : idlHash(name);
 }
 
 // ---------------------------------------------------------------- writer
@@ -135,11 +151,14 @@ type Norm =
 
 /** Builds the type table of a reply (or argument) list once. */
 export function buildTypes(args: CType[]): Built {
-  const table: Writer[] = [];
-  const index = new Map<string, number>();
+  // Like @dfinity/candid: children before parents, fields in hash order, equal types shared.
+  const table: Uint8Array[] = [];
+  const byBytes = new Map<string, number>();
+  const memo = new Map<object, { ref: number; n: Norm }>();
   const norm = (t: CType): { ref: number; n: Norm } => {
     if (typeof t === 'number') return { ref: t, n: { k: 'prim', op: t } };
-    const key = JSON.stringify(t);
+    const seen = memo.get(t);
+    if (seen !== undefined) return seen;
     const w = new Writer(32);
     let n: Norm;
     if ('vec' in t || 'opt' in t) {
@@ -149,10 +168,10 @@ export function buildTypes(args: CType[]): Built {
       n = 'vec' in t ? { k: 'vec', of: inner.n } : { k: 'opt', of: inner.n };
     } else {
       const isRecord = 'record' in t;
-      const list = isRecord ? t.record : t.variant;
-      const fields = list
-        .map(([name, type]) => ({ name, hash: /^\d+$/.test(name) ? Number(name) : idlHash(name), type: norm(type) }))
+      const sorted = (isRecord ? t.record : t.variant)
+        .map(([name, type]) => ({ name, hash: fieldId(name), type }))
         .sort((a, b) => a.hash - b.hash);
+      const fields = sorted.map((f) => ({ name: f.name, hash: f.hash, type: norm(f.type) }));
       w.sleb(isRecord ? RECORD : VARIANT);
       w.leb(fields.length);
       for (const f of fields) {
@@ -164,22 +183,31 @@ export function buildTypes(args: CType[]): Built {
         fields: fields.map((f) => ({ name: f.name, hash: f.hash, type: f.type.n })),
       };
     }
-    let ref = index.get(key);
+    const bytes = w.finish();
+    const key = latin1(bytes);
+    let ref = byBytes.get(key);
     if (ref === undefined) {
       ref = table.length;
-      table.push(w);
-      index.set(key, ref);
+      table.push(bytes);
+      byBytes.set(key, ref);
     }
-    return { ref, n };
+    const entry = { ref, n };
+    memo.set(t, entry);
+    return entry;
   };
   const refs = args.map(norm);
   const h = new Writer(64);
   h.bytes(new Uint8Array([0x44, 0x49, 0x44, 0x4c]));
   h.leb(table.length);
-  for (const w of table) h.bytes(w.finish());
+  for (const b of table) h.bytes(b);
   h.leb(refs.length);
   for (const r of refs) h.sleb(r.ref);
   return { header: h.finish().slice(), args: refs.map((r) => r.n) };
+}
+
+/** Bytes as a string of char codes 0–255 (native, for comparing and keying). */
+export function latin1(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 
 const f32 = new Float32Array(1);
@@ -312,7 +340,24 @@ export interface VariantValue {
 const MAX_TABLE = 256;
 const MAX_DEPTH = 32;
 
+/** A parsed argument header ("DIDL", type table, argument types). */
+interface Header {
+  text: string;
+  table: Entry[];
+  args: Ref[];
+}
+
+/** Headers parsed once at start-up: an argument that starts with one skips parsing its type table. */
+const KNOWN: Header[] = [];
+
 export class Reader {
+  /** Parses a header once (at start-up) so that arguments starting with it are read without parsing it again. */
+  static know(header: Uint8Array): void {
+    const r = new Reader(header);
+    if (r.pos !== header.length) throw new CandidError('header has values after the types');
+    KNOWN.push({ text: latin1(header), table: r.table, args: r.args });
+  }
+
   readonly bytes: Uint8Array;
   readonly view: DataView;
   pos = 0;
@@ -327,6 +372,16 @@ export class Reader {
     const b = bytes;
     if (b.length < 4 || b[0] !== 0x44 || b[1] !== 0x49 || b[2] !== 0x44 || b[3] !== 0x4c) {
       throw new CandidError('argument is not Candid (no DIDL magic)');
+    }
+    for (let i = 0; i < KNOWN.length; i++) {
+      const k = KNOWN[i];
+      const len = k.text.length;
+      if (b.length >= len && latin1(b.subarray(0, len)) === k.text) {
+        this.table = k.table;
+        this.args = k.args;
+        this.pos = len;
+        return;
+      }
     }
     this.pos = 4;
     const n = this.leb();

@@ -5,7 +5,8 @@
 // every reply against @dfinity/candid with those types.
 
 import { InputError } from '../engine/index.ts';
-import { CandidError, Encoder, idlHash, Reader, T, type CType } from './candid-wire.ts';
+import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
+import { E, encodeHttpResponse, encodePredictOk, wireOf } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest } from './rest.ts';
@@ -16,75 +17,6 @@ export interface Ctx {
   isController: () => boolean;
   instructions: () => bigint;
 }
-
-// ---------------------------------------------------------------- types
-
-const Err: CType = { record: [['code', T.text], ['message', T.text]] };
-const ok = (t: CType): CType => ({ variant: [['ok', t], ['err', Err]] });
-const ModelInfo: CType = {
-  record: [
-    ['name', T.text],
-    ['version', T.nat32],
-    ['active', T.bool],
-    ['labels', { vec: T.text }],
-    ['input_kind', T.text],
-    ['input_shape', { vec: T.nat32 }],
-    ['parameters', T.nat64],
-    ['bytes', T.nat64],
-    ['sha256', T.text],
-    ['created_at', T.nat64],
-    ['activated_at', T.nat64],
-    ['verified', T.bool],
-    ['computed_sha256', { opt: T.text }],
-  ],
-};
-const UploadStatus: CType = {
-  record: [['upload_id', T.nat32], ['name', T.text], ['size', T.nat64], ['received', T.nat64], ['sha256', T.text]],
-};
-const VerifyStatusT: CType = {
-  record: [
-    ['name', T.text],
-    ['version', T.nat32],
-    ['hashed', T.nat64],
-    ['total', T.nat64],
-    ['done', T.bool],
-    ['verified', T.bool],
-    ['computed_sha256', { opt: T.text }],
-    ['declared_sha256', T.text],
-  ],
-};
-const PredictOk: CType = {
-  record: [
-    ['model', T.text],
-    ['version', T.nat32],
-    ['sha256', T.text],
-    ['labels', { vec: T.text }],
-    ['predictions', { vec: { record: [['label', T.text], ['scores', { vec: T.float32 }]] } }],
-    ['instructions', T.nat64],
-  ],
-};
-const HeaderField: CType = { record: [['0', T.text], ['1', T.text]] };
-const HttpResponse: CType = {
-  record: [
-    ['status_code', T.nat16],
-    ['headers', { vec: HeaderField }],
-    ['body', { vec: T.nat8 }],
-    ['upgrade', { opt: T.bool }],
-  ],
-};
-
-const E = {
-  predict: new Encoder([ok(PredictOk)]),
-  upload: new Encoder([ok(UploadStatus)]),
-  uploads: new Encoder([{ vec: UploadStatus }]),
-  model: new Encoder([ok(ModelInfo)]),
-  models: new Encoder([{ vec: ModelInfo }]),
-  verify: new Encoder([ok(VerifyStatusT)]),
-  blob: new Encoder([ok({ vec: T.nat8 })]),
-  count: new Encoder([ok(T.nat32)]),
-  unit: new Encoder([ok(T.null)]),
-  http: new Encoder([HttpResponse]),
-};
 
 export function errorCode(e: unknown): { code: string; message: string } {
   if (e instanceof RegistryError || e instanceof PredictError || e instanceof InputError) return { code: e.code, message: e.message };
@@ -266,17 +198,11 @@ export function readInput(r: Reader, t: number): PredictInput {
 export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
   try {
     const r = new Reader(argBytes);
-    const l = ctx.reg.get(text(r, 0, 'model name'));
+    const name = r.bytesOf(arg(r, 0, 'model name'), 'model name');
+    if (name.length > 256) throw new CandidError('model name: longer than 256 bytes');
+    const l = ctx.reg.getByBytes(name);
     const o = runPrediction(l, readInput(r, arg(r, 1, 'input')));
-    const labels = l.model.labels;
-    const predictions = new Array(o.count);
-    for (let i = 0; i < o.count; i++) {
-      predictions[i] = { label: labels[o.top[i]], scores: o.scores.subarray(i * o.outputs, (i + 1) * o.outputs) };
-    }
-    return E.predict.encode(
-      [{ ok: { model: l.name, version: l.version, sha256: l.sha256, labels, predictions, instructions: ctx.instructions() } }],
-      64 + o.scores.length * 4 + o.count * 16,
-    );
+    return encodePredictOk(wireOf(l), o.scores, o.count, o.outputs, o.top, ctx.instructions);
   } catch (e) {
     return E.predict.encode([{ err: errorCode(e) }]);
   }
@@ -307,6 +233,5 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
   } catch (e) {
     res = errorResponse(400, 'bad_request', `bad HttpRequest argument: ${errorCode(e).message}`);
   }
-  const headers = res.headers.map(([k, v]) => ({ 0: k, 1: v }));
-  return E.http.encode([{ status_code: res.status, headers, body: res.body, upgrade: res.upgrade ? true : null }], res.body.length + 128);
+  return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
 }

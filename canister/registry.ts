@@ -112,6 +112,10 @@ export interface Loaded {
   model: Model;
   /** Words the tokenizer can read at most (texts are cut after this many words). */
   words: number;
+  /** The name as UTF-8 (models are looked up by the bytes of a request, without decoding). */
+  nameBytes: Uint8Array;
+  /** What the hot paths precompute for this model (RegistryOptions.prepare), kept with it. */
+  prepared?: unknown;
 }
 
 export interface VerifyStatus {
@@ -128,6 +132,8 @@ export interface VerifyStatus {
 export interface RegistryOptions {
   now: () => bigint;
   loadModel?: (bytes: Uint8Array) => Model;
+  /** Called once per model loaded (commit, activate, restore): precomputes reply parts. */
+  prepare?: (l: Loaded) => unknown;
 }
 
 const STATE_KEY = encodeUtf8('registry');
@@ -149,12 +155,14 @@ export class Registry {
   private readonly chunks: BytesMap;
   private readonly now: () => bigint;
   private readonly load: (bytes: Uint8Array) => Model;
+  private readonly prepare?: (l: Loaded) => unknown;
 
   constructor(meta: BytesMap, chunks: BytesMap, options: RegistryOptions) {
     this.meta = meta;
     this.chunks = chunks;
     this.now = options.now;
     this.load = options.loadModel ?? ((bytes) => engineLoadModel(bytes));
+    this.prepare = options.prepare;
   }
 
   /** Reads the state from stable memory and loads every active model (post_upgrade). Never throws for a bad model. */
@@ -181,7 +189,7 @@ export class Registry {
 
   private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
     const model = this.load(bytes);
-    return {
+    const l: Loaded = {
       name: v.name,
       version: v.version,
       sha256: v.sha256,
@@ -189,7 +197,23 @@ export class Registry {
       bytes,
       model,
       words: model.inputKind === 'tokens' ? model.inputShape[0] : 0,
+      nameBytes: encodeUtf8(v.name),
     };
+    if (this.prepare) l.prepared = this.prepare(l);
+    return l;
+  }
+
+  /** The loaded model whose name has these UTF-8 bytes (no decoding: the hot paths call this). */
+  getByBytes(name: Uint8Array): Loaded {
+    const n = name.length;
+    for (const l of this.loaded.values()) {
+      const b = l.nameBytes;
+      if (b.length !== n) continue;
+      let i = 0;
+      while (i < n && b[i] === name[i]) i++;
+      if (i === n) return l;
+    }
+    return this.get(decodeUtf8(name));
   }
 
   private readAll(id: number, sizes: number[], size: number): Uint8Array {

@@ -11,6 +11,7 @@
 import { InputError } from '../engine/index.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
+import { JSON_HEADERS, wireOf } from './wire.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,10 +30,6 @@ export interface RestResponse {
   upgrade: boolean;
 }
 
-const JSON_HEADERS: [string, string][] = [
-  ['content-type', 'application/json'],
-  ['access-control-allow-origin', '*'],
-];
 
 function json(status: number, text: string, extra?: [string, string][]): RestResponse {
   return { status, headers: extra ? JSON_HEADERS.concat(extra) : JSON_HEADERS, body: encodeUtf8(text), upgrade: false };
@@ -251,18 +248,18 @@ export function versionJson(reg: Registry, v: VersionRecord): string {
 /** The JSON answer of a prediction. */
 export function predictionJson(l: Loaded, input: PredictInput, instructions: () => bigint): string {
   const o = runPrediction(l, input);
-  const labels = l.model.labels;
-  let s = `{"model":${JSON.stringify(l.name)},"version":${l.version},"sha256":"${l.sha256}","predictions":[`;
+  const wire = wireOf(l);
+  let s = wire.jsonPrefix;
   for (let i = 0; i < o.count; i++) {
     if (i > 0) s += ',';
-    s += `{"label":${JSON.stringify(labels[o.top[i]])},"scores":{`;
+    s += wire.jsonTop[o.top[i]];
     for (let j = 0; j < o.outputs; j++) {
       if (j > 0) s += ',';
-      s += `${JSON.stringify(labels[j])}:${o.scores[i * o.outputs + j]}`;
+      s += wire.jsonKeys[j] + o.scores[i * o.outputs + j];
     }
     s += '}}';
   }
-  return `${s}],"instructions":${instructions()}}`;
+  return s + '],"instructions":' + instructions() + '}';
 }
 
 const STATUS_OF: Record<string, number> = {

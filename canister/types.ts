@@ -138,7 +138,7 @@ export interface ModelInfo {
   active: boolean;
   labels: string[];
   input_kind: string;
-  input_shape: number[];
+  input_shape: Uint32Array | number[];
   parameters: bigint;
   bytes: bigint;
   sha256: string;

@@ -12,7 +12,7 @@ usage: npm run convert -- <model.json> -o <out.bin> [options]
   -o, --output F      file to write (required)
       --vocab F       vocabulary ("token index" per line); default: vocab or vocab.txt beside model.json
       --labels F      one label per line; default: labels.txt beside model.json, else "0".."n-1"
-      --quantize Q    float32 (default, exact), float16, or int8 (per-row scales)
+      --quantize Q    float32 (default, exact), float16, or int8 (a scale per output channel)
       --name N        model name; default: model.json's directory name
   -h, --help          this text
 `;

@@ -168,7 +168,11 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
     const id = Number(match[2]);
     if (id >= lines.length) throw new ConvertError(`vocab line ${lineIndex + 1}: index ${id} is outside 0..${lines.length - 1} (indices must be dense)`);
     if (vocab[id] !== undefined) throw new ConvertError(`vocab line ${lineIndex + 1}: index ${id} is used twice`);
-    vocab[id] = match[1];
+    const token = match[1];
+    if (token === '') throw new ConvertError(`vocab line ${lineIndex + 1}: empty token`);
+    // the file stores the vocabulary as one string, tokens separated by "\n"
+    if (/[\r\n]/.test(token)) throw new ConvertError(`vocab line ${lineIndex + 1}: token ${describe(token)} contains a line break (\\r or \\n)`);
+    vocab[id] = token;
   });
   if (vocab.length === 0) throw new ConvertError('vocab is empty');
   if (vocab.length > embeddingRows) throw new ConvertError(`vocab has ${vocab.length} tokens but the Embedding has input_dim ${embeddingRows}`);
@@ -180,7 +184,7 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
   };
   return [
     { key: 'tokenizer.kind', type: 'string', value: 'words' },
-    { key: 'tokenizer.vocab', type: 'string[]', value: vocab },
+    { key: 'tokenizer.vocab', type: 'string', value: vocab.join('\n') },
     { key: 'tokenizer.pad_id', type: 'u32', value: special('<PAD>', 0) },
     { key: 'tokenizer.start_id', type: 'u32', value: special('<START>', 1) },
     { key: 'tokenizer.unknown_id', type: 'u32', value: special('<UNKNOWN>', 2) },
@@ -436,9 +440,12 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
     const last = input[input.length - 1];
     const weight = (param: string, expected: number[]): Float32Array => findWeight(weights, layer, param, expected);
     const stored: number[] = [];
-    const addTensor = (param: string, tensorShape: number[], values: Float32Array, kind: 'matrix' | 'vector'): void => {
+    // Quantization applies to Dense kernels (int8: a scale per row = per output) and embedding
+    // tables (int8_cols: a scale per column = per output channel); vectors stay float32.
+    const addTensor = (param: string, tensorShape: number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector'): void => {
+      const dtype: DType = kind === 'vector' ? 'float32' : quantize === 'int8' && kind === 'embedding' ? 'int8_cols' : quantize;
       stored.push(tensors.length);
-      tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape, values, kind === 'matrix' ? quantize : 'float32'));
+      tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape, values, dtype));
     };
     const store = (kind: LayerKindName, activation: ActivationName, params: number[] = []): void => {
       entries.push({ name: layer.name, kind, activation, tensors: stored, params });
@@ -452,7 +459,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         if (config.mask_zero === true) throw new ConvertError(`${where}: mask_zero true is not supported (TF.js pooling ignores the mask, Keras does not)`);
         const inputDim = positiveInt(config.input_dim, where, 'input_dim');
         const outputDim = positiveInt(config.output_dim, where, 'output_dim');
-        addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'matrix');
+        addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'embedding');
         store('embedding', 'linear');
         inputKind = 'tokens';
         vocabLimit = inputDim;
@@ -463,7 +470,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         const units = positiveInt(config.units, where, 'units');
         const activation = activationOf(config.activation, where);
         const kernel = weight('kernel', [last, units]);
-        addTensor('kernel', [units, last], transpose(kernel, last, units), 'matrix');
+        addTensor('kernel', [units, last], transpose(kernel, last, units), 'kernel');
         if (config.use_bias !== false) addTensor('bias', [units], weight('bias', [units]), 'vector');
         store('dense', activation);
         output = [...input.slice(0, -1), units];
@@ -592,18 +599,22 @@ function encodeTensor(name: string, shape: number[], values: Float32Array, dtype
   }
   const rows = shape[0];
   const cols = values.length / rows;
-  const data = new Uint8Array(rows * 4 + values.length);
-  const scales = new Float32Array(data.buffer, 0, rows);
-  const quantized = new Int8Array(data.buffer, rows * 4);
-  for (let r = 0; r < rows; ++r) {
-    let maxAbs = 0;
-    for (let i = r * cols; i < (r + 1) * cols; ++i) maxAbs = Math.max(maxAbs, Math.abs(values[i]));
-    if (!Number.isFinite(maxAbs)) throw new ConvertError(`weight '${name}' row ${r} has a non-finite value; int8 cannot store it`);
-    const scale = Math.fround(maxAbs / 127);
-    scales[r] = scale;
-    for (let i = r * cols; i < (r + 1) * cols; ++i) {
-      quantized[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(values[i] / scale)));
-    }
+  const perColumn = dtype === 'int8_cols';
+  const scaleCount = perColumn ? cols : rows;
+  const data = new Uint8Array(scaleCount * 4 + values.length);
+  const scales = new Float32Array(data.buffer, 0, scaleCount);
+  const quantized = new Int8Array(data.buffer, scaleCount * 4);
+  const maxAbs = new Float64Array(scaleCount);
+  const channelOf = (i: number): number => (perColumn ? i % cols : Math.floor(i / cols));
+  for (let i = 0; i < values.length; ++i) {
+    // NaN never compares greater: check finiteness on its own
+    if (!Number.isFinite(values[i])) throw new ConvertError(`weight '${name}' ${perColumn ? 'column' : 'row'} ${channelOf(i)} has a non-finite value; int8 cannot store it`);
+    maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)], Math.abs(values[i]));
+  }
+  for (let channel = 0; channel < scaleCount; ++channel) scales[channel] = Math.fround(maxAbs[channel] / 127);
+  for (let i = 0; i < values.length; ++i) {
+    const scale = scales[channelOf(i)];
+    quantized[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(values[i] / scale)));
   }
   return { name, dtype, shape, data };
 }

@@ -4,24 +4,15 @@
 // Written for an interpreter (QuickJS in the canister): one switch per call,
 // never per element; `var` loop variables and `| 0` integer bounds.
 
-/** Activation codes, in the order of the model file's activation table. */
-export const ACTIVATION_NAMES = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'sigmoid',
-  'hard_sigmoid',
-  'tanh',
-  'softmax',
-  'softplus',
-  'softsign',
-  'swish',
-  'gelu',
-] as const;
+import { ACTIVATIONS } from './format.ts';
 
-export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+/**
+ * Activation names indexed by code: the model file's activation table, defined
+ * once in format.ts (the codes below must match its order; a test checks them).
+ */
+export const ACTIVATION_NAMES = ACTIVATIONS;
+
+export type { ActivationName } from './format.ts';
 
 export const LINEAR = 0;
 export const RELU = 1;

@@ -1,7 +1,7 @@
 // The engine's public contract, shared by converter/, canister/, bench/ and test/.
 // engine/index.ts re-exports these types with their implementations.
 
-export type DType = 'float32' | 'float16' | 'int8';
+export type DType = 'float32' | 'float16' | 'int8' | 'int8_cols';
 export type InputKind = 'tokens' | 'vector';
 
 export type MetadataValue = number | boolean | string | number[] | boolean[] | string[];

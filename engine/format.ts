@@ -14,7 +14,7 @@ export const FORMAT_VERSION = 1;
 export const HEADER_BYTES = 32;
 export const CHECKSUM_BYTES = 8;
 /** dataOffset and every tensor offset are multiples of this. */
-export const DATA_ALIGNMENT = 64;
+export const DATA_ALIGNMENT = 16;
 /** Largest number of values in the input or any layer's output (64 MiB of f32). */
 export const MAX_ACTIVATION_VALUES = 1 << 24;
 
@@ -26,7 +26,9 @@ export const VALUE_STRING = 4;
 export const VALUE_ARRAY = 5;
 
 /** Tensor dtypes indexed by code. */
-export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8'];
+export const DTYPES: readonly DType[] = ['float32', 'float16', 'int8', 'int8_cols'];
+/** Bytes per stored value, by dtype code (int8 kinds also store f32 scales, see scaleCount). */
+const BYTES_PER_VALUE = [4, 2, 1, 1];
 /** Layer kinds indexed by code; code 0 is unused. */
 export const LAYER_KINDS = [
   null,
@@ -82,6 +84,7 @@ export interface ParsedLayer {
 
 export interface TokenizerSpec {
   kind: 'words';
+  /** Token of each id: the metadata string `tokenizer.vocab` split at "\n" (once, at load). */
   vocab: string[];
   padId: number;
   startId: number;
@@ -159,7 +162,7 @@ class Cursor {
   }
 
   string(what: string): string {
-    const length = this.u32(what); // `what` stays a literal: this runs once per vocabulary word
+    const length = this.u32(what); // `what` stays a literal: this runs once per label
     const padded = (length + 3) & ~3;
     if (padded > this.end - this.pos || length > padded) {
       fail('truncated', `${this.where}: ${what} of ${length} bytes runs past dataOffset ${this.end}`);
@@ -268,7 +271,7 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
     }
     const offset = cursor.u32('offset');
     const byteLength = cursor.u32('byteLength');
-    const expected = dtype === 'float32' ? size * 4 : dtype === 'float16' ? size * 2 : shape[0] * 4 + size;
+    const expected = size * BYTES_PER_VALUE[dtypeCode] + scaleCount(dtype, shape, size) * 4;
     if (byteLength !== expected) {
       fail('bad_tensor', `${cursor.where}: byteLength ${byteLength} does not match ${dtype} [${shape.join(',')}] (${expected} bytes)`);
     }
@@ -299,7 +302,9 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
     const kind = get('tokenizer.kind', VALUE_STRING, 'a string');
     if (kind !== 'words') fail('bad_metadata', `tokenizer.kind '${kind}' is not supported (only 'words')`);
     if (inputKind !== 'tokens') fail('bad_metadata', `a tokenizer needs input.kind 'tokens', not '${inputKind}'`);
-    const vocab = get('tokenizer.vocab', ARRAY_OF + VALUE_STRING, 'a string array') as string[];
+    const vocabText = get('tokenizer.vocab', VALUE_STRING, 'a string (the tokens joined by "\\n")') as string;
+    if (vocabText.length === 0) fail('bad_metadata', 'tokenizer.vocab is empty');
+    const vocab = vocabText.split('\n'); // one linear pass; runs at load (in the canister: at commit)
     const id = (key: string): number => {
       const value = get(key, VALUE_U32, 'a u32') as number;
       if (value >= vocab.length) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocab.length} tokens`);
@@ -362,6 +367,13 @@ function checkNoOverlap(tensors: ParsedTensor[]): void {
   }
 }
 
+/** Number of f32 scales before the values: one per row (int8), one per column (int8_cols), none for floats. */
+function scaleCount(dtype: DType, shape: readonly number[], size: number): number {
+  if (dtype === 'int8') return shape[0];
+  if (dtype === 'int8_cols') return size / shape[0];
+  return 0;
+}
+
 function product(shape: readonly number[]): number {
   let size = 1;
   for (const dim of shape) size *= dim;
@@ -389,6 +401,13 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         return tensors[tensorIndex];
       });
     };
+    // int8 (row scales) only as a Dense kernel, int8_cols (column scales) only as an embedding table.
+    const expectDType = (tensor: ParsedTensor, quantized: 'int8' | 'int8_cols' | null): void => {
+      if ((tensor.dtype === 'int8' || tensor.dtype === 'int8_cols') && tensor.dtype !== quantized) {
+        const allowed = quantized === null ? 'float32 or float16' : `float32, float16 or ${quantized}`;
+        fail('bad_tensor', `${where}: tensor '${tensor.name}' is ${tensor.dtype}; here it must be ${allowed}`);
+      }
+    };
     const expectShape = (tensor: ParsedTensor, wanted: readonly number[]): void => {
       if (tensor.shape.length !== wanted.length || tensor.shape.some((dim, i) => dim !== wanted[i])) {
         fail('bad_shape', `${where}: tensor '${tensor.name}' has shape [${tensor.shape}], expected [${wanted}]`);
@@ -402,6 +421,7 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         if (index !== 0 || inputKind !== 'tokens') fail('bad_layer', `${where}: an embedding must be the first layer of a tokens model`);
         const [table] = expect(1, 0);
         if (table.shape.length !== 2) fail('bad_shape', `${where}: embeddings must have rank 2, not [${table.shape}]`);
+        expectDType(table, 'int8_cols');
         output = [...shape, table.shape[1]];
         break;
       }
@@ -419,7 +439,11 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         const [kernel, bias] = expect([1, 2], 0);
         const units = kernel.shape[0];
         expectShape(kernel, [units, last]);
-        if (bias) expectShape(bias, [units]);
+        expectDType(kernel, 'int8');
+        if (bias) {
+          expectShape(bias, [units]);
+          expectDType(bias, null);
+        }
         output = [...shape.slice(0, -1), units];
         break;
       }
@@ -428,7 +452,10 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         output = shape;
         break;
       case 'batch_normalization': {
-        for (const vector of expect(4, 1)) expectShape(vector, [last]);
+        for (const vector of expect(4, 1)) {
+          expectShape(vector, [last]);
+          expectDType(vector, null);
+        }
         if (!Number.isFinite(layer.params[0]) || layer.params[0] < 0) fail('bad_layer', `${where}: epsilon ${layer.params[0]} must be finite and ≥ 0`);
         output = shape;
         break;
@@ -452,6 +479,11 @@ export function tensorFloat32(file: ParsedModelFile, index: number): Float32Arra
     for (let i = 0; i < out.length; ++i) out[i] = float16ToFloat32(halves[i]);
     return out;
   }
+  if (tensor.dtype === 'int8_cols') {
+    const { scales, values, rows, cols } = tensorInt8Cols(file, index);
+    for (let row = 0, i = 0; row < rows; ++row) for (let col = 0; col < cols; ++col, ++i) out[i] = values[i] * scales[col];
+    return out;
+  }
   const { scales, values, cols } = tensorInt8(file, index);
   for (let row = 0, i = 0; row < scales.length; ++row) {
     const scale = scales[row];
@@ -460,16 +492,36 @@ export function tensorFloat32(file: ParsedModelFile, index: number): Float32Arra
   return out;
 }
 
-/** Views of an int8 tensor: one scale per row, then rows × cols values. */
-export function tensorInt8(file: ParsedModelFile, index: number): { scales: Float32Array; values: Int8Array; rows: number; cols: number } {
+export interface Int8TensorView {
+  /** One scale per row (int8) or per column (int8_cols). */
+  scales: Float32Array;
+  /** rows × cols quantized values, row-major. */
+  values: Int8Array;
+  rows: number;
+  cols: number;
+}
+
+/** Views of an int8 tensor: one scale per row, then rows × cols values (value = q × scale[row]). */
+export function tensorInt8(file: ParsedModelFile, index: number): Int8TensorView {
+  return int8View(file, index, 'int8');
+}
+
+/** Views of an int8_cols tensor: one scale per column, then rows × cols values (value = q × scale[col]). */
+export function tensorInt8Cols(file: ParsedModelFile, index: number): Int8TensorView {
+  return int8View(file, index, 'int8_cols');
+}
+
+function int8View(file: ParsedModelFile, index: number, dtype: 'int8' | 'int8_cols'): Int8TensorView {
   const tensor = file.tensors[index];
-  if (tensor.dtype !== 'int8') throw new ModelFormatError('bad_tensor', `tensor ${index} '${tensor.name}' is ${tensor.dtype}, not int8`);
+  if (tensor.dtype !== dtype) throw new ModelFormatError('bad_tensor', `tensor ${index} '${tensor.name}' is ${tensor.dtype}, not ${dtype}`);
   const rows = tensor.shape[0];
+  const cols = tensor.size / rows;
+  const scaleCount = dtype === 'int8' ? rows : cols;
   const start = file.bytes.byteOffset + tensor.offset;
   return {
-    scales: new Float32Array(file.bytes.buffer, start, rows),
-    values: new Int8Array(file.bytes.buffer, start + rows * 4, tensor.size),
+    scales: new Float32Array(file.bytes.buffer, start, scaleCount),
+    values: new Int8Array(file.bytes.buffer, start + scaleCount * 4, tensor.size),
     rows,
-    cols: tensor.size / rows,
+    cols,
   };
 }

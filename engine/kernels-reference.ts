@@ -32,6 +32,13 @@ export function dequantizeInt8Reference(values: Int8Array, scales: ArrayLike<num
   return output;
 }
 
+/** Dequantizes an int8_cols tensor: value[r][c] = q[r][c] · scale[c]. */
+export function dequantizeInt8ColsReference(values: Int8Array, scales: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const output = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) output[r * cols + c] = values[r * cols + c] * scales[c];
+  return output;
+}
+
 export function embeddingReference(ids: ArrayLike<number>, table: ArrayLike<number>, dim: number): Float32Array {
   const output = new Float32Array(ids.length * dim);
   for (let t = 0; t < ids.length; t++) for (let d = 0; d < dim; d++) output[t * dim + d] = table[ids[t] * dim + d];

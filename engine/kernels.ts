@@ -215,12 +215,12 @@ export function embeddingGather(
   }
 }
 
-/** Embedding lookup from an int8 table (value = q × rowScale[id]). */
-export function embeddingGatherInt8(
+/** Embedding lookup from an int8_cols table (value = q × columnScales[d]). Ids must be valid. */
+export function embeddingGatherInt8Cols(
   ids: Int32Array,
   count: number,
   table: Int8Array,
-  rowScales: Float32Array,
+  columnScales: Float32Array,
   dim: number,
   output: Float32Array,
   outputOffset: number,
@@ -229,16 +229,12 @@ export function embeddingGatherInt8(
   var width = dim | 0;
   var t = 0;
   var d = 0;
-  var id = 0;
-  var scale = 0.0;
   var source = 0;
   var out = outputOffset | 0;
   for (t = 0; t < steps; t = (t + 1) | 0) {
-    id = ids[t];
-    scale = rowScales[id];
-    source = (id * width) | 0;
+    source = (ids[t] * width) | 0;
     for (d = 0; d < width; d = (d + 1) | 0) {
-      output[out] = table[(source + d) | 0] * scale;
+      output[out] = table[(source + d) | 0] * columnScales[d];
       out = (out + 1) | 0;
     }
   }
@@ -272,33 +268,33 @@ export function embeddingAveragePool(
   }
 }
 
-/** embeddingAveragePool over an int8 table; `rowScales` scratch holds each position's row scale. */
-export function embeddingAveragePoolInt8(
+/**
+ * embeddingAveragePool over an int8_cols table (value = q × columnScales[d]): the
+ * raw q of each column are summed as integers over the positions, and the sum is
+ * scaled once, by columnScales[d] / count. Exact up to that one multiply:
+ * |sum| ≤ 127 · count ≤ 127 · 2²⁴ < 2³¹, so `| 0` never wraps. `rowOffsets` is
+ * scratch of length ≥ count.
+ */
+export function embeddingAveragePoolInt8Cols(
   ids: Int32Array,
   count: number,
   table: Int8Array,
-  tableScales: Float32Array,
+  columnScales: Float32Array,
   dim: number,
   output: Float32Array,
   outputOffset: number,
   rowOffsets: Int32Array,
-  rowScales: Float32Array,
 ): void {
   var steps = count | 0;
   var width = dim | 0;
   var t = 0;
   var d = 0;
-  var id = 0;
-  var sum = 0.0;
-  for (t = 0; t < steps; t = (t + 1) | 0) {
-    id = ids[t];
-    rowOffsets[t] = (id * width) | 0;
-    rowScales[t] = tableScales[id];
-  }
+  var sum = 0;
+  for (t = 0; t < steps; t = (t + 1) | 0) rowOffsets[t] = (ids[t] * width) | 0;
   for (d = 0; d < width; d = (d + 1) | 0) {
-    sum = 0.0;
-    for (t = 0; t < steps; t = (t + 1) | 0) sum = sum + table[(rowOffsets[t] + d) | 0] * rowScales[t];
-    output[(outputOffset + d) | 0] = sum / steps;
+    sum = 0;
+    for (t = 0; t < steps; t = (t + 1) | 0) sum = (sum + table[(rowOffsets[t] + d) | 0]) | 0;
+    output[(outputOffset + d) | 0] = sum * (columnScales[d] / steps);
   }
 }
 

@@ -1,7 +1,7 @@
 // loadModel: from a model file to a ready-to-run Model, llama2.c style.
 //
 // At load: parse and validate the file, turn the layers into a flat plan of
-// steps (weights are views into the file's one buffer; int8 kernels stay int8,
+// steps (weights are views into the file's one buffer; int8 tensors stay int8,
 // float16 is decoded to float32, batch normalization is folded to scale/shift),
 // and allocate every buffer a prediction needs. A prediction then only
 // validates its input, runs the steps top to bottom and returns the output
@@ -10,16 +10,16 @@
 import type { InputKind, LayerSummary, MetadataValue, Model } from './api.ts';
 import { ACTIVATION_NAMES, LINEAR, activateRows } from './activations.ts';
 import { InputError } from './errors.ts';
-import { parseModelFile, tensorFloat32, tensorInt8, type ParsedLayer, type ParsedModelFile } from './format.ts';
+import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile } from './format.ts';
 import {
   INT8_MAX_INPUT_SIZE,
   copyValues,
   denseFloat32,
   denseInt8,
   embeddingAveragePool,
-  embeddingAveragePoolInt8,
+  embeddingAveragePoolInt8Cols,
   embeddingGather,
-  embeddingGatherInt8,
+  embeddingGatherInt8Cols,
   foldBatchNormalization,
   globalAveragePool,
   globalMaxPool,
@@ -36,8 +36,9 @@ export interface EngineModel extends Model {
 
 export interface LoadOptions {
   /**
-   * How int8 tensors run: 'integer' (default) keeps them int8 and runs Dense layers
-   * with integer dot products over a dynamically quantized input; 'float' dequantizes
+   * How int8 tensors run: 'integer' (default) keeps them int8, runs Dense layers
+   * with integer dot products over a dynamically quantized input and sums embedding
+   * rows as integers when average pooling follows; 'float' dequantizes
    * them to float32 at load (more memory, no input quantization error).
    */
   int8?: 'integer' | 'float';
@@ -45,9 +46,9 @@ export interface LoadOptions {
 
 // Step kinds of the plan.
 const EMBEDDING = 0;
-const EMBEDDING_INT8 = 1;
+const EMBEDDING_INT8_COLS = 1;
 const EMBEDDING_AVERAGE_POOL = 2;
-const EMBEDDING_AVERAGE_POOL_INT8 = 3;
+const EMBEDDING_AVERAGE_POOL_INT8_COLS = 3;
 const AVERAGE_POOL = 4;
 const MAX_POOL = 5;
 const DENSE = 6;
@@ -78,7 +79,7 @@ interface Step {
   weights: Float32Array;
   /** int8 Dense kernel or embedding table. */
   weightsInt8: Int8Array;
-  /** Row scales of an int8 tensor. */
+  /** Scales of an int8 tensor: per row (Dense kernel) or per column (embedding table). */
   scales: Float32Array;
   /** Dense bias or batch-norm shift. */
   bias: Float32Array;
@@ -134,10 +135,9 @@ class LoadedModel implements EngineModel {
   private readonly inputBuffer: Float32Array;
   private readonly output: Float32Array;
   private readonly padId: number;
-  // Kernel scratch: int8 input quantization, per-position row offsets and scales.
+  // Kernel scratch: int8 input quantization, per-position row offsets.
   private readonly quantized: Int8Array;
   private readonly rowOffsets: Int32Array;
-  private readonly rowScales: Float32Array;
 
   constructor(file: ParsedModelFile, options: LoadOptions) {
     this.name = file.name;
@@ -174,7 +174,6 @@ class LoadedModel implements EngineModel {
     this.tokens = new Int32Array(file.inputKind === 'tokens' ? this.inputSize : 0);
     this.quantized = new Int8Array(widestInput);
     this.rowOffsets = new Int32Array(this.tokens.length);
-    this.rowScales = new Float32Array(this.tokens.length);
     this.steps = buildPlan(file, options, buffers, this.output);
   }
 
@@ -191,16 +190,14 @@ class LoadedModel implements EngineModel {
         case EMBEDDING:
           embeddingGather(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0);
           break;
-        case EMBEDDING_INT8:
-          embeddingGatherInt8(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0);
+        case EMBEDDING_INT8_COLS:
+          embeddingGatherInt8Cols(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0);
           break;
         case EMBEDDING_AVERAGE_POOL:
           embeddingAveragePool(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0, this.rowOffsets);
           break;
-        case EMBEDDING_AVERAGE_POOL_INT8:
-          embeddingAveragePoolInt8(
-            this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0, this.rowOffsets, this.rowScales,
-          );
+        case EMBEDDING_AVERAGE_POOL_INT8_COLS:
+          embeddingAveragePoolInt8Cols(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0, this.rowOffsets);
           break;
         case AVERAGE_POOL:
           globalAveragePool(step.source, 0, step.rows, step.outputSize, step.target, 0);
@@ -364,15 +361,16 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
     switch (layer.kind) {
       case 'embedding': {
         const table = file.tensors[tensors[0]];
-        const int8 = table.dtype === 'int8' && integerInt8;
+        // the reader allows int8_cols (column scales), never int8 (row scales), for an embedding
+        const int8 = table.dtype === 'int8_cols' && integerInt8;
         const fused = fusedPooling(i);
         // with fusion the pooling layer is the writer
         const target = nextTarget(fused ? i + 1 : i);
-        const step = newStep(fused ? (int8 ? EMBEDDING_AVERAGE_POOL_INT8 : EMBEDDING_AVERAGE_POOL) : int8 ? EMBEDDING_INT8 : EMBEDDING, NO_FLOATS, target);
+        const step = newStep(fused ? (int8 ? EMBEDDING_AVERAGE_POOL_INT8_COLS : EMBEDDING_AVERAGE_POOL) : int8 ? EMBEDDING_INT8_COLS : EMBEDDING, NO_FLOATS, target);
         step.rows = layer.inputShape[0];
         step.outputSize = table.shape[1];
         if (int8) {
-          const quantized = tensorInt8(file, tensors[0]);
+          const quantized = tensorInt8Cols(file, tensors[0]);
           step.weightsInt8 = quantized.values;
           step.scales = quantized.scales;
         } else {

@@ -88,7 +88,7 @@ type Response =
   | { kind: 'reply'; data: Uint8Array }
   | { kind: 'reject'; code: number; message: string; errorCode?: string };
 
-type ExecutionKind = 'init' | 'pre_upgrade' | 'post_upgrade' | 'update' | 'query' | 'reply_callback' | 'reject_callback' | 'cleanup' | 'timer';
+export type ExecutionKind = 'init' | 'pre_upgrade' | 'post_upgrade' | 'update' | 'query' | 'reply_callback' | 'reject_callback' | 'cleanup' | 'timer';
 
 /** An open call context: what is owed a response, and the instructions spent on it so far. */
 class CallContext {
@@ -284,10 +284,24 @@ function describeWasmTrap(error: unknown): string {
   return message;
 }
 
+/** One executed message, for introspection (`canister.messageLog`). */
+export interface MessageRecord {
+  kind: ExecutionKind;
+  /** Method name, or the system entry point (canister_init, canister_global_timer, a callback). */
+  method: string;
+  instructions: bigint;
+  /** The reject the trap produced, if the message trapped. */
+  trap?: string;
+}
+
+const MESSAGE_LOG_LIMIT = 1000;
+
 /** A canister installed on a Host. */
 export class Canister {
   /** Output of ic0.debug_print (and trap messages), in order. */
   readonly debugLog: string[] = [];
+  /** The most recent executed messages (up to 1000), oldest first: updates, queries, timers, callbacks. */
+  readonly messageLog: MessageRecord[] = [];
   /** Instructions of the last install (canister_init) or upgrade (pre_upgrade + post_upgrade). */
   lastInitInstructions = 0n;
   controllers: Principal[];
@@ -510,6 +524,8 @@ export class Canister {
       };
     }
     if (trap) this.debugLog.push(`[TRAP]: ${trap.message}`);
+    this.messageLog.push({ kind: exec.kind, method: exec.method, instructions, trap: trap?.message });
+    if (this.messageLog.length > MESSAGE_LOG_LIMIT) this.messageLog.splice(0, this.messageLog.length - MESSAGE_LOG_LIMIT);
     if (exec.context) exec.context.instructions += instructions;
     return { trap, instructions };
   }
@@ -636,7 +652,7 @@ export class Canister {
     this.host.tick();
     this.stable.begin();
     const isReply = response.kind === 'reply';
-    const exec = this.newExecution(isReply ? 'reply_callback' : 'reject_callback', '', isReply ? response.data : new Uint8Array(), context.caller, this.host.limits.update);
+    const exec = this.newExecution(isReply ? 'reply_callback' : 'reject_callback', `${call.callee.toText()}.${call.method}`, isReply ? response.data : new Uint8Array(), context.caller, this.host.limits.update);
     exec.context = context;
     if (response.kind === 'reject') {
       exec.rejectCode = response.code;

@@ -11,6 +11,8 @@ export {
   DEFAULT_START_TIME_NS,
   MANAGEMENT_CANISTER_ID,
   type CallResult,
+  type ExecutionKind,
+  type MessageRecord,
   type HostOptions,
   type InstructionLimits,
 } from './host.ts';

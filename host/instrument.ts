@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +64,19 @@ function runIcWasmInstrument(wasm: Uint8Array): Uint8Array {
   }
 }
 
+/** Keeps the newest cached modules only: every rebuild of a canister adds one. */
+const CACHE_KEEP = 16;
+function pruneCache(): void {
+  const wasmFiles = readdirSync(CACHE_DIR)
+    .filter((f) => f.endsWith('.wasm'))
+    .map((f) => ({ f, mtime: statSync(join(CACHE_DIR, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { f } of wasmFiles.slice(CACHE_KEEP)) {
+    rmSync(join(CACHE_DIR, f), { force: true });
+    rmSync(join(CACHE_DIR, f.replace(/\.wasm$/, '.json')), { force: true });
+  }
+}
+
 export function prepareModule(wasm: Uint8Array, instrument: boolean): PreparedModule {
   cachedIcWasmVersion ??= instrument ? icWasmVersion() : 'none';
   const hash = createHash('sha256')
@@ -75,11 +88,18 @@ export function prepareModule(wasm: Uint8Array, instrument: boolean): PreparedMo
 
   const wasmFile = join(CACHE_DIR, `${hash}.wasm`);
   const metaFile = join(CACHE_DIR, `${hash}.json`);
+  let cached: { bytes: Uint8Array; meta: Omit<RewriteResult, 'wasm'> } | undefined;
+  try {
+    if (existsSync(wasmFile) && existsSync(metaFile)) {
+      cached = { bytes: readFileSync(wasmFile), meta: JSON.parse(readFileSync(metaFile, 'utf8')) as Omit<RewriteResult, 'wasm'> };
+    }
+  } catch {
+    cached = undefined; // pruned or half-written by another process: rebuild
+  }
   let bytes: Uint8Array;
   let meta: Omit<RewriteResult, 'wasm'>;
-  if (existsSync(wasmFile) && existsSync(metaFile)) {
-    bytes = readFileSync(wasmFile);
-    meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Omit<RewriteResult, 'wasm'>;
+  if (cached) {
+    ({ bytes, meta } = cached);
   } else {
     const instrumented = instrument ? runIcWasmInstrument(wasm) : wasm;
     const { wasm: rewritten, ...rest } = rewriteInstrumentedWasm(instrumented, {
@@ -96,6 +116,7 @@ export function prepareModule(wasm: Uint8Array, instrument: boolean): PreparedMo
       const tmpMeta = `${metaFile}.${process.pid}.tmp`;
       writeFileSync(tmpMeta, JSON.stringify(meta));
       renameSync(tmpMeta, metaFile);
+      pruneCache();
     } catch {
       /* the cache is an optimisation only */
     }

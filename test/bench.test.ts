@@ -96,3 +96,17 @@ describe('targets', () => {
     }
   });
 });
+
+describe('summary', () => {
+  it('sets decentAI beside the floor and TF.js, with the ratio when both are measured', async () => {
+    const { summarySection } = await import('../bench/lib/summary.ts');
+    const canister = newSection('canister', 'c');
+    canister.calls.push({ id: 'spam.candid.predict_short', label: 'p', kind: 'query', instructions: 2_000_000 });
+    const tfjs = newSection('tfjs', 't');
+    tfjs.calls.push({ id: 'tfjs.predict', label: 't', kind: 'query', instructions: 40_000_000 });
+    const rows = summarySection([canister, tfjs], 'spam').tables[0].rows;
+    const predictRow = rows.find((row) => row[0].startsWith('predict, short text, Candid query'));
+    expect(predictRow).toEqual(['predict, short text, Candid query, spam model', '2M', '—', '40M', '20×']);
+    expect(rows.find((row) => row[0] === 'upgrade')?.[4]).toBe('—');
+  });
+});

@@ -19,3 +19,38 @@ export function memoryMap(): BytesMap & { size: () => number } {
     size: () => m.size,
   };
 }
+
+import { IDL } from '@dfinity/candid';
+import * as M from '../canister/methods.ts';
+import { Registry } from '../canister/registry.ts';
+import { idlFactory, type DecentAIService } from '../canister/types.ts';
+
+const service = idlFactory({ IDL });
+
+/**
+ * The canister's methods run in Node, behind @dfinity/candid: every argument is
+ * encoded and every reply decoded with the .did's types, exactly as an agent does.
+ */
+export function nodeActor(reg: Registry, options: { controller?: boolean; instructions?: () => bigint } = {}): DecentAIService {
+  const ctx: M.Ctx = { reg, isController: () => options.controller ?? true, instructions: options.instructions ?? (() => 0n) };
+  const impl: Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array> = {
+    ...(M as unknown as Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array>),
+    predict_update: M.predict,
+    http_request: (c, a) => M.http(c, a, false),
+    http_request_update: (c, a) => M.http(c, a, true),
+  };
+  const actor: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, func] of service._fields) {
+    actor[name] = async (...args: unknown[]) => {
+      const reply = impl[name](ctx, new Uint8Array(IDL.encode(func.argTypes, args)));
+      return IDL.decode(func.retTypes, reply)[0];
+    };
+  }
+  return actor as unknown as DecentAIService;
+}
+
+export function newRegistry(now = () => 1_700_000_000_000_000_000n) {
+  const meta = memoryMap();
+  const chunks = memoryMap();
+  return { reg: new Registry(meta, chunks, { now }), meta, chunks, reopen: () => new Registry(meta, chunks, { now }) };
+}

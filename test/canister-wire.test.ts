@@ -3,7 +3,6 @@
 // TextEncoder/TextDecoder, and the text-prefix cut vs the engine's tokenizer.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,12 +13,13 @@ import { sha256, sha256Blocks, sha256Finish, sha256Init, toHex } from '../canist
 import { makeTypes } from '../canister/types.ts';
 import { decodeUtf8, encodeUtf8 } from '../canister/utf8.ts';
 import { loadModel } from '../engine/index.ts';
-import { Registry } from '../canister/registry.ts';
-import { appendChunkMethod, httpMethod, predictMethod } from '../canister/methods.ts';
-import { memoryMap } from './canister-helpers.ts';
+import * as M from '../canister/methods.ts';
+import { newRegistry, nodeActor } from './canister-helpers.ts';
+import { defaultModel } from '../scripts/lib/models.ts';
 
 const t = makeTypes(IDL);
-const model = loadModel(new Uint8Array(readFileSync('models/default/default.dcai')));
+const defaultBytes = defaultModel().bytes;
+const model = loadModel(defaultBytes);
 
 describe('sha256', () => {
   it('matches node:crypto for every length up to 300 and random data', () => {
@@ -105,7 +105,6 @@ describe('text prefix', () => {
 });
 
 describe('candid wire', () => {
-  const reg = new Registry(memoryMap(), memoryMap(), { now: () => 1n });
   it('decodes every Input variant encoded by @dfinity/candid', () => {
     const cases: [unknown, (v: any) => void][] = [
       [{ text: new TextEncoder().encode('héllo') }, (v) => expect(decodeUtf8(v.text.bytes)).toBe('héllo')],
@@ -123,27 +122,79 @@ describe('candid wire', () => {
       expect(r.pos).toBe(arg.length);
     }
   });
-  it('answers errors as PredictResult that @dfinity/candid decodes', () => {
-    const reply = predictMethod(reg, IDL.encode([IDL.Text, t.Input], ['nope', { tokens: [1] }]), () => 5n);
-    const [v] = IDL.decode([t.PredictResult], reply) as any[];
-    expect(v.err.code).toBe('not_found');
-    const bad = predictMethod(reg, new Uint8Array([1, 2, 3]), () => 5n);
+  it('the argument headers parsed at start-up are the ones @dfinity/candid writes', () => {
+    const p = new Uint8Array(IDL.encode([IDL.Text, t.Input], ['', { tokens: [] }]));
+    expect(Array.from(p.subarray(0, M.PREDICT_ARGS.length))).toEqual(Array.from(M.PREDICT_ARGS));
+    expect(p.length).toBe(M.PREDICT_ARGS.length + 3);
+    const h = new Uint8Array(IDL.encode([t.HttpRequest], [{ method: '', url: '', headers: [], body: [], certificate_version: [] }]));
+    expect(Array.from(h.subarray(0, M.HTTP_ARGS.length))).toEqual(Array.from(M.HTTP_ARGS));
+    expect(h.length).toBe(M.HTTP_ARGS.length + 5);
+  });
+  it('straight-written replies equal @dfinity/candid encodings', () => {
+    const scores = new Float32Array([0.25, 0.75, 0.5, 0.5]);
+    const mine = M.encodePredictOk('m', 3, 'ab', ['x', 'ÿ'], scores, 2, 2, [1, 0], () => 123n);
+    const ref = IDL.encode([t.PredictResult], [{ ok: {
+      model: 'm', version: 3, sha256: 'ab', labels: ['x', 'ÿ'], instructions: 123n,
+      predictions: [{ label: 'ÿ', scores: [0.25, 0.75] }, { label: 'x', scores: [0.5, 0.5] }],
+    } }]);
+    expect(Array.from(mine)).toEqual(Array.from(new Uint8Array(ref)));
+    const body = new Uint8Array([1, 2, 3]);
+    for (const upgrade of [false, true]) {
+      const a = M.encodeHttpResponse(404, [['a', 'b']], body, upgrade);
+      const b = IDL.encode([t.HttpResponse], [{ status_code: 404, headers: [['a', 'b']], body, upgrade: upgrade ? [true] : [] }]);
+      expect(Array.from(a)).toEqual(Array.from(new Uint8Array(b)));
+    }
+  });
+  it('every reply decodes with the .did types, errors included', async () => {
+    const { reg } = newRegistry();
+    const a = nodeActor(reg);
+    const bytes = defaultBytes;
+    const up = await a.begin_upload('m', BigInt(bytes.length), toHex(sha256(bytes)));
+    if (!('ok' in up)) throw new Error(JSON.stringify(up));
+    expect(await a.list_uploads()).toHaveLength(1);
+    expect(await a.upload_status(up.ok.upload_id)).toMatchObject({ ok: { received: 0n } });
+    await a.append_chunk(up.ok.upload_id, 0n, bytes);
+    const c = await a.commit_upload(up.ok.upload_id);
+    expect(c).toMatchObject({ ok: { name: 'm', version: 1, active: true, labels: ['ham', 'spam'], input_kind: 'tokens', computed_sha256: [] } });
+    expect(Array.from((c as any).ok.input_shape)).toEqual([20]);
+    expect(await a.list_models()).toHaveLength(1);
+    expect(await a.model_versions('m')).toHaveLength(1);
+    expect(await a.model_info('m', [])).toMatchObject({ ok: { version: 1 } });
+    expect(await a.model_info('m', [1])).toMatchObject({ ok: { version: 1 } });
+    expect(await a.model_info('x', [])).toMatchObject({ err: { code: 'not_found' } });
+    const slice = await a.read_model('m', 1, 10n, 20);
+    expect(Array.from((slice as any).ok)).toEqual(Array.from(bytes.subarray(10, 30)));
+    expect(await a.verify('m', 1)).toMatchObject({ ok: { done: true, verified: true, computed_sha256: [toHex(sha256(bytes))] } });
+    const p = (await a.predict('m', { text: new TextEncoder().encode('check out my channel') })) as any;
+    expect(Array.from(p.ok.predictions[0].scores)).toEqual(Array.from(model.predictText('check out my channel')));
+    expect(await a.predict('nope', { tokens: [1] })).toMatchObject({ err: { code: 'not_found' } });
+    expect(await a.delete_model('m', [1])).toMatchObject({ err: { code: 'conflict' } });
+    expect(await a.abort_upload(99)).toMatchObject({ err: { code: 'not_found' } });
+    expect(await a.activate('m', 1)).toMatchObject({ ok: { version: 1 } });
+    expect(await a.delete_model('m', [])).toEqual({ ok: 1 });
+    const bad = M.predict({ reg, isController: () => true, instructions: () => 0n }, new Uint8Array([1, 2, 3]));
     expect((IDL.decode([t.PredictResult], bad) as any[])[0].err.code).toBe('bad_argument');
   });
-  it('reads http_request and skips headers; the reply decodes', () => {
-    const arg = IDL.encode([t.HttpRequest], [
-      { method: 'GET', url: '/nowhere', headers: [['a', 'b'], ['host', 'x'.repeat(1000)]], body: new Uint8Array(), certificate_version: [2] },
-    ]);
-    const [res] = IDL.decode([t.HttpResponse], httpMethod(reg, arg, false, () => 0n)) as any[];
+  it('reads http_request and skips headers; the reply decodes', async () => {
+    const { reg } = newRegistry();
+    const res = await nodeActor(reg).http_request({
+      method: 'GET', url: '/nowhere', headers: [['a', 'b'], ['host', 'x'.repeat(1000)]], body: new Uint8Array(), certificate_version: [2],
+    });
     expect(res.status_code).toBe(404);
     expect(JSON.parse(new TextDecoder().decode(new Uint8Array(res.body))).error.code).toBe('not_found');
     expect(res.upgrade).toEqual([]);
   });
-  it('append_chunk refuses a non-controller and decodes', () => {
-    const arg = IDL.encode([IDL.Nat32, IDL.Nat64, IDL.Vec(IDL.Nat8)], [1, 0n, new Uint8Array(4)]);
-    const [v] = IDL.decode([t.UploadResult], appendChunkMethod(reg, arg, false)) as any[];
-    expect(v.err.code).toBe('forbidden');
-    const [w] = IDL.decode([t.UploadResult], appendChunkMethod(reg, arg, true)) as any[];
-    expect(w.err.code).toBe('not_found');
+  it('admin methods refuse a non-controller', async () => {
+    const { reg } = newRegistry();
+    const a = nodeActor(reg, { controller: false });
+    const forbidden = { err: { code: 'forbidden' } };
+    expect(await a.begin_upload('m', 10n, '0'.repeat(64))).toMatchObject(forbidden);
+    expect(await a.append_chunk(1, 0n, new Uint8Array(4))).toMatchObject(forbidden);
+    expect(await a.upload_status(1)).toMatchObject(forbidden);
+    expect(await a.commit_upload(1)).toMatchObject(forbidden);
+    expect(await a.abort_upload(1)).toMatchObject(forbidden);
+    expect(await a.activate('m', 1)).toMatchObject(forbidden);
+    expect(await a.delete_model('m', [])).toMatchObject(forbidden);
+    expect(await a.list_uploads()).toEqual([]);
   });
 });

@@ -3,15 +3,17 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as activations from '../engine/activations.ts';
 import { ACTIVATION_NAMES, activateRows, activationCode, erf } from '../engine/activations.ts';
+import { ACTIVATIONS } from '../engine/format.ts';
 import {
   INT8_MAX_INPUT_SIZE,
   denseFloat32,
   denseInt8,
   embeddingAveragePool,
-  embeddingAveragePoolInt8,
+  embeddingAveragePoolInt8Cols,
   embeddingGather,
-  embeddingGatherInt8,
+  embeddingGatherInt8Cols,
   foldBatchNormalization,
   globalAveragePool,
   globalMaxPool,
@@ -21,6 +23,7 @@ import {
 import {
   activationReference,
   batchNormalizationReference,
+  dequantizeInt8ColsReference,
   dequantizeInt8Reference,
   denseReference,
   embeddingReference,
@@ -118,16 +121,41 @@ describe('fast kernels equal the reference kernels', () => {
         embeddingAveragePool(ids, steps, table, dim, pooled, 1, new Int32Array(steps));
         expectClose(pooled.subarray(1), globalAveragePoolReference(embeddingReference(ids, table, dim), steps, dim), 1e-6);
 
+        // int8_cols: one scale per column (output channel)
         const values = randomInt8(rowsInTable * dim, seed);
-        const scales = new Float32Array(rowsInTable).map((_, r) => 0.01 * (r + 1));
-        const dequantized = dequantizeInt8Reference(values, scales, rowsInTable, dim);
-        embeddingGatherInt8(ids, steps, values, scales, dim, gathered, 0);
+        const scales = new Float32Array(dim).map((_, d) => 0.01 * (d + 1));
+        const dequantized = dequantizeInt8ColsReference(values, scales, rowsInTable, dim);
+        embeddingGatherInt8Cols(ids, steps, values, scales, dim, gathered, 0);
         expectClose(gathered, embeddingReference(ids, dequantized, dim), 1e-6);
-        embeddingAveragePoolInt8(ids, steps, values, scales, dim, pooled, 0, new Int32Array(steps), new Float32Array(steps));
+        embeddingAveragePoolInt8Cols(ids, steps, values, scales, dim, pooled, 0, new Int32Array(steps));
         expectClose(pooled.subarray(0, dim), globalAveragePoolReference(embeddingReference(ids, dequantized, dim), steps, dim), 1e-6);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('int8_cols average pooling sums integers: exact at the extremes, no int32 wrap at 2^24 positions', () => {
+    const table = Int8Array.from([127, -127, -127, 127]); // 2 rows × 2 columns
+    const scales = Float32Array.from([0.5, 0.25]);
+    const steps = 1 << 24; // MAX_ACTIVATION_VALUES: the longest sequence a file can declare
+    const ids = new Int32Array(steps); // all row 0: column sums 127·2²⁴ and −127·2²⁴
+    const pooled = new Float32Array(2);
+    embeddingAveragePoolInt8Cols(ids, steps, table, scales, 2, pooled, 0, new Int32Array(steps));
+    expect(Array.from(pooled)).toEqual([127 * 0.5, -127 * 0.25]);
+    ids.fill(1, 0, 3);
+    embeddingAveragePoolInt8Cols(ids, 4, table, scales, 2, pooled, 0, new Int32Array(4));
+    expect(Array.from(pooled)).toEqual([Math.fround((-127 * 3 + 127) * 0.5 / 4), Math.fround((127 * 3 - 127) * 0.25 / 4)]);
+  });
+
+  it('activation codes match the file format table (one list, format.ts)', () => {
+    expect(ACTIVATION_NAMES).toBe(ACTIVATIONS);
+    const codes: Record<string, number> = {
+      linear: activations.LINEAR, relu: activations.RELU, relu6: activations.RELU6, elu: activations.ELU, selu: activations.SELU,
+      sigmoid: activations.SIGMOID, hard_sigmoid: activations.HARD_SIGMOID, tanh: activations.TANH, softmax: activations.SOFTMAX,
+      softplus: activations.SOFTPLUS, softsign: activations.SOFTSIGN, swish: activations.SWISH, gelu: activations.GELU,
+    };
+    expect(Object.keys(codes)).toEqual([...ACTIVATIONS]);
+    ACTIVATIONS.forEach((name, code) => expect(codes[name]).toBe(code));
   });
 
   it('global average and max pooling', () => {

@@ -13,6 +13,7 @@ import {
   ErrorCode,
   helloIdlFactory,
   Host,
+  idlFactoryFromCandid,
   IC_INSTRUCTION_LIMITS,
   IC_MESSAGE_LIMITS,
   lastCall,
@@ -25,11 +26,12 @@ import { semanticsIdlFactory, type SemanticsService } from '../host/fixtures/sem
 
 let helloWasm: Uint8Array;
 let semanticsWasm: Uint8Array;
+let semanticsCandid: string;
 
 beforeAll(async () => {
   // Cached: rebuilt only when a fixture's sources or the azle version change.
   helloWasm = (await buildAzleCanister('hello')).wasm;
-  semanticsWasm = (await buildAzleCanister('host_semantics')).wasm;
+  ({ wasm: semanticsWasm, candid: semanticsCandid } = await buildAzleCanister('host_semantics'));
 });
 
 const initArg = (text?: string): Uint8Array => new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [text === undefined ? [] : [text]]));
@@ -62,6 +64,19 @@ describe('calibration (hello world)', () => {
     expect(Math.abs(instructions / 1_404_869 - 1)).toBeLessThanOrEqual(0.15);
     expect(await hello.getMessage()).toBe('Goodbye world!');
     expect(canister.lastInitInstructions).toBeGreaterThan(0n);
+  });
+
+  it('install runs the timer Azle sets in init, its self-call and its raw_rand call', async () => {
+    const host = await Host.create();
+    const canister = await host.install(helloWasm);
+    const log = canister.messageLog.map((m) => `${m.kind} ${m.method}${m.trap ? ' TRAPPED' : ''}`);
+    expect(log).toEqual([
+      'init canister_init',
+      'timer canister_global_timer',
+      'update <ic-cdk internal> timer_executor',
+      'reply_callback rrkah-fqaaa-aaaaa-aaaaq-cai.<ic-cdk internal> timer_executor',
+      'reply_callback aaaaa-aa.raw_rand',
+    ]);
   });
 
   it('counts deterministically: the same calls on two fresh installs cost the same', async () => {
@@ -134,6 +149,17 @@ describe('query isolation', () => {
     expect(await actor.get('from-query')).toEqual([]);
     expect(canister.canisterVersion).toBe(version);
     expect(canister.stableMemorySize()).toBe(stable);
+  });
+
+  it('a query that grows the heap leaves neither the growth nor a different cost behind', async () => {
+    const { canister, actor } = await installSemantics();
+    await actor.getCounter();
+    const cost = lastCall(actor)?.instructions;
+    const heap = canister.heapSize();
+    expect((await actor.replyOfSize(2.5 * 1024 * 1024)).length).toBe(2.5 * 1024 * 1024);
+    expect(canister.heapSize()).toBe(heap);
+    await actor.getCounter();
+    expect(lastCall(actor)?.instructions).toBe(cost);
   });
 
   it('queries run non-replicated; updates run replicated', async () => {
@@ -296,6 +322,14 @@ describe('calls, timers and Candid', () => {
     const { actor } = await installSemantics();
     const reply = await actor.echo({ name: 'n', tags: ['a'], body: new Uint8Array([1, 2, 3]), note: ['x'], shape: { Square: { side: 3 } } });
     expect(reply).toEqual({ name: 'n', tags: ['a', 'echoed'], body: new Uint8Array([1, 2, 3]), note: ['x'], shape: { Square: { side: 3 } } });
+  });
+
+  it('talks to a canister through the Candid that azle build generated', async () => {
+    const { canister } = await installSemantics();
+    const actor = createActor<SemanticsService>(canister, idlFactoryFromCandid(semanticsCandid));
+    const envelope = { name: 'n', tags: [], body: new Uint8Array([9]), note: [] as [], shape: { Circle: 1.5 } };
+    expect(await actor.echo(envelope)).toEqual({ ...envelope, tags: ['echoed'] });
+    expect(await actor.increment()).toBe(1n);
   });
 
   it('rejects unknown methods with IC0536', async () => {

@@ -11,7 +11,7 @@ import { formatBytes, formatInstructions } from '../lib/format.ts';
 import { CHUNK_BYTES, predict, types, uploadModel } from '../lib/decentai.ts';
 import { convertTfjsModel } from '../lib/models.ts';
 import { buildDir } from '../lib/paths.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { writeEmbeddingModel } from '../lib/synthetic.ts';
 import type { Result, UploadStatus } from '../../canister/types.ts';
 
@@ -24,7 +24,7 @@ function withinLimit(instructions: number, limit: bigint): string {
 }
 
 export async function run(ctx: BenchContext): Promise<Section> {
-  const section = newSection(
+  const section = ctx.openSection(
     'big',
     "The seed's size: a ~90 MB model",
     `A synthetic Embedding(${VOCABULARY.toLocaleString('en-US')}, ${DIMENSION}) → average pooling → Dense(2) TF.js model (${formatBytes(VOCABULARY * DIMENSION * 4)} of float32 weights), converted, uploaded in ${formatBytes(CHUNK_BYTES)} chunks, committed, carried through an upgrade and predicting.`,

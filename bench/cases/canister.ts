@@ -11,7 +11,7 @@ import { formatBytes, formatInstructions } from '../lib/format.ts';
 import { predict, uploadModel, verifyModel, type PredictInputValue } from '../lib/decentai.ts';
 import { decodeHttpResponse, httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel, modelDirs, QUANTIZATIONS } from '../lib/models.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { writeEmbeddingModel } from '../lib/synthetic.ts';
 import { buildDir } from '../lib/paths.ts';
 import { COMMENTS, SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
@@ -114,7 +114,7 @@ async function measureModel(ctx: BenchContext, section: Section, canister: Canis
 }
 
 export async function run(ctx: BenchContext): Promise<Section> {
-  const section = newSection(
+  const section = ctx.openSection(
     'canister',
     'decentai canister',
     'canister/ built by Azle and run on the in-process host. "in method" is the performance counter the canister reports in its answer (read just before it encodes the reply); the rest of the whole message is Azle dispatch, argument reading and reply.',

@@ -3,17 +3,19 @@
 // empty methods with each predict's signature, and a Candid-decoded http_request.
 import { IDL } from '@dfinity/candid';
 
+import { makeTypes } from '../../canister/types.ts';
 import { buildAzleCanister, Host } from '../../host/index.ts';
 import { candidArgs, measureQuery, measureUpdate, record } from '../lib/calls.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { httpRequestArg, TYPICAL_HEADERS } from '../lib/http.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
 
 const utf8 = new TextEncoder();
+const decentaiTypes = makeTypes(IDL);
 
 export async function run(ctx: BenchContext): Promise<Section> {
-  const section = newSection(
+  const section = ctx.openSection(
     'floors',
     'Floors: empty methods in the same Azle build',
     'bench/floors: an Azle stable-mode canister whose methods return at once. Every decentai figure below includes at least the matching floor.',
@@ -30,6 +32,8 @@ export async function run(ctx: BenchContext): Promise<Section> {
     ['floors.empty_update', 'empty Candid update () -> (text)', 'update', none, 'empty_update'],
     ['floors.empty_manual', 'empty manual-mode query', 'query', none, 'empty_manual'],
     ['floors.empty_manual_update', 'empty manual-mode update', 'update', none, 'empty_manual_update'],
+    ['floors.empty_predict', "empty method with predict's signature (text, Input) -> (PredictResult), Candid, short text", 'query', candidArgs([IDL.Text, decentaiTypes.Input], ['spam', { text: utf8.encode(SHORT_TEXT) }]), 'empty_predict'],
+    ['floors.empty_predict_update', "empty method with predict_update's signature, Candid, short text", 'update', candidArgs([IDL.Text, decentaiTypes.Input], ['spam', { text: utf8.encode(SHORT_TEXT) }]), 'empty_predict_update'],
     ['floors.empty_predict_text', 'empty (text) -> (vec float32), short text', 'query', candidArgs([IDL.Text], [SHORT_TEXT]), 'empty_predict_text'],
     ['floors.empty_predict_text_64k', 'empty (text) -> (vec float32), 64 KB text', 'query', candidArgs([IDL.Text], [textOfBytes(65_536)]), 'empty_predict_text'],
     ['floors.empty_predict_tokens', 'empty (vec int32) -> (vec float32), 20 ids', 'query', candidArgs([IDL.Vec(IDL.Int32)], [new Int32Array(20)]), 'empty_predict_tokens'],

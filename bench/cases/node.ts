@@ -4,7 +4,7 @@ import { loadModel } from '../../engine/index.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { formatRatio } from '../lib/format.ts';
 import { convertTfjsModel, tfjsArtifacts } from '../lib/models.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { agreementTexts, SHORT_TEXT } from '../lib/texts.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -42,7 +42,7 @@ function timePerCall(fn: () => void, minMillis: number): number {
 }
 
 export async function run(ctx: BenchContext): Promise<Section> {
-  const section = newSection(
+  const section = ctx.openSection(
     'node',
     'Node: engine vs @tensorflow/tfjs',
     'Same model, same token ids (tokenizing excluded on both sides), mean wall time per call in this process; TF.js is the pure-JS package on its cpu backend (tfjs-node is not used).',

@@ -9,7 +9,7 @@ import { candidArgs, decodeReply, measureQuery, measureUpdate } from '../lib/cal
 import type { BenchContext } from '../lib/context.ts';
 import { formatInstructions } from '../lib/format.ts';
 import { convertTfjsModel } from '../lib/models.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT } from '../lib/texts.ts';
 
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
@@ -19,7 +19,7 @@ const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, 
 
 export async function run(ctx: BenchContext): Promise<Section> {
   const modelName = ctx.spamModelDir ? 'spam' : 'default';
-  const section = newSection(
+  const section = ctx.openSection(
     'profile',
     'Profile: where the instructions go',
     `bench/profile: the engine inside an Azle canister, performance counter read around each step (no dispatch or Candid included). Steps on the ${modelName} model and the short text; loop bodies over ${LOOP_LENGTH.toLocaleString('en-US')} elements, in instructions per element.`,

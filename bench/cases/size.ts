@@ -4,7 +4,7 @@ import { loadModel, parseModelFile } from '../../engine/index.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { formatBytes } from '../lib/format.ts';
 import { convertTfjsModel, modelDirs, QUANTIZATIONS, tfjsFileSizes } from '../lib/models.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { agreementTexts } from '../lib/texts.ts';
 
 /** Where a .dcai file's bytes go: header + metadata (vocabulary) + tables, tensor values, int8 scales, padding. */
@@ -23,7 +23,7 @@ function byteBreakdown(bytes: Uint8Array): { headerAndMetadata: number; values: 
 
 export async function run(ctx: BenchContext): Promise<Section> {
   const texts = agreementTexts(ctx.quick ? 20 : 5);
-  const section = newSection(
+  const section = ctx.openSection(
     'size',
     'Size and agreement per quantization',
     `"TF.js files" is everything the TF.js model needs to predict on text (model.json, weight shards, vocab, labels.txt), which one .dcai file replaces. Agreement is over ${texts.length} texts (8 comments and a fixed sample of the SpamAssassin corpus); "largest score change" is the largest |score − float32 score| over all texts and outputs.`,

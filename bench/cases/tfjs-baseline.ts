@@ -9,14 +9,14 @@ import { candidArgs, decodeReply, measureQuery, measureUpdate, record } from '..
 import type { BenchContext } from '../lib/context.ts';
 import { formatInstructions } from '../lib/format.ts';
 import { convertTfjsModel } from '../lib/models.ts';
-import { newSection, type Section } from '../lib/results.ts';
+import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT } from '../lib/texts.ts';
 
 const LoadReport = IDL.Record({ weight_bytes: IDL.Nat32, decode_instructions: IDL.Nat64, method_instructions: IDL.Nat64 });
 
 export async function run(ctx: BenchContext): Promise<Section> {
   const modelName = ctx.spamModelDir ? 'spam' : 'default';
-  const section = newSection(
+  const section = ctx.openSection(
     'tfjs',
     'Baseline: TF.js inside an Azle canister',
     `bench/tfjs-baseline: @tensorflow/tfjs ${'4.22'} (full package, cpu backend) bundled into an Azle stable-mode canister, on the ${modelName} model. Weights are embedded as base64 and decoded by the \`load\` update, as in the seed.`,
@@ -28,7 +28,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const host = await Host.create();
   ctx.progress('installing tfjs_baseline');
   const canister = await host.install(wasm);
-  const id = (name: string): string => (modelName === 'spam' ? `tfjs.${name}` : `tfjs.${modelName}.${name}`);
+  const id = (name: string): string => `tfjs.${name}`;
   record(section, id('init'), 'init (evaluates the TF.js bundle)', 'install', Number(canister.lastInitInstructions));
   const load = await measureUpdate(canister, 'load', candidArgs([], []));
   const report = decodeReply<{ weight_bytes: number; decode_instructions: bigint; method_instructions: bigint }>(LoadReport, load.reply);

@@ -44,10 +44,12 @@ export function targetDetails(f: Figures): Record<string, string> {
     details.init = `decentai ${I(ours)} vs an Azle canister with only empty methods ${I(floor)}: +${I(ours - floor)} to evaluate the canister's own code (engine, registry, Candid codec) at start`;
   }
 
-  const commit = all(f, ['spam.upload.commit', 'profile.float32_loadmodel_in_the_load_update']);
+  const commit = all(f, ['spam.upload.commit', 'profile.float32_loadmodel_in_the_load_update', 'profile.float32_of_which_parsemodelfile_checks_metadata_tables']);
   if (commit) {
-    const [whole, load] = commit;
-    details.commit = `commit ${I(whole)}; engine loadModel of the same file alone costs ${I(load)} (profile canister), the rest is reading the chunks back from stable memory, checks and registry bookkeeping`;
+    const [whole, load, parse] = commit;
+    details.commit =
+      `commit ${I(whole)}; engine loadModel of the same file alone costs ${I(load)} in the profile canister (parseModelFile ${I(parse)} of it, the rest building the layers and tokenizer); ` +
+      `the remaining ${I(whole - load)} is Azle's Candid, reading the chunks back from stable memory and registry bookkeeping`;
   }
 
   const tfjs = all(f, ['tfjs.predict', 'spam.candid.predict_short', 'tfjs.init', 'tfjs.load']);

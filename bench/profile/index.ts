@@ -3,13 +3,14 @@
 // performance counter inside one message, so no dispatch or Candid is included.
 import { IDL, msgArgData, msgReply, performanceCounter, query, update } from 'azle';
 
-import { loadModel, type EngineModel } from '../../engine/index.ts';
+import { loadModel, parseModelFile, type EngineModel } from '../../engine/index.ts';
 
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
 
 let model: EngineModel | undefined;
 let loadInstructions = 0;
+let parseInstructions = 0;
 
 const counter = (): number => Number(performanceCounter(0));
 
@@ -115,6 +116,9 @@ export default class {
   @update([], IDL.Empty, { manual: true })
   load(): void {
     const bytes = msgArgData();
+    parseInstructions = cost(() => {
+      parseModelFile(bytes);
+    });
     loadInstructions = cost(() => {
       model = loadModel(bytes);
     });
@@ -131,6 +135,7 @@ export default class {
     return [
       ['read the counter', cost(() => {})],
       ['loadModel (in the load update)', loadInstructions],
+      ['of which parseModelFile (checks, metadata, tables)', parseInstructions],
       ['TextDecoder.decode of the text bytes', cost(() => { new TextDecoder().decode(bytes); })],
       ['tokenize', cost(() => { ids = Int32Array.from(loaded.tokenize(text)); })],
       ['predictTokens (layers only)', cost(() => { loaded.predictTokens(ids); })],
