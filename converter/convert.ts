@@ -163,7 +163,8 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
   const lines = parseLines(vocabText);
   const vocab: string[] = new Array<string>(lines.length);
   lines.forEach((line, lineIndex) => {
-    const match = /^(.*)[ \t](\d+)$/.exec(line);
+    // `s`: a stray \r is read into the token, to be refused below with a clear message
+    const match = /^(.*)[ \t](\d+)$/s.exec(line);
     if (!match) throw new ConvertError(`vocab line ${lineIndex + 1}: expected "token index", got ${describe(line)}`);
     const id = Number(match[2]);
     if (id >= lines.length) throw new ConvertError(`vocab line ${lineIndex + 1}: index ${id} is outside 0..${lines.length - 1} (indices must be dense)`);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConvertError, convertModel, type ConvertInput, type ConvertOptions } from '../converter/convert.ts';
 import { convertFiles } from '../converter/files.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
-import { parseModelFile, tensorFloat32, tensorInt8, type ParsedModelFile } from '../engine/format.ts';
+import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedModelFile } from '../engine/format.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const spamDir = path.resolve(repoRoot, '../shared/models/spam-detection');
@@ -328,30 +328,65 @@ describe('convertModel: quantized output', () => {
     original.forEach((value, i) => expect(Math.abs(decoded[i] - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11 + 2 ** -25));
   });
 
-  it('int8: per-row scale maxabs/127, values within half a step', async () => {
+  it('int8: a scale per output channel (Dense kernel rows, embedding columns), maxabs/127, values within half a step', async () => {
     const model = tokensModel();
     randomizeWeights(model);
     const source = await fixture(model);
     const file = parseModelFile(convert(source, {}, { quantize: 'int8' }).bytes);
-    const checks: [string, Float32Array, number][] = [
-      ['emb/embeddings', source.weights.get('emb/embeddings')!.values, 12],
-      ['hidden/kernel', transpose(source.weights.get('hidden/kernel')!.values, 5, 4), 4],
-    ];
-    for (const [name, original, rows] of checks) {
-      const index = file.tensors.findIndex((tensor) => tensor.name === name);
-      const { scales, values, cols } = tensorInt8(file, index);
-      expect(scales.length).toBe(rows);
-      const decoded = tensorFloat32(file, index);
-      for (let r = 0; r < rows; ++r) {
-        const row = original.subarray(r * cols, (r + 1) * cols);
-        expect(scales[r]).toBe(Math.fround(Math.max(...row.map(Math.abs)) / 127));
-        row.forEach((value, c) => {
-          expect(Math.abs(values[r * cols + c])).toBeLessThanOrEqual(127);
-          expect(Math.abs(decoded[r * cols + c] - value)).toBeLessThanOrEqual(scales[r] * 0.5001);
-        });
-      }
+    const index = (name: string): number => file.tensors.findIndex((tensor) => tensor.name === name);
+
+    // Dense kernel, stored transposed [units, inputDim]: int8, one scale per row (= per unit)
+    const kernel = transpose(source.weights.get('hidden/kernel')!.values, 5, 4);
+    expect(file.tensors[index('hidden/kernel')].dtype).toBe('int8');
+    const rowView = tensorInt8(file, index('hidden/kernel'));
+    const rowDecoded = tensorFloat32(file, index('hidden/kernel'));
+    expect([rowView.rows, rowView.cols, rowView.scales.length]).toEqual([4, 5, 4]);
+    for (let r = 0; r < 4; ++r) {
+      const row = kernel.subarray(r * 5, (r + 1) * 5);
+      expect(rowView.scales[r]).toBe(Math.fround(Math.max(...row.map(Math.abs)) / 127));
+      row.forEach((value, c) => {
+        expect(Math.abs(rowView.values[r * 5 + c])).toBeLessThanOrEqual(127);
+        expect(Math.abs(rowDecoded[r * 5 + c] - value)).toBeLessThanOrEqual(rowView.scales[r] * 0.5001);
+      });
+    }
+
+    // Embedding [inputDim, outputDim]: int8_cols, one scale per column (= per output channel)
+    const table = source.weights.get('emb/embeddings')!.values;
+    expect(file.tensors[index('emb/embeddings')]).toMatchObject({ dtype: 'int8_cols', shape: [12, 5], byteLength: 5 * 4 + 60 });
+    const colView = tensorInt8Cols(file, index('emb/embeddings'));
+    const colDecoded = tensorFloat32(file, index('emb/embeddings'));
+    expect([colView.rows, colView.cols, colView.scales.length]).toEqual([12, 5, 5]);
+    for (let c = 0; c < 5; ++c) {
+      const column = Float32Array.from({ length: 12 }, (_, r) => table[r * 5 + c]);
+      expect(colView.scales[c]).toBe(Math.fround(Math.max(...column.map(Math.abs)) / 127));
+      column.forEach((value, r) => {
+        expect(Math.abs(colView.values[r * 5 + c])).toBeLessThanOrEqual(127);
+        expect(Math.abs(colDecoded[r * 5 + c] - value)).toBeLessThanOrEqual(colView.scales[c] * 0.5001);
+      });
+      expect(Math.max(...column.map((_, r) => Math.abs(colView.values[r * 5 + c])))).toBe(127); // the largest |value| of a column maps to ±127
     }
     expect(file.tensors.find((tensor) => tensor.name === 'hidden/bias')!.dtype).toBe('float32');
+  });
+
+  it('int8: an all-zero embedding column gets scale 0; a non-finite value is refused', async () => {
+    const model = tokensModel();
+    randomizeWeights(model);
+    const source = await fixture(model);
+    const spec = source.modelJson.weightsManifest[0].weights.find((weight) => weight.name === 'emb/embeddings')!;
+    expect(spec.shape).toEqual([12, 5]);
+    const shard = source.files.get(source.modelJson.weightsManifest[0].paths[0])!;
+    const all = new Float32Array(shard.slice().buffer);
+    const offset = source.modelJson.weightsManifest[0].weights.slice(0, source.modelJson.weightsManifest[0].weights.indexOf(spec)).reduce((n, w) => n + w.shape.reduce((x, y) => x * y, 1), 0);
+    expect(source.modelJson.weightsManifest[0].paths).toHaveLength(1);
+    for (let r = 0; r < 12; ++r) all[offset + r * 5 + 1] = 0;
+    source.files.set(source.modelJson.weightsManifest[0].paths[0], new Uint8Array(all.buffer));
+    const file = parseModelFile(convert(source, {}, { quantize: 'int8' }).bytes);
+    const view = tensorInt8Cols(file, file.tensors.findIndex((tensor) => tensor.name === 'emb/embeddings'));
+    expect(view.scales[1]).toBe(0);
+    for (let r = 0; r < 12; ++r) expect(view.values[r * 5 + 1]).toBe(0);
+    all[offset + 2 * 5 + 2] = NaN;
+    source.files.set(source.modelJson.weightsManifest[0].paths[0], new Uint8Array(all.buffer));
+    expect(convertError(() => convert(source, {}, { quantize: 'int8' }))).toBe("weight 'emb/embeddings' column 2 has a non-finite value; int8 cannot store it");
   });
 
   it('rejects values beyond float16 range', () => {
@@ -510,6 +545,9 @@ describe('convertModel: clear errors', () => {
     expect(convertError(() => convert(source, { vocabText: '<PAD> 0\nhello\n' }))).toBe('vocab line 2: expected "token index", got "hello"');
     const big = Array.from({ length: 13 }, (_, i) => `w${i} ${i}`).join('\n');
     expect(convertError(() => convert(source, { vocabText: big }))).toBe('vocab has 13 tokens but the Embedding has input_dim 12');
+    expect(convertError(() => convert(source, { vocabText: '<PAD> 0\n 1\n' }))).toBe('vocab line 2: empty token');
+    expect(convertError(() => convert(source, { vocabText: '<PAD> 0\na\rb 1\n' }))).toBe('vocab line 2: token "a\\rb" contains a line break (\\r or \\n)');
+    expect(convertError(() => convert(source, { vocabText: '<PAD> 0\r\nab\r 1\r\n' }))).toBe('vocab line 2: token "ab\\r" contains a line break (\\r or \\n)');
   });
 
   it('mask_zero embeddings', async () => {
@@ -531,6 +569,14 @@ describe('tokenizer metadata', () => {
     const source = await fixture(tokensModel());
     const file = parseModelFile(convert(source, { vocabText: 'b 4\n<UNKNOWN> 0\na 3\n<START> 2\n<PAD> 1\n' }).bytes);
     expect(file.tokenizer).toEqual({ kind: 'words', vocab: ['<UNKNOWN>', '<PAD>', '<START>', 'a', 'b'], padId: 1, startId: 2, unknownId: 0, lowercase: true });
+    // stored as one string: the tokens of ids 0..n-1 joined by "\n"
+    expect(file.metadata.get('tokenizer.vocab')).toBe('<UNKNOWN>\n<PAD>\n<START>\na\nb');
+  });
+
+  it('keeps tokens with spaces, tabs and non-ASCII intact', async () => {
+    const source = await fixture(tokensModel());
+    const file = parseModelFile(convert(source, { vocabText: '<PAD> 0\r\n<START> 1\r\n<UNKNOWN> 2\r\nnew york 3\r\nwörld\t4\r\n 日本 5\r\n' }).bytes);
+    expect(file.tokenizer?.vocab).toEqual(['<PAD>', '<START>', '<UNKNOWN>', 'new york', 'wörld', ' 日本']);
   });
 });
 
@@ -572,6 +618,32 @@ describe.skipIf(!existsSync(spamDir))('the real spam model', () => {
     expectBits(tensorByName(file, 'dense/kernel'), transpose(weights.subarray(0, 49), 7, 7));
     expectBits(tensorByName(file, 'embedding/embeddings'), weights.subarray(49 + 7 + 14 + 2));
     for (const quantize of ['float16', 'int8'] as const) expect(parseModelFile(convertFiles(path.join(spamDir, 'model.json'), { quantize }).bytes).parameterCount).toBe(summary.parameters);
+  });
+
+  it('int8 file is at most 35% of the TF.js files (model.json, shard, vocab, labels.txt)', () => {
+    expectInt8Size(spamDir, ['model.json', 'group1-shard1of1.bin', 'vocab', 'labels.txt']);
+  });
+});
+
+/** The int8 file of the model in `dir` is ≤ 35% of the bytes of its TF.js files, as measured on disk. */
+function expectInt8Size(dir: string, files: string[]): void {
+  const sourceBytes = files.reduce((sum, name) => sum + readFileSync(path.join(dir, name)).length, 0);
+  const { bytes, summary } = convertFiles(path.join(dir, 'model.json'), { quantize: 'int8' });
+  expect(summary.sourceBytes).toBe(sourceBytes);
+  expect(summary.bytes).toBe(bytes.length);
+  expect(bytes.length, `${bytes.length} of ${sourceBytes} bytes`).toBeLessThanOrEqual(0.35 * sourceBytes);
+}
+
+describe('the default model (models/default)', () => {
+  const defaultDir = path.join(repoRoot, 'models/default');
+
+  it('int8 file is at most 35% of the TF.js files (model.json, shard, vocab, labels.txt)', () => {
+    expectInt8Size(defaultDir, ['model.json', 'group1-shard1of1.bin', 'vocab', 'labels.txt']);
+  });
+
+  it('default.dcai is the float32 conversion of the TF.js files', () => {
+    const { bytes } = convertFiles(path.join(defaultDir, 'model.json'), { name: 'default' });
+    expect(Buffer.from(bytes).equals(readFileSync(path.join(defaultDir, 'default.dcai')))).toBe(true);
   });
 });
 

@@ -141,4 +141,12 @@ describe.skipIf(!present)('the real spam model', () => {
       if (Math.abs(expected[i][0] - expected[i][1]) > 0.02) expect(quantized.argmax(scores)).toBe(expected[i][0] >= expected[i][1] ? 0 : 1);
     });
   });
+
+  it('int8 file (int8_cols embedding, int8 Dense kernels) gives the float32 labels on every text', () => {
+    const { modelJson, readWeightFile, vocabText, labelsText } = files!;
+    const quantized = loadModel(convertModel({ modelJson, readWeightFile, vocabText, labelsText }, { quantize: 'int8' }).bytes);
+    expect(quantized.byteLength).toBeLessThan(engine.byteLength / 2);
+    const labels = (model: EngineModel) => TEXTS.map((text) => model.argmax(model.predictText(text)));
+    expect(labels(quantized)).toEqual(labels(engine));
+  });
 });

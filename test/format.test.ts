@@ -1,17 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeModelFile, type LayerEntry, type MetadataEntry, type ModelFileParts, type TensorEntry } from '../converter/writer.ts';
-import type { ModelFormatErrorCode } from '../engine/api.ts';
+import type { DType, ModelFormatErrorCode } from '../engine/api.ts';
 import { checksumWords } from '../engine/checksum.ts';
 import { ModelFormatError } from '../engine/errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import {
   ACTIVATIONS,
+  DATA_ALIGNMENT,
+  DTYPES,
   LAYER_KINDS,
   MAX_ACTIVATION_VALUES,
   parseModelFile,
   tensorFloat32,
   tensorInt8,
+  tensorInt8Cols,
   type ActivationName,
   type LayerKindName,
 } from '../engine/format.ts';
@@ -53,7 +56,7 @@ function tokens(tokenizer: Record<string, MetadataEntry | null> = {}, inputDim =
       'input.kind': { key: 'input.kind', type: 'string', value: 'tokens' },
       'input.shape': { key: 'input.shape', type: 'u32[]', value: [4] },
       'tokenizer.kind': { key: 'tokenizer.kind', type: 'string', value: 'words' },
-      'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string[]', value: ['<PAD>', '<START>', '<UNKNOWN>', 'hi'] },
+      'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: '<PAD>\n<START>\n<UNKNOWN>\nhi' },
       'tokenizer.pad_id': { key: 'tokenizer.pad_id', type: 'u32', value: 0 },
       'tokenizer.start_id': { key: 'tokenizer.start_id', type: 'u32', value: 1 },
       'tokenizer.unknown_id': { key: 'tokenizer.unknown_id', type: 'u32', value: 2 },
@@ -107,7 +110,7 @@ describe('parseModelFile: valid files', () => {
     expect(file.inputKind).toBe('vector');
     expect(file.tokenizer).toBeNull();
     expect(file.layers).toEqual([{ name: 'dense', kind: 'dense', activation: 'softmax', tensors: [0, 1], params: [], inputShape: [3], outputShape: [2] }]);
-    expect(file.tensors.map((t) => [t.name, t.dtype, t.shape, t.size, t.byteLength, t.offset % 64])).toEqual([
+    expect(file.tensors.map((t) => [t.name, t.dtype, t.shape, t.size, t.byteLength, t.offset % 16])).toEqual([
       ['dense/kernel', 'float32', [2, 3], 6, 24, 0],
       ['dense/bias', 'float32', [2], 2, 8, 0],
     ]);
@@ -159,9 +162,44 @@ describe('parseModelFile: valid files', () => {
     const view = tensorInt8(file, 0);
     expect([view.rows, view.cols, [...view.scales], [...view.values]]).toEqual([2, 3, [0.5, 2], [1, -2, 3, -127, 127, 0]]);
     expect(() => tensorInt8(file, 1)).toThrow(ModelFormatError);
+    expect(() => tensorInt8Cols(file, 0)).toThrow("tensor 0 'k' is int8, not int8_cols");
+  });
+
+  it('decodes int8_cols embeddings: a scale per column', () => {
+    const parts = tokens();
+    const data = new Uint8Array(8 + 10); // [5, 2]: 2 column scales, then 10 values
+    new Float32Array(data.buffer, 0, 2).set([0.5, 2]);
+    new Int8Array(data.buffer, 8).set([1, -2, 3, -127, 127, 0, 0, 1, -1, 5]);
+    parts.tensors[0] = { name: 'emb/embeddings', dtype: 'int8_cols', shape: [5, 2], data };
+    const file = parseModelFile(writeModelFile(parts));
+    expect(file.tensors[0]).toMatchObject({ dtype: 'int8_cols', shape: [5, 2], size: 10, byteLength: 18 });
+    expect([...tensorFloat32(file, 0)]).toEqual([0.5, -4, 1.5, -254, 63.5, 0, 0, 2, -0.5, 10]);
+    const view = tensorInt8Cols(file, 0);
+    expect([view.rows, view.cols, [...view.scales], [...view.values]]).toEqual([5, 2, [0.5, 2], [1, -2, 3, -127, 127, 0, 0, 1, -1, 5]]);
+    expect(() => tensorInt8(file, 0)).toThrow("tensor 0 'emb/embeddings' is int8_cols, not int8");
+  });
+
+  it('round-trips random int8_cols tables', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 9 }), fc.integer(), (rows, cols, seed) => {
+        const parts = tokens({}, rows + 4);
+        const values = Int8Array.from({ length: (rows + 4) * cols }, (_, i) => ((Math.imul(seed ^ i, 2654435761) >>> 24) % 255) - 127);
+        const scales = Float32Array.from({ length: cols }, (_, c) => Math.fround(((seed >>> 0) % 97) / 1000 + c / 7));
+        const data = new Uint8Array(cols * 4 + values.length);
+        new Float32Array(data.buffer, 0, cols).set(scales);
+        new Int8Array(data.buffer, cols * 4).set(values);
+        parts.tensors = [{ name: 'emb/embeddings', dtype: 'int8_cols', shape: [rows + 4, cols], data }, tensor('out/kernel', [2, cols])];
+        const file = parseModelFile(writeModelFile(parts));
+        const decoded = tensorFloat32(file, 0);
+        decoded.forEach((value, i) => expect(value).toBe(Math.fround(values[i] * scales[i % cols])));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('code tables start where FORMAT.md says', () => {
+    expect(DTYPES).toEqual(['float32', 'float16', 'int8', 'int8_cols']);
+    expect(DATA_ALIGNMENT).toBe(16);
     expect(LAYER_KINDS.indexOf('dense')).toBe(5);
     expect(LAYER_KINDS.indexOf('batch_normalization')).toBe(7);
     expect(ACTIVATIONS.indexOf('gelu')).toBe(12);
@@ -178,7 +216,7 @@ describe('parseModelFile: defects', () => {
     ['bad version', patchWord(good, 4, 2), 'bad_version', 'version 2 is not supported (this reader reads 1)'],
     ['fileLength too big', patchWord(good, 8, good.length + 4), 'bad_length', `header fileLength ${good.length + 4} does not match the ${good.length} bytes given`],
     ['flags', patchWord(good, 28, 1), 'bad_version', 'flags 1 are not supported (must be 0)'],
-    ['dataOffset misaligned', patchWord(good, 24, dataOffset + 4), 'bad_length', `dataOffset ${dataOffset + 4} must be a multiple of 64 in [32, ${good.length - 8}]`],
+    ['dataOffset misaligned', patchWord(good, 24, dataOffset + 4), 'bad_length', `dataOffset ${dataOffset + 4} must be a multiple of 16 in [32, ${good.length - 8}]`],
     ['metadataCount lies', patchWord(good, 12, 1000), 'truncated', `header: metadataCount 1000 needs 4000 bytes but only ${dataOffset - 32} are left before dataOffset ${dataOffset}`],
   ] as const)('%s', (_, bytes, code, message) => {
     expect(formatError(bytes)).toEqual({ code, message });
@@ -191,12 +229,14 @@ describe('parseModelFile: defects', () => {
   });
 
   it('overlapping tensors', () => {
-    const second = parseModelFile(good).tensors[1].offset;
+    const [first, second] = parseModelFile(good).tensors.map((t) => t.offset);
     const words = new Uint32Array(good.buffer.slice(0, dataOffset));
     const slot = words.lastIndexOf(second);
-    expect(formatError(patchWord(good, slot * 4, second - 64)).code).toBe('bad_tensor');
-    expect(formatError(patchWord(good, slot * 4, second - 64)).message).toBe(`tensor 1 'dense/bias' at ${second - 64} overlaps tensor 0 'dense/kernel' [${second - 64}, ${second - 64 + 24})`);
-    expect(formatError(patchWord(good, slot * 4, good.length)).message).toMatch(/^tensor 1 'dense\/bias': bytes \[\d+, \d+\) are not a 64-aligned range inside the data region/);
+    expect(second - first).toBe(32); // the 24-byte kernel, padded to 16
+    expect(formatError(patchWord(good, slot * 4, second - 16)).code).toBe('bad_tensor');
+    expect(formatError(patchWord(good, slot * 4, second - 16)).message).toBe(`tensor 1 'dense/bias' at ${second - 16} overlaps tensor 0 'dense/kernel' [${first}, ${first + 24})`);
+    expect(formatError(patchWord(good, slot * 4, second + 4)).message).toMatch(/^tensor 1 'dense\/bias': bytes \[\d+, \d+\) are not a 16-aligned range inside the data region/);
+    expect(formatError(patchWord(good, slot * 4, good.length)).message).toMatch(/^tensor 1 'dense\/bias': bytes \[\d+, \d+\) are not a 16-aligned range inside the data region/);
   });
 
   const cases: [string, ModelFileParts, ModelFormatErrorCode, string][] = [
@@ -224,6 +264,17 @@ describe('parseModelFile: defects', () => {
     ['vocab larger than embedding', tokens({}, 3), 'bad_metadata', 'tokenizer.vocab has 4 tokens but the embedding has only 3 rows'],
     ['tokenizer key without kind', tokens({ 'tokenizer.kind': null }), 'bad_metadata', "metadata 'tokenizer.vocab' without 'tokenizer.kind'"],
     ['unknown tokenizer', tokens({ 'tokenizer.kind': { key: 'tokenizer.kind', type: 'string', value: 'bpe' } }), 'bad_metadata', "tokenizer.kind 'bpe' is not supported (only 'words')"],
+    ['vocab as a string array', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string[]', value: ['<PAD>', '<START>', '<UNKNOWN>'] } }), 'bad_metadata', "metadata 'tokenizer.vocab' must be a string (the tokens joined by \"\\n\")"],
+    ['empty vocab', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: '' } }), 'bad_metadata', 'tokenizer.vocab is empty'],
+    ['vocab of 3 tokens, unknown id 3', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: 'a\nb\nc' }, 'tokenizer.unknown_id': { key: 'tokenizer.unknown_id', type: 'u32', value: 3 } }), 'bad_metadata', 'tokenizer.unknown_id 3 is outside the vocabulary of 3 tokens'],
+    ['vocab larger than embedding, split at \\n', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: 'a\nb\nc\nd\ne\n' } }), 'bad_metadata', 'tokenizer.vocab has 6 tokens but the embedding has only 5 rows'],
+    ['unknown dtype', dense({ tensors: [{ ...tensor('dense/kernel', [2, 3]), dtype: 'int4' as DType }, tensor('dense/bias', [2])] }), 'bad_tensor', "tensor 0 'dense/kernel': unknown dtype 4294967295"],
+    ['int8_cols byteLength', dense({ tensors: [{ name: 'dense/kernel', dtype: 'int8_cols', shape: [2, 3], data: new Uint8Array(2 * 4 + 6) }, tensor('dense/bias', [2])] }), 'bad_tensor', "tensor 0 'dense/kernel': byteLength 14 does not match int8_cols [2,3] (18 bytes)"],
+    ['int8 byteLength', dense({ tensors: [{ name: 'dense/kernel', dtype: 'int8', shape: [2, 3], data: new Uint8Array(3 * 4 + 6) }, tensor('dense/bias', [2])] }), 'bad_tensor', "tensor 0 'dense/kernel': byteLength 18 does not match int8 [2,3] (14 bytes)"],
+    ['int8_cols Dense kernel', dense({ tensors: [{ name: 'dense/kernel', dtype: 'int8_cols', shape: [2, 3], data: new Uint8Array(3 * 4 + 6) }, tensor('dense/bias', [2])] }), 'bad_tensor', "layer 0 'dense' (dense): tensor 'dense/kernel' is int8_cols; here it must be float32, float16 or int8"],
+    ['int8 bias', dense({ tensors: [tensor('dense/kernel', [2, 3]), { name: 'dense/bias', dtype: 'int8', shape: [2], data: new Uint8Array(2 * 4 + 2 + 2) }] }), 'bad_tensor', "tensor 1 'dense/bias': byteLength 12 does not match int8 [2] (10 bytes)"],
+    ['int8 bias, right length', dense({ tensors: [tensor('dense/kernel', [2, 3]), { name: 'dense/bias', dtype: 'int8', shape: [2], data: new Uint8Array(2 * 4 + 2) }] }), 'bad_tensor', "layer 0 'dense' (dense): tensor 'dense/bias' is int8; here it must be float32 or float16"],
+    ['int8 (row scales) embedding', { ...tokens(), tensors: [{ name: 'emb/embeddings', dtype: 'int8', shape: [5, 2], data: new Uint8Array(5 * 4 + 10) }, tensor('out/kernel', [2, 2])] }, 'bad_tensor', "layer 0 'emb' (embedding): tensor 'emb/embeddings' is int8; here it must be float32, float16 or int8_cols"],
   ];
   it.each(cases)('%s', (_, parts, code, message) => {
     expect(formatError(writeModelFile(parts))).toEqual({ code, message });

@@ -4,9 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConvertError, convertModel, type Quantization } from '../converter/convert.ts';
+import { writeModelFile, type ModelFileParts, type TensorEntry } from '../converter/writer.ts';
+import type { DType } from '../engine/api.ts';
 import { checksumWords } from '../engine/checksum.ts';
 import { ModelFormatError } from '../engine/errors.ts';
-import { parseModelFile, tensorFloat32, tensorInt8 } from '../engine/format.ts';
+import { DTYPES, parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols } from '../engine/format.ts';
+import { loadModel } from '../engine/model.ts';
 
 type Json = Record<string, unknown>;
 
@@ -115,9 +118,18 @@ const weights = weightBytes(64);
 const readWeightFile = (): Uint8Array => weights;
 const vocabText = '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nhello 3\nwörld 4\nspam 5\n';
 
+/** tokensModelJson with average pooling: the fused embedding + pooling path. */
+function averagePoolModelJson(): Json {
+  const json = tokensModelJson();
+  const layers = ((json.modelTopology as Json).config as Json).layers as Json[];
+  layers[1] = { class_name: 'GlobalAveragePooling1D', config: { name: 'pool' } };
+  return json;
+}
+
 const bases: Uint8Array[] = [
   ...(['float32', 'float16', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: tokensModelJson(), readWeightFile, vocabText, labelsText: 'ham\nspam\n' }, { quantize }).bytes),
   ...(['float32', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: vectorModelJson(), readWeightFile }, { quantize }).bytes),
+  convertModel({ modelJson: averagePoolModelJson(), readWeightFile, vocabText }, { quantize: 'int8' }).bytes,
 ];
 
 /** Sets fileLength to the real length and recomputes the checksum, so deeper checks run. */
@@ -131,14 +143,21 @@ function repair(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Parses, and on success touches every tensor: anything but ModelFormatError fails the test. */
+/** Parses, and on success touches every tensor and runs the model once: anything but ModelFormatError fails the test. */
 function parseOrFormatError(bytes: Uint8Array): void {
   try {
     const file = parseModelFile(bytes);
     file.tensors.forEach((tensor, index) => {
       tensorFloat32(file, index);
       if (tensor.dtype === 'int8') tensorInt8(file, index);
+      if (tensor.dtype === 'int8_cols') tensorInt8Cols(file, index);
     });
+    const model = loadModel(bytes);
+    if (model.inputSize <= 1 << 16) {
+      if (model.hasTokenizer) model.predictText('hello wörld spam x');
+      else if (model.inputKind === 'tokens') model.predictTokens([0]);
+      else model.predictVector(new Float32Array(model.inputSize));
+    }
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
     expect(error.message.length).toBeGreaterThan(0);
@@ -234,6 +253,134 @@ describe('fuzz: parseModelFile on damaged files', () => {
       parseOrFormatError(base.subarray(0, length));
       if (length % 4 === 0) parseOrFormatError(repair(base.slice(0, length)));
     }
+  });
+});
+
+/** Where the bytes of the tokens base's vocabulary string lie (after its u32 length). */
+function vocabRange(base: Uint8Array): { start: number; length: number } {
+  const needle = new TextEncoder().encode('<PAD>\n<START>\n<UNKNOWN>\nhello\nwörld\nspam');
+  const start = Buffer.from(base).indexOf(Buffer.from(needle));
+  expect(start).toBeGreaterThan(0);
+  expect(new DataView(base.buffer).getUint32(start - 4, true)).toBe(needle.length); // the string is exactly the tokens, no trailing "\n"
+  return { start, length: needle.length };
+}
+
+describe('fuzz: the single-string vocabulary', () => {
+  it('byte edits inside tokenizer.vocab (line breaks, NULs, invalid UTF-8), checksum repaired, parse or throw ModelFormatError', () => {
+    const base = bases[0];
+    const { start, length } = vocabRange(base);
+    const byte = fc.oneof(fc.constantFrom(0x0a, 0x0d, 0x00, 0x20, 0x61, 0xc3, 0x80, 0xff), fc.nat({ max: 255 }));
+    let parsed = 0;
+    let splitDifferently = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), byte), { minLength: 1, maxLength: 6 }), (edits) => {
+        const bytes = base.slice();
+        for (const [at, value] of edits) bytes[start + (at % length)] = value;
+        repair(bytes);
+        parseOrFormatError(bytes);
+        let file;
+        try {
+          file = parseModelFile(bytes);
+        } catch (error) {
+          expect((error as ModelFormatError).code).toMatch(/^bad_metadata$/); // invalid UTF-8, an id outside the vocabulary, too many tokens
+          return;
+        }
+        ++parsed;
+        const text = new TextDecoder().decode(bytes.subarray(start, start + length));
+        expect(file.metadata.get('tokenizer.vocab')).toBe(text);
+        expect(file.tokenizer!.vocab).toEqual(text.split('\n'));
+        if (file.tokenizer!.vocab.length !== 6) ++splitDifferently;
+      }),
+      { numRuns: 3000, seed: 424242 },
+    );
+    expect(parsed).toBeGreaterThan(100);
+    expect(splitDifferently).toBeGreaterThan(10);
+  });
+
+  it('a vocabulary with more "\\n"-separated tokens than embedding rows is refused', () => {
+    const base = bases[0];
+    const { start } = vocabRange(base);
+    const bytes = base.slice();
+    bytes[start + '<PAD>\n<START>\n<UNKNOWN>\nhe'.length] = 0x0a; // "hello" -> "he", "lo": 7 tokens, 6 rows
+    expect(() => parseModelFile(repair(bytes))).toThrow('tokenizer.vocab has 7 tokens but the embedding has only 6 rows');
+  });
+});
+
+/** A small tokens model whose tensors take the given dtypes, with random data of the right length. */
+function dtypeParts(dtypes: DType[], pooling: 'global_average_pooling_1d' | 'global_max_pooling_1d', seed: number): ModelFileParts {
+  const shapes = [[6, 3], [2, 3], [2]];
+  const tensors: TensorEntry[] = shapes.map((shape, i) => {
+    const size = shape.reduce((x, y) => x * y, 1);
+    const dtype = dtypes[i];
+    const scales = dtype === 'int8' ? shape[0] : dtype === 'int8_cols' ? size / shape[0] : 0;
+    const data = new Uint8Array(scales * 4 + size * (dtype === 'float32' ? 4 : dtype === 'float16' ? 2 : 1));
+    let state = seed + i;
+    for (let b = 0; b < data.length; ++b) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      data[b] = state >>> 24;
+    }
+    // finite scales and float values, so predictions stay numbers
+    if (scales) new Float32Array(data.buffer, 0, scales).forEach((_, k, view) => (view[k] = (k + 1) / 64));
+    if (dtype === 'float32') new Float32Array(data.buffer).forEach((_, k, view) => (view[k] = Math.sin(seed + k)));
+    if (dtype === 'float16') new Uint16Array(data.buffer).forEach((_, k, view) => (view[k] = view[k] & 0x3bff));
+    return { name: `t${i}`, dtype, shape, data };
+  });
+  return {
+    metadata: [
+      { key: 'general.name', type: 'string', value: 'dtypes' },
+      { key: 'model.labels', type: 'string[]', value: ['a', 'b'] },
+      { key: 'input.kind', type: 'string', value: 'tokens' },
+      { key: 'input.shape', type: 'u32[]', value: [4] },
+      { key: 'tokenizer.kind', type: 'string', value: 'words' },
+      { key: 'tokenizer.vocab', type: 'string', value: '<PAD>\n<START>\n<UNKNOWN>\nhello' },
+      { key: 'tokenizer.pad_id', type: 'u32', value: 0 },
+      { key: 'tokenizer.start_id', type: 'u32', value: 1 },
+      { key: 'tokenizer.unknown_id', type: 'u32', value: 2 },
+    ],
+    layers: [
+      { name: 'emb', kind: 'embedding', activation: 'linear', tensors: [0], params: [] },
+      { name: 'pool', kind: pooling, activation: 'linear', tensors: [], params: [] },
+      { name: 'out', kind: 'dense', activation: 'softmax', tensors: [1, 2], params: [] },
+    ],
+    tensors,
+  };
+}
+
+describe('fuzz: dtypes in every position', () => {
+  it('int8_cols only for the embedding, int8 only for the Dense kernel; accepted files run in both int8 modes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...DTYPES), { minLength: 3, maxLength: 3 }),
+        fc.constantFrom('global_average_pooling_1d' as const, 'global_max_pooling_1d' as const),
+        fc.nat(),
+        (dtypes, pooling, seed) => {
+          const bytes = writeModelFile(dtypeParts(dtypes, pooling, seed));
+          const allowed = dtypes[0] !== 'int8' && dtypes[1] !== 'int8_cols' && (dtypes[2] === 'float32' || dtypes[2] === 'float16');
+          if (!allowed) {
+            expect(() => parseModelFile(bytes)).toThrow(ModelFormatError);
+            try {
+              parseModelFile(bytes);
+            } catch (error) {
+              expect((error as ModelFormatError).code).toBe('bad_tensor');
+              expect((error as ModelFormatError).message).toMatch(/; here it must be /);
+            }
+            return;
+          }
+          const integer = loadModel(bytes);
+          const float = loadModel(bytes, { int8: 'float' });
+          for (const text of ['hello', 'hello hello x', '']) {
+            const a = Array.from(integer.predictText(text));
+            const b = Array.from(float.predictText(text));
+            a.forEach((value, i) => {
+              expect(Number.isFinite(value)).toBe(true);
+              // an int8_cols embedding runs exactly (integer sums, one scale per column); only an int8 Dense kernel quantizes its input
+              if (dtypes[1] !== 'int8') expect(Math.abs(value - b[i])).toBeLessThanOrEqual(1e-6);
+            });
+          }
+        },
+      ),
+      { numRuns: 600, seed: 99 },
+    );
   });
 });
 
