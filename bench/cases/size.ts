@@ -11,7 +11,8 @@ import { agreementTexts } from '../lib/texts.ts';
 function byteBreakdown(bytes: Uint8Array): { headerAndMetadata: number; values: number; int8Scales: number; padding: number } {
   const parsed = parseModelFile(bytes);
   const dataOffset = Math.min(...parsed.tensors.map((t) => t.offset));
-  const int8Scales = parsed.tensors.filter((t) => t.dtype === 'int8').reduce((n, t) => n + t.shape[0] * 4, 0);
+  // int8 tensors hold one byte per value plus their float32 scales (per row or per column).
+  const int8Scales = parsed.tensors.filter((t) => t.dtype.startsWith('int8')).reduce((n, t) => n + t.byteLength - t.size, 0);
   const tensorBytes = parsed.tensors.reduce((n, t) => n + t.byteLength, 0);
   return {
     headerAndMetadata: dataOffset,

@@ -44,12 +44,20 @@ export function targetDetails(f: Figures): Record<string, string> {
     details.init = `decentai ${I(ours)} vs an Azle canister with only empty methods ${I(floor)}: +${I(ours - floor)} to evaluate the canister's own code (engine, registry, Candid codec) at start`;
   }
 
-  const commit = all(f, ['spam.upload.commit', 'profile.float32_loadmodel_in_the_load_update', 'profile.float32_of_which_parsemodelfile_checks_metadata_tables']);
+  const commit = all(f, [
+    'spam.upload.commit',
+    'profile.float32_loadmodel_in_the_load_update',
+    'profile.float32_of_which_parsemodelfile_checks_metadata_tables',
+    'profile.float32_textdecoder_decode_of_16_kb_a_vocabulary',
+    'profile.float32_canister_decodeutf8_of_the_same_16_kb',
+    'profile.float32_string_fromcharcode_of_the_same_16_kb_4_kb_at_a_time_ascii_only',
+  ]);
   if (commit) {
-    const [whole, load, parse] = commit;
+    const [whole, load, parse, textDecoder, decodeUtf8, ascii] = commit;
     details.commit =
-      `commit ${I(whole)}; engine loadModel of the same file alone costs ${I(load)} in the profile canister (parseModelFile ${I(parse)} of it, the rest building the layers and tokenizer); ` +
-      `the remaining ${I(whole - load)} is Azle's Candid, reading the chunks back from stable memory and registry bookkeeping`;
+      `commit ${I(whole)}; engine loadModel of the same file alone costs ${I(load)} in the profile canister, parseModelFile ${I(parse)} of it. ` +
+      `Azle's TextDecoder is pure JS: decoding a 16 KB vocabulary costs ${I(textDecoder)} with it, ${I(decodeUtf8)} with canister/utf8.ts decodeUtf8 and ${I(ascii)} with String.fromCharCode over 4 KB runs (an ASCII fast path); ` +
+      `the rest of the commit (${I(whole - load)}) is Azle's Candid, reading the chunks back and registry bookkeeping`;
   }
 
   const tfjs = all(f, ['tfjs.predict', 'spam.candid.predict_short', 'tfjs.init', 'tfjs.load']);
@@ -69,7 +77,7 @@ export function targetDetails(f: Figures): Record<string, string> {
     const [bytes, tfjsBytes, header, values, scales, weightsOnly] = size;
     details.int8_size =
       `${formatBytes(bytes)} of ${formatBytes(tfjsBytes)} (model.json + shards + vocab + labels; ${((bytes / weightsOnly) * 100).toFixed(0)}% of model.json + shards alone): ` +
-      `header and metadata ${formatBytes(header)} (mostly the 2,003-word vocabulary, one length-prefixed, 4-aligned string each), int8 values ${formatBytes(values)}, per-row float32 scales ${formatBytes(scales)} (one per 7-value embedding row)`;
+      `header and metadata ${formatBytes(header)} (mostly the 2,003-word vocabulary), int8 values ${formatBytes(values)}, float32 scales ${formatBytes(scales)}`;
   }
 
   const loops = all(f, ['profile.loop_empty_loop', 'profile.loop_float32array_dot', 'profile.loop_float32array_dot_unrolled_8', 'profile.loop_int8array_dot_unrolled_8', 'scaling.best_instructions_per_mac']);

@@ -3,10 +3,25 @@
 // performance counter inside one message, so no dispatch or Candid is included.
 import { IDL, msgArgData, msgReply, performanceCounter, query, update } from 'azle';
 
+import { decodeUtf8 } from '../../canister/utf8.ts';
 import { loadModel, parseModelFile, type EngineModel } from '../../engine/index.ts';
 
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
+
+// Azle installs a pure-JS TextDecoder; decoding a model's vocabulary is a real load-time cost.
+const vocabBytes = new TextEncoder().encode(Array.from({ length: 2000 }, (_, i) => `word${i}`).join('\n').slice(0, 16_384));
+const vocabDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** What an ASCII fast path would cost: whole runs of bytes turned into a string per call. */
+function asciiDecode(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    // A typed array is array-like: apply reads it without copying into an Array first.
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return text;
+}
 
 let model: EngineModel | undefined;
 let loadInstructions = 0;
@@ -141,6 +156,10 @@ export default class {
       ['predictTokens (layers only)', cost(() => { loaded.predictTokens(ids); })],
       ['predictText (tokenize + layers)', cost(() => { loaded.predictText(text); })],
       ['argmax', cost(() => { loaded.argmax(loaded.predictTokens(ids)); }) - cost(() => { loaded.predictTokens(ids); })],
+      ['new TextDecoder()', cost(() => { new TextDecoder('utf-8', { fatal: true }); })],
+      ['TextDecoder.decode of 16 KB (a vocabulary)', cost(() => { vocabDecoder.decode(vocabBytes); })],
+      ['canister decodeUtf8 of the same 16 KB', cost(() => { decodeUtf8(vocabBytes); })],
+      ['String.fromCharCode of the same 16 KB, 4 KB at a time (ASCII only)', cost(() => { asciiDecode(vocabBytes); })],
       ['JSON of 2 scores', cost(() => { JSON.stringify({ label: loaded.labels[0], scores: [0.1, 0.9] }); })],
     ];
   }
