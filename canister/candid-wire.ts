@@ -184,7 +184,7 @@ export function buildTypes(args: CType[]): Built {
       };
     }
     const bytes = w.finish();
-    const key = latin1(bytes);
+    const key = bytes.join(',');
     let ref = byBytes.get(key);
     if (ref === undefined) {
       ref = table.length;
@@ -205,10 +205,6 @@ export function buildTypes(args: CType[]): Built {
   return { header: h.finish().slice(), args: refs.map((r) => r.n) };
 }
 
-/** Bytes as a string of char codes 0–255 (native, for comparing and keying). */
-export function latin1(b: Uint8Array): string {
-  return String.fromCharCode.apply(null, b as unknown as number[]);
-}
 
 const f32 = new Float32Array(1);
 const f32b = new Uint8Array(f32.buffer);
@@ -342,9 +338,22 @@ const MAX_DEPTH = 32;
 
 /** A parsed argument header ("DIDL", type table, argument types). */
 interface Header {
+  bytes: Uint8Array;
+  /** The same bytes as char codes: comparing strings natively is the cheapest check in QuickJS. */
   text: string;
   table: Entry[];
   args: Ref[];
+}
+
+/** Whether b starts with the header k. */
+function startsWith(b: Uint8Array, k: Header): boolean {
+  const len = k.bytes.length;
+  return b.length >= len && latin1(b.subarray(0, len)) === k.text;
+}
+
+/** Bytes as a string of char codes 0–255. */
+function latin1(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 
 /** Headers parsed once at start-up: an argument that starts with one skips parsing its type table. */
@@ -352,10 +361,21 @@ const KNOWN: Header[] = [];
 
 export class Reader {
   /** Parses a header once (at start-up) so that arguments starting with it are read without parsing it again. */
-  static know(header: Uint8Array): void {
+  static know(header: Uint8Array): number {
     const r = new Reader(header);
     if (r.pos !== header.length) throw new CandidError('header has values after the types');
-    KNOWN.push({ text: latin1(header), table: r.table, args: r.args });
+    const bytes = header.slice();
+    KNOWN.push({ bytes, text: latin1(bytes), table: r.table, args: r.args });
+    return KNOWN.length - 1;
+  }
+
+  /** A text or blob value as a view (the caller knows the type). */
+  blob(): Uint8Array {
+    const n = this.leb();
+    this.need(n);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
   }
 
   readonly bytes: Uint8Array;
@@ -365,6 +385,8 @@ export class Reader {
   args: Ref[] = [];
   /** Longest text decoded into a string (longer texts are refused). */
   maxText = 4096;
+  /** Which header registered with Reader.know the argument starts with (−1: none, its table was parsed). */
+  known = -1;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -375,11 +397,11 @@ export class Reader {
     }
     for (let i = 0; i < KNOWN.length; i++) {
       const k = KNOWN[i];
-      const len = k.text.length;
-      if (b.length >= len && latin1(b.subarray(0, len)) === k.text) {
+      if (startsWith(b, k)) {
         this.table = k.table;
         this.args = k.args;
-        this.pos = len;
+        this.pos = k.bytes.length;
+        this.known = i;
         return;
       }
     }

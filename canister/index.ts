@@ -27,9 +27,10 @@ import {
 import * as M from './methods.ts';
 import { Registry, type BytesMap } from './registry.ts';
 import { idlFactory } from './types.ts';
+import { prepare } from './wire.ts';
 
 const BUILD = (globalThis as { _azleNodejsWasmEnvironment?: boolean })._azleNodejsWasmEnvironment === true;
-const service = BUILD ? idlFactory({ IDL: IDL as any }) : undefined;
+const service = BUILD ? (idlFactory({ IDL: IDL as any }) as unknown as { _fields: [string, IDL.FuncClass][] }) : undefined;
 
 /** The argument types of a method (at build time only). */
 function args(name: string): any[] {
@@ -52,7 +53,7 @@ function stableMap(memoryId: number): BytesMap {
   };
 }
 
-const registry = new Registry(stableMap(0), stableMap(1), { now: time });
+const registry = new Registry(stableMap(0), stableMap(1), { now: time, prepare });
 const ctx: M.Ctx = {
   reg: registry,
   isController: () => isController(msgCaller()),

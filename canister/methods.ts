@@ -6,10 +6,11 @@
 
 import { InputError } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
-import { E, encodeHttpResponse, encodePredictOk, wireOf } from './wire.ts';
+import { E, encodeHttpResponse, encodePredictOk, HTTP_KNOWN, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
-import { Registry, RegistryError, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
-import { errorResponse, handleRest } from './rest.ts';
+import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
+import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 /** What a method needs from the system. */
 export interface Ctx {
@@ -27,8 +28,9 @@ export function errorCode(e: unknown): { code: string; message: string } {
 export const NOT_CONTROLLER = { code: 'forbidden', message: 'only a controller of the canister may call this method' };
 
 /** A method answering `variant { ok; err }`: decode errors and refusals become `err`, never a trap. */
-function method(enc: Encoder, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown) {
+function method(name: EncoderName, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown) {
   return (ctx: Ctx, arg: Uint8Array): Uint8Array => {
+    const enc = E.get(name);
     try {
       if (admin && !ctx.isController()) return enc.encode([{ err: NOT_CONTROLLER }]);
       return enc.encode([{ ok: body(ctx, new Reader(arg)) }]);
@@ -39,8 +41,9 @@ function method(enc: Encoder, admin: boolean, body: (ctx: Ctx, r: Reader) => unk
 }
 
 /** A method answering a plain vec (a bad argument or a refusal answers an empty list). */
-function listMethod(enc: Encoder, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown[]) {
+function listMethod(name: EncoderName, admin: boolean, body: (ctx: Ctx, r: Reader) => unknown[]) {
   return (ctx: Ctx, arg: Uint8Array): Uint8Array => {
+    const enc = E.get(name);
     try {
       if (admin && !ctx.isController()) return enc.encode([[]]);
       return enc.encode([body(ctx, new Reader(arg))]);
@@ -104,43 +107,43 @@ function verifyInfo(s: VerifyStatus) {
 
 // ---------------------------------------------------------------- uploads and administration (controllers)
 
-export const begin_upload = method(E.upload, true, ({ reg }, r) =>
+export const begin_upload = method('upload', true, ({ reg }, r) =>
   uploadStatus(reg.beginUpload(text(r, 0, 'name'), int(r, 1, 'size'), text(r, 2, 'sha256'))),
 );
 
 /** `(nat32 upload_id, nat64 offset, blob)`: the blob is a view of the argument, stored without a copy in JS. */
-export const append_chunk = method(E.upload, true, ({ reg }, r) =>
+export const append_chunk = method('upload', true, ({ reg }, r) =>
   uploadStatus(reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'))),
 );
 
-export const upload_status = method(E.upload, true, ({ reg }, r) => uploadStatus(reg.status(int(r, 0, 'upload_id'))));
+export const upload_status = method('upload', true, ({ reg }, r) => uploadStatus(reg.status(int(r, 0, 'upload_id'))));
 
-export const list_uploads = listMethod(E.uploads, true, ({ reg }) => reg.uploads().map(uploadStatus));
+export const list_uploads = listMethod('uploads', true, ({ reg }) => reg.uploads().map(uploadStatus));
 
-export const commit_upload = method(E.model, true, ({ reg }, r) => modelInfo(reg, reg.commit(int(r, 0, 'upload_id'))));
+export const commit_upload = method('model', true, ({ reg }, r) => modelInfo(reg, reg.commit(int(r, 0, 'upload_id'))));
 
-export const abort_upload = method(E.unit, true, ({ reg }, r) => {
+export const abort_upload = method('unit', true, ({ reg }, r) => {
   reg.abort(int(r, 0, 'upload_id'));
   return null;
 });
 
-export const activate = method(E.model, true, ({ reg }, r) => modelInfo(reg, reg.activate(text(r, 0, 'name'), int(r, 1, 'version'))));
+export const activate = method('model', true, ({ reg }, r) => modelInfo(reg, reg.activate(text(r, 0, 'name'), int(r, 1, 'version'))));
 
-export const delete_model = method(E.count, true, ({ reg }, r) => reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version')));
+export const delete_model = method('count', true, ({ reg }, r) => reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version')));
 
 // ---------------------------------------------------------------- models and identity (anyone)
 
-export const list_models = listMethod(E.models, false, ({ reg }) => [...reg.loaded.values()].map((l) => modelInfo(reg, l.record)));
+export const list_models = listMethod('models', false, ({ reg }) => [...reg.loaded.values()].map((l) => modelInfo(reg, l.record)));
 
-export const model_versions = listMethod(E.models, false, ({ reg }, r) => reg.versions(text(r, 0, 'name')).map((v) => modelInfo(reg, v)));
+export const model_versions = listMethod('models', false, ({ reg }, r) => reg.versions(text(r, 0, 'name')).map((v) => modelInfo(reg, v)));
 
-export const model_info = method(E.model, false, ({ reg }, r) => modelInfo(reg, reg.version(text(r, 0, 'name'), optInt(r, 1, 'version'))));
+export const model_info = method('model', false, ({ reg }, r) => modelInfo(reg, reg.version(text(r, 0, 'name'), optInt(r, 1, 'version'))));
 
-export const read_model = method(E.blob, false, ({ reg }, r) =>
+export const read_model = method('blob', false, ({ reg }, r) =>
   reg.read(text(r, 0, 'name'), int(r, 1, 'version'), int(r, 2, 'offset'), int(r, 3, 'length')),
 );
 
-export const verify = method(E.verify, false, ({ reg }, r) => verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'))));
+export const verify = method('verify', false, ({ reg }, r) => verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'))));
 
 // ---------------------------------------------------------------- predictions
 
@@ -198,17 +201,28 @@ export function readInput(r: Reader, t: number): PredictInput {
 export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
   try {
     const r = new Reader(argBytes);
-    const name = r.bytesOf(arg(r, 0, 'model name'), 'model name');
+    const known = r.known === PREDICT_KNOWN;
+    const name = known ? r.blob() : r.bytesOf(arg(r, 0, 'model name'), 'model name');
     if (name.length > 256) throw new CandidError('model name: longer than 256 bytes');
     const l = ctx.reg.getByBytes(name);
-    const o = runPrediction(l, readInput(r, arg(r, 1, 'input')));
+    let input: PredictInput;
+    if (known && r.bytes[r.pos] === INPUT_TEXT_INDEX) {
+      // The common case, read straight: variant index of `text` (one LEB byte), then the blob.
+      r.pos++;
+      const b = r.blob();
+      input = { text: { bytes: b, start: 0, end: b.length, json: false } };
+    } else input = readInput(r, arg(r, 1, 'input'));
+    const o = runPrediction(l, input);
     return encodePredictOk(wireOf(l), o.scores, o.count, o.outputs, o.top, ctx.instructions);
   } catch (e) {
-    return E.predict.encode([{ err: errorCode(e) }]);
+    return E.get('predict').encode([{ err: errorCode(e) }]);
   }
 }
 
 // ---------------------------------------------------------------- http
+
+/** Index of `text` in Input's tags by hash: texts, vector_batch, tokens_batch, text, tokens, vector. */
+const INPUT_TEXT_INDEX = 3;
 
 const H_METHOD = idlHash('method');
 const H_URL = idlHash('url');
@@ -216,22 +230,51 @@ const H_BODY = idlHash('body');
 
 /** http_request / http_request_update: `(HttpRequest) -> (HttpResponse)`; headers are skipped unread. */
 export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Array {
-  let method = '';
-  let url = '';
-  let body: Uint8Array = new Uint8Array(0);
+  let method: Uint8Array = EMPTY;
+  let url: Uint8Array = EMPTY;
+  let body: Uint8Array = EMPTY;
   let res;
   try {
     const r = new Reader(argBytes);
-    r.record(arg(r, 0, 'request'), 'request', (hash, type) => {
-      if (hash === H_METHOD) method = r.text(type, 'method', 16);
-      else if (hash === H_URL) url = r.text(type, 'url', 8192);
+    if (r.known === HTTP_KNOWN) {
+      // The header @dfinity/candid writes: fields in hash order url, method, body, headers, certificate_version.
+      url = r.blob();
+      method = r.blob();
+      body = r.blob();
+      const n = r.leb();
+      for (let i = 0; i < n; i++) {
+        r.blob();
+        r.blob();
+      }
+      if (r.optPresent(r.args[0] >= 0 ? (r.table[r.args[0]] as { types: number[] }).types[4] : 0, 'certificate_version')) r.skip(T.nat16, 0);
+    } else r.record(arg(r, 0, 'request'), 'request', (hash, type) => {
+      if (hash === H_METHOD) method = r.bytesOf(type, 'method');
+      else if (hash === H_URL) url = r.bytesOf(type, 'url');
       else if (hash === H_BODY) body = r.bytesOf(type, 'body');
       else return false;
       return true;
     });
-    res = handleRest(ctx.reg, { method, url, body }, update, ctx.instructions);
   } catch (e) {
     res = errorResponse(400, 'bad_request', `bad HttpRequest argument: ${errorCode(e).message}`);
   }
+  if (res === undefined) {
+    const route = method.length > 16 || url.length > 8192 ? null : matchPredictRoute(method, url);
+    let l: Loaded | undefined;
+    if (route !== null) {
+      try {
+        l = ctx.reg.getByBytes(route.name);
+      } catch {
+        l = undefined; // unknown model: handleRest answers the 404
+      }
+    }
+    res =
+      route !== null && l !== undefined
+        ? restPredict(l, body, route.verified, update, ctx.instructions)
+        : method.length > 16 || url.length > 8192
+          ? errorResponse(400, 'bad_request', 'method or url too long')
+          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body }, update, ctx.instructions);
+  }
   return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
 }
+
+const EMPTY = new Uint8Array(0);

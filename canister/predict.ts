@@ -21,6 +21,8 @@ export interface TextRef {
   start: number;
   end: number;
   json: boolean;
+  /** The prefix end, when already known (see prefixEnd). */
+  cut?: number;
 }
 
 export type PredictInput =
@@ -46,7 +48,8 @@ export class PredictError extends Error {
 // 1 ASCII word character [A-Za-z0-9_']: a run holding one is at least one word;
 // 2 unknown: a non-ASCII byte (letter, digit or separator; the run goes on);
 // 3 soft separator: ends a word but is case-ignorable (. : ^ `): no cut there;
-// 4 backslash (an escape in JSON mode).
+// 4 backslash (an escape in JSON mode);
+// 5 a raw quote (JSON mode): the string ends there.
 const CLASS_RAW = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
@@ -57,6 +60,10 @@ for (let c = 0; c < 256; c++) {
 }
 const CLASS_JSON = CLASS_RAW.slice();
 CLASS_JSON[0x5c] = 4;
+CLASS_JSON[0x22] = 5;
+
+/** Set by prefixEnd when it stopped at a raw quote (a JSON string that ends before its words). */
+export let stoppedAtQuote = false;
 
 /**
  * End of the shortest prefix of the text that holds at least `words` words and
@@ -72,8 +79,13 @@ export function prefixEnd(t: TextRef, words: number): number {
   let inRun = false;
   let confirmed = false;
   let p = t.start;
+  stoppedAtQuote = false;
   while (p < end) {
     const c = cls[b[p]];
+    if (c === 5) {
+      stoppedAtQuote = true;
+      return p;
+    }
     if (c === 1) {
       inRun = true;
       confirmed = true;
@@ -103,16 +115,30 @@ export function prefixEnd(t: TextRef, words: number): number {
   return end;
 }
 
+/** Texts up to this many bytes are decoded whole. */
+export const SHORT_TEXT_BYTES = 256;
+
 /** The text the engine needs: the decoded prefix holding its first `words` words. */
 export function textPrefix(t: TextRef, words: number): string {
-  const cut = words > 0 ? prefixEnd(t, words) : t.end;
+  // A short text is decoded whole (natively, cheaper than scanning it): the engine stops reading once it has its words.
+  let cut = t.cut ?? t.end;
+  if (t.cut === undefined && words > 0 && t.end - t.start > SHORT_TEXT_BYTES) {
+    cut = quickCut(t, words);
+    if (cut < 0) cut = prefixEnd(t, words);
+  }
   return t.json ? decodeJsonString(t.bytes, t.start, cut) : decodeUtf8(t.bytes, t.start, cut);
 }
 
 /** Decodes the inside of a JSON string literal (bytes between the quotes). */
 export function decodeJsonString(b: Uint8Array, start: number, end: number): string {
-  let bs = b.indexOf(0x5c, start);
-  if (bs < 0 || bs >= end) return decodeUtf8(b, start, end);
+  // Search only [start, end): the string may sit in a much longer body.
+  const range = b.subarray(start, end);
+  const backslash = (from: number): number => {
+    const i = range.indexOf(0x5c, from - start);
+    return i < 0 ? -1 : i + start;
+  };
+  let bs = backslash(start);
+  if (bs < 0) return decodeUtf8(b, start, end);
   let out = '';
   let p = start;
   while (bs >= 0 && bs < end) {
@@ -142,9 +168,34 @@ export function decodeJsonString(b: Uint8Array, start: number, end: number): str
       default:
         throw new PredictError('bad_input', 'bad escape in a JSON string');
     }
-    bs = b.indexOf(0x5c, p);
+    bs = p < end ? backslash(p) : -1;
   }
   return out + decodeUtf8(b, p, end);
+}
+
+/**
+ * A cut found by jumping from space to space natively (indexOf) instead of scanning
+ * every byte: a segment between spaces that starts with an ASCII word character holds
+ * at least one word, so counting those never overcounts; the cut is the space after
+ * the `words`-th such segment (a space is a hard separator). −1 when the text runs
+ * out of spaces first, or holds a raw quote before the cut (JSON): the caller scans.
+ */
+export function quickCut(t: TextRef, words: number): number {
+  const b = t.bytes;
+  const end = t.end;
+  const cls = t.json ? CLASS_JSON : CLASS_RAW;
+  let p = t.start;
+  let count = 0;
+  for (;;) {
+    if (cls[b[p]] === 1) count++;
+    const sp = b.indexOf(0x20, p);
+    if (sp < 0 || sp >= end) return -1;
+    if (count >= words) {
+      if (t.json && b.subarray(t.start, sp).indexOf(0x22) >= 0) return -1;
+      return sp;
+    }
+    p = sp + 1;
+  }
 }
 
 export interface Outcome {

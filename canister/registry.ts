@@ -138,6 +138,10 @@ export interface RegistryOptions {
 
 const STATE_KEY = encodeUtf8('registry');
 
+function uploadKey(id: number): Uint8Array {
+  return encodeUtf8(`upload/${id}`);
+}
+
 function chunkKey(id: number, index: number): Uint8Array {
   const k = new Uint8Array(8);
   const v = new DataView(k.buffer);
@@ -149,6 +153,8 @@ function chunkKey(id: number, index: number): Uint8Array {
 export class Registry {
   state: RegistryState = { nextId: 1, models: [], uploads: [] };
   readonly loaded = new Map<string, Loaded>();
+  /** The loaded models as an array (iterating a Map is slow in QuickJS): the hot paths scan it. */
+  private list: Loaded[] = [];
   /** Active versions that failed to load after an upgrade (name → message). */
   readonly loadErrors = new Map<string, string>();
   private readonly meta: BytesMap;
@@ -169,22 +175,36 @@ export class Registry {
   restore(): void {
     const raw = this.meta.get(STATE_KEY);
     this.loaded.clear();
+    this.list = [];
     this.loadErrors.clear();
     if (raw === undefined) return;
-    this.state = JSON.parse(decodeUtf8(raw)) as RegistryState;
+    const saved = JSON.parse(decodeUtf8(raw)) as Omit<RegistryState, 'uploads'> & { uploads: number[] };
+    const uploads: UploadRecord[] = [];
+    for (const id of saved.uploads) {
+      const u = this.meta.get(uploadKey(id));
+      if (u !== undefined) uploads.push(JSON.parse(decodeUtf8(u)) as UploadRecord);
+    }
+    this.state = { nextId: saved.nextId, models: saved.models, uploads };
     for (const m of this.state.models) {
       const v = m.versions.find((x) => x.version === m.active);
       if (v === undefined) continue;
       try {
         this.loaded.set(m.name, this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size)));
+        this.list = [...this.loaded.values()];
       } catch (e) {
         this.loadErrors.set(m.name, e instanceof Error ? e.message : String(e));
       }
     }
   }
 
+  /** Writes the models, the next id and which uploads are open (each upload has its own record: an append rewrites only that). */
   private save(): void {
-    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify(this.state)));
+    const { nextId, models, uploads } = this.state;
+    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify({ nextId, models, uploads: uploads.map((u) => u.id) })));
+  }
+
+  private saveUpload(u: UploadRecord): void {
+    this.meta.insert(uploadKey(u.id), encodeUtf8(JSON.stringify(u)));
   }
 
   private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
@@ -196,7 +216,7 @@ export class Registry {
       record: v,
       bytes,
       model,
-      words: model.inputKind === 'tokens' ? model.inputShape[0] : 0,
+      words: model.hasTokenizer ? model.inputShape[0] : 0,
       nameBytes: encodeUtf8(v.name),
     };
     if (this.prepare) l.prepared = this.prepare(l);
@@ -206,7 +226,9 @@ export class Registry {
   /** The loaded model whose name has these UTF-8 bytes (no decoding: the hot paths call this). */
   getByBytes(name: Uint8Array): Loaded {
     const n = name.length;
-    for (const l of this.loaded.values()) {
+    const list = this.list;
+    for (let k = 0; k < list.length; k++) {
+      const l = list[k];
       const b = l.nameBytes;
       if (b.length !== n) continue;
       let i = 0;
@@ -286,6 +308,7 @@ export class Registry {
     const u: UploadRecord = { id: this.state.nextId, name, size, sha256, received: 0, chunks: [], started: this.now().toString() };
     this.state.nextId += 1;
     this.state.uploads.push(u);
+    this.saveUpload(u);
     this.save();
     return u;
   }
@@ -304,7 +327,7 @@ export class Registry {
     this.chunks.insert(chunkKey(u.id, u.chunks.length), bytes);
     u.chunks.push(bytes.length);
     u.received += bytes.length;
-    this.save();
+    this.saveUpload(u);
     return u;
   }
 
@@ -320,6 +343,7 @@ export class Registry {
     const u = this.upload(id);
     this.removeChunks(u.id, u.chunks.length);
     this.state.uploads = this.state.uploads.filter((x) => x !== u);
+    this.meta.remove(uploadKey(u.id));
     this.save();
   }
 
@@ -371,7 +395,9 @@ export class Registry {
       m.nextVersion = record.version + 1;
     }
     this.state.uploads = this.state.uploads.filter((x) => x !== u);
+    this.meta.remove(uploadKey(u.id));
     this.loaded.set(u.name, loaded);
+    this.list = [...this.loaded.values()];
     this.loadErrors.delete(u.name);
     this.save();
     return record;
@@ -405,6 +431,7 @@ export class Registry {
     m.active = v.version;
     v.activated = this.now().toString();
     this.loaded.set(name, loaded);
+    this.list = [...this.loaded.values()];
     this.loadErrors.delete(name);
     this.save();
     return v;
@@ -417,6 +444,7 @@ export class Registry {
       for (const v of m.versions) this.removeChunks(v.id, v.chunks.length);
       this.state.models = this.state.models.filter((x) => x !== m);
       this.loaded.delete(name);
+      this.list = [...this.loaded.values()];
       this.loadErrors.delete(name);
       this.save();
       return m.versions.length;

@@ -9,9 +9,9 @@
 //   ?verified=true                  answered by http_request_update (the subnet agrees)
 
 import { InputError } from '../engine/index.ts';
-import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
+import { prefixEnd, PredictError, PREDICT_LIMITS, quickCut, runPrediction, stoppedAtQuote, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
-import { JSON_HEADERS, wireOf } from './wire.ts';
+import { JSON_HEADERS, predictionJsonBytes, wireOf } from './wire.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -185,8 +185,65 @@ function numbers(v: JValue, what: string): number[] {
   return v as number[];
 }
 
+/** Bodies from this size on may take the long-text fast path (fastText). */
+export const LONG_BODY_BYTES = 8192;
+
+function skipWs(b: Uint8Array, p: number): number {
+  let c = b[p];
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+  return p;
+}
+
+const TEXT_KEY = [0x22, 0x74, 0x65, 0x78, 0x74, 0x22]; // "text"
+
+/**
+ * A body of exactly the shape {"text": "…"}, read without the general parser: the
+ * string's closing quote is the last quote of the body, found from the end, and only
+ * the prefix the model reads is scanned. A quote met in that prefix (the string ends
+ * early: another member follows) sends the body to the full parser, and so does any
+ * quote after the prefix in a body under LONG_BODY_BYTES. In a longer body the text
+ * past the prefix is not read at all, so the cost does not grow with the text: there,
+ * anything after the words the model reads, up to the final `"}`, is taken as text.
+ */
+export function fastText(b: Uint8Array, words: number): TextRef | null {
+  if (words <= 0 || b.length < 10) return null;
+  let p = skipWs(b, 0);
+  if (b[p] !== 0x7b) return null;
+  p = skipWs(b, p + 1);
+  for (let i = 0; i < 6; i++) if (b[p + i] !== TEXT_KEY[i]) return null;
+  p = skipWs(b, p + 6);
+  if (b[p] !== 0x3a) return null;
+  p = skipWs(b, p + 1);
+  if (b[p] !== 0x22) return null;
+  const start = p + 1;
+  let e = b.length - 1;
+  while (e > start && (b[e] === 0x20 || b[e] === 0x0a || b[e] === 0x0d || b[e] === 0x09)) e--;
+  if (b[e] !== 0x7d) return null;
+  e--;
+  while (e > start && (b[e] === 0x20 || b[e] === 0x0a || b[e] === 0x0d || b[e] === 0x09)) e--;
+  if (e < start || b[e] !== 0x22) return null;
+  let k = e - 1;
+  while (k >= start && b[k] === 0x5c) k--;
+  if ((e - 1 - k) % 2 === 1) return null; // an escaped quote: not the end
+  const ref: TextRef = { bytes: b, start, end: e, json: true };
+  if (b.length < LONG_BODY_BYTES) {
+    // Short: any quote inside (escaped or not) sends it to the full parser.
+    return b.subarray(start, e).indexOf(0x22) >= 0 ? null : ref;
+  }
+  // Long: only the words the model reads are looked at (quickCut, else prefixEnd).
+  let cut = quickCut(ref, words);
+  if (cut < 0) {
+    cut = prefixEnd(ref, words);
+    if (stoppedAtQuote) return null;
+  }
+  ref.cut = cut;
+  return ref;
+}
+
 /** The prediction input of a request body: exactly one of text, texts, tokens, input. */
-export function inputFromBody(body: Uint8Array): PredictInput {
+export function inputFromBody(body: Uint8Array, words = 0): PredictInput {
+  const fast = fastText(body, words);
+  if (fast !== null) return { text: fast };
   let v: JValue;
   try {
     v = parseJsonBytes(body);
@@ -245,23 +302,6 @@ export function versionJson(reg: Registry, v: VersionRecord): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The JSON answer of a prediction. */
-export function predictionJson(l: Loaded, input: PredictInput, instructions: () => bigint): string {
-  const o = runPrediction(l, input);
-  const wire = wireOf(l);
-  let s = wire.jsonPrefix;
-  for (let i = 0; i < o.count; i++) {
-    if (i > 0) s += ',';
-    s += wire.jsonTop[o.top[i]];
-    for (let j = 0; j < o.outputs; j++) {
-      if (j > 0) s += ',';
-      s += wire.jsonKeys[j] + o.scores[i * o.outputs + j];
-    }
-    s += '}}';
-  }
-  return s + '],"instructions":' + instructions() + '}';
-}
-
 const STATUS_OF: Record<string, number> = {
   bad_json: 400,
   bad_input: 400,
@@ -300,15 +340,64 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
       return json(200, `{"model":${versionJson(reg, active)},"versions":[${versions.map((v) => versionJson(reg, v)).join(',')}]}`);
     }
     if (method !== 'POST') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}: use POST`, [['allow', 'POST']]);
-    const l = reg.get(name);
-    if (req.body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${req.body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
-    if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
-    const input = inputFromBody(req.body);
-    return json(200, predictionJson(l, input, instructions));
+    return restPredict(reg.get(name), req.body, verified, update, instructions);
   } catch (e) {
-    if (e instanceof PredictError || e instanceof RegistryError) return errorResponse(STATUS_OF[e.code] ?? 400, e.code, e.message);
-    if (e instanceof InputError) return errorResponse(400, e.code, e.message);
-    if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');
-    return errorResponse(500, 'internal', e instanceof Error ? e.message : String(e));
+    return caught(e);
   }
+}
+
+function caught(e: unknown): RestResponse {
+  if (e instanceof PredictError || e instanceof RegistryError) return errorResponse(STATUS_OF[e.code] ?? 400, e.code, e.message);
+  if (e instanceof InputError) return errorResponse(400, e.code, e.message);
+  if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');
+  return errorResponse(500, 'internal', e instanceof Error ? e.message : String(e));
+}
+
+/** POST /models/{name}/predict for a loaded model. */
+export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, update: boolean, instructions: () => bigint): RestResponse {
+  try {
+    if (body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
+    if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
+    const o = runPrediction(l, inputFromBody(body, l.words));
+    return { status: 200, headers: JSON_HEADERS, body: predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions), upgrade: false };
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+const MODELS = encodeUtf8('/models/');
+const PREDICT = encodeUtf8('/predict');
+const VERIFIED = encodeUtf8('verified=true');
+
+/**
+ * The hot route read from the request's bytes, without decoding: `POST /models/{name}/predict`
+ * with an optional query (only `verified=true` matters). Null for anything else (handleRest decides).
+ */
+export function matchPredictRoute(method: Uint8Array, url: Uint8Array): { name: Uint8Array; verified: boolean } | null {
+  if (method.length !== 4 || method[0] !== 0x50 || method[1] !== 0x4f || method[2] !== 0x53 || method[3] !== 0x54) return null;
+  const n = url.length;
+  if (n <= MODELS.length + PREDICT.length) return null;
+  for (let i = 0; i < MODELS.length; i++) if (url[i] !== MODELS[i]) return null;
+  let q = url.indexOf(0x3f);
+  if (q < 0) q = n;
+  const end = q - PREDICT.length;
+  if (end <= MODELS.length) return null;
+  for (let i = 0; i < PREDICT.length; i++) if (url[end + i] !== PREDICT[i]) return null;
+  for (let i = MODELS.length; i < end; i++) {
+    const c = url[i];
+    if (c === 0x2f || c === 0x25) return null; // another segment, or percent-encoding: the slow path
+  }
+  let verified = false;
+  if (q < n) {
+    const query = url.subarray(q + 1);
+    // verified=true as one &-separated parameter.
+    for (let i = 0; i + VERIFIED.length <= query.length; i++) {
+      if (i > 0 && query[i - 1] !== 0x26) continue;
+      let k = 0;
+      while (k < VERIFIED.length && query[i + k] === VERIFIED[k]) k++;
+      if (k === VERIFIED.length && (i + k === query.length || query[i + k] === 0x26)) verified = true;
+    }
+    if (!verified) return null; // other parameters: the slow path reads them
+  }
+  return { name: url.subarray(MODELS.length, end), verified };
 }

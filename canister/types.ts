@@ -97,8 +97,8 @@ export function makeTypes(IDL: IDLLike) {
 }
 
 /** The service, in the shape @dfinity/agent's Actor.createActor expects. */
-export const idlFactory = ({ IDL }: { IDL: IDLLike }) => {
-  const t = makeTypes(IDL);
+export const idlFactory: IDLNamespace.InterfaceFactory = ({ IDL }) => {
+  const t = makeTypes(IDL as unknown as IDLLike);
   return IDL.Service({
     // Uploads and administration (controllers only).
     begin_upload: IDL.Func([IDL.Text, IDL.Nat64, IDL.Text], [t.UploadResult], []),

@@ -5,8 +5,15 @@
 
 const BLOCK = 4096;
 
+const NON_ASCII = /[\x80-\xff]/;
+
 /** Decodes bytes[start, end) as UTF-8. */
 export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  // Short ASCII (names, URLs, the words a model reads): converted and checked natively.
+  if (end - start <= BLOCK) {
+    const s = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+    if (!NON_ASCII.test(s)) return s;
+  }
   let out = '';
   let units: number[] | null = null;
   let i = start;

@@ -7,6 +7,7 @@ import type { DType, InputKind, MetadataValue, ModelFormatErrorCode } from './ap
 import { checksumWords } from './checksum.ts';
 import { ModelFormatError } from './errors.ts';
 import { float16ToFloat32 } from './float16.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 /** The magic `DCAI` read as a little-endian u32. */
 export const MAGIC = 0x49414344;
@@ -110,8 +111,6 @@ export interface ParsedModelFile {
 /** Type tag of a metadata value: a VALUE_* code, or ARRAY_OF + element code for arrays. */
 const ARRAY_OF = 8;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function fail(code: ModelFormatErrorCode, message: string): never {
   throw new ModelFormatError(code, message);
 }
@@ -169,7 +168,7 @@ class Cursor {
     }
     let text: string;
     try {
-      text = utf8.decode(this.bytes.subarray(this.pos, this.pos + length));
+      text = decodeUtf8(this.bytes, this.pos, this.pos + length);
     } catch {
       fail(this.code, `${this.where}: ${what} is not valid UTF-8`);
     }

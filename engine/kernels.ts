@@ -407,3 +407,190 @@ export function copyValues(
   var i = 0;
   for (i = 0; i < n; i = (i + 1) | 0) target[(to + i) | 0] = source[(from + i) | 0];
 }
+
+// ---- int8 Dense, packed: two int8 weights per float64 (SWAR) --------------------
+//
+// At load, the int8 kernel is regrouped by 16 output rows into 8 lanes: lane l of
+// group g is a Float64Array over the inputs with P[k] = w[16g+2l][k] + w[16g+2l+1][k]·2^S.
+// A float64 holds integers exactly below 2^53, so Σ_k x[k]·P[k] = acc[2l] + acc[2l+1]·2^S
+// exactly, and both integer sums come back out (|acc| < 2^(S−1)). Each quantized
+// input value is read once per 16 outputs, each lane is indexed by the input's own
+// index (no offset arithmetic), and all operands are doubles (the interpreter's fast
+// path): a multiply-add costs well under half of denseInt8's. Memory: 4 bytes per
+// weight, 4× the int8 tensor (rows are padded with zeros to a multiple of 16).
+
+/** Output rows per packed group (8 float64 lanes of 2 rows each). */
+export const PACKED_GROUP_ROWS = 16;
+const PACKED_LANES = 8;
+/** Largest |x·w| of one term: x in [−127, 127] (quantizeRowInt8), w in [−128, 127]. */
+const MAX_TERM = 127 * 128;
+const NO_LANE = new Float64Array(0);
+
+/**
+ * The lane weight 2^S for an input size n, or 0 when the packed sums would not be
+ * exact (n·MAX_TERM must be < 2^(S−1) and n·MAX_TERM·(1 + 2^S) ≤ 2^53 − 1; n ≤ 4,096 fits).
+ */
+export function packedInt8LaneScale(inputSize: number): number {
+  var bound = inputSize * MAX_TERM;
+  var scale = 2;
+  while (bound >= scale / 2) scale *= 2;
+  return bound * (1 + scale) <= Number.MAX_SAFE_INTEGER ? scale : 0;
+}
+
+/**
+ * Regroups an int8 kernel [units][inputSize] for denseInt8Packed: lanes[8g + l][k] =
+ * w[16g+2l][k] + w[16g+2l+1][k]·laneScale (rows past `units` are zero). Runs at load
+ * (~1,000 instructions per weight in the canister).
+ */
+export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: number, laneScale: number): Float64Array[] {
+  var n = inputSize | 0;
+  var groups = ((units + PACKED_GROUP_ROWS - 1) / PACKED_GROUP_ROWS) | 0;
+  var storage = new Float64Array(groups * PACKED_LANES * n);
+  var lanes: Float64Array[] = [];
+  var high = new Float64Array(n);
+  // a double read from a Float64Array stays a double (a literal 2^S would be an int: int × double is slow)
+  var scale = new Float64Array([laneScale])[0];
+  var lane = NO_LANE;
+  var l = 0;
+  var k = 0;
+  var row = 0;
+  for (l = 0; l < groups * PACKED_LANES; l = (l + 1) | 0) {
+    lane = storage.subarray(l * n, l * n + n);
+    lanes.push(lane);
+    row = (l * 2) | 0;
+    // native int8 → float64 conversions of the two rows
+    if (row < units) lane.set(kernel.subarray(row * n, row * n + n));
+    if (row + 1 < units) {
+      high.set(kernel.subarray((row + 1) * n, (row + 1) * n + n));
+      for (k = 0; k < n; k = (k + 1) | 0) lane[k] = lane[k] + high[k] * scale;
+    }
+  }
+  return lanes;
+}
+
+/** Writes outputs o and o + 1 from one lane; returns the next output index. */
+function unpackLane(
+  lane: number,
+  laneScale: number,
+  inverseLane: number,
+  inputScale: number,
+  rowScales: Float32Array,
+  bias: Float32Array,
+  unitCount: number,
+  relu: boolean,
+  output: Float32Array,
+  out: number,
+  o: number,
+): number {
+  // lane = low + high·2^S with |low| < 2^(S−1): the rounded quotient is `high`, exactly
+  var high = Math.round(lane * inverseLane);
+  var low = lane - high * laneScale;
+  var sum = low * inputScale * rowScales[o] + bias[o];
+  output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+  o = (o + 1) | 0;
+  if (o < unitCount) {
+    sum = high * inputScale * rowScales[o] + bias[o];
+    output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+    o = (o + 1) | 0;
+  }
+  return o;
+}
+
+/**
+ * denseInt8 on a kernel packed by packInt8Kernel: the same integer sums (so the
+ * same outputs, bit for bit). `quantized` (Int8Array) and `quantizedFloat`
+ * (Float64Array) are scratch of length ≥ inputSize.
+ */
+export function denseInt8Packed(
+  input: Float32Array,
+  inputOffset: number,
+  rows: number,
+  inputSize: number,
+  lanes: readonly Float64Array[],
+  laneScale: number,
+  rowScales: Float32Array,
+  bias: Float32Array,
+  units: number,
+  output: Float32Array,
+  outputOffset: number,
+  activation: number,
+  quantized: Int8Array,
+  quantizedFloat: Float64Array,
+): void {
+  var rowCount = rows | 0;
+  var n = inputSize | 0;
+  var unitCount = units | 0;
+  var laneCount = lanes.length | 0;
+  var relu = activation === RELU;
+  var inverseLane = 1 / laneScale;
+  var r = 0;
+  var b = 0;
+  var k = 0;
+  var o = 0;
+  var x = 0.0;
+  var s0 = 0.0;
+  var s1 = 0.0;
+  var s2 = 0.0;
+  var s3 = 0.0;
+  var s4 = 0.0;
+  var s5 = 0.0;
+  var s6 = 0.0;
+  var s7 = 0.0;
+  var p0 = NO_LANE;
+  var p1 = NO_LANE;
+  var p2 = NO_LANE;
+  var p3 = NO_LANE;
+  var p4 = NO_LANE;
+  var p5 = NO_LANE;
+  var p6 = NO_LANE;
+  var p7 = NO_LANE;
+  var inputScale = 0.0;
+  var rowStart = inputOffset | 0;
+  var out = outputOffset | 0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    inputScale = quantizeRowInt8(input, rowStart, n, quantized);
+    quantizedFloat.set(quantized.subarray(0, n));
+    o = 0;
+    for (b = 0; b < laneCount; b = (b + 8) | 0) {
+      p0 = lanes[(b + 0) | 0];
+      p1 = lanes[(b + 1) | 0];
+      p2 = lanes[(b + 2) | 0];
+      p3 = lanes[(b + 3) | 0];
+      p4 = lanes[(b + 4) | 0];
+      p5 = lanes[(b + 5) | 0];
+      p6 = lanes[(b + 6) | 0];
+      p7 = lanes[(b + 7) | 0];
+      // -0 is a double in the interpreter (0 would be an int, and int + double leaves the fast path)
+      s0 = -0;
+      s1 = -0;
+      s2 = -0;
+      s3 = -0;
+      s4 = -0;
+      s5 = -0;
+      s6 = -0;
+      s7 = -0;
+      for (k = 0; k < n; k = (k + 1) | 0) {
+        x = quantizedFloat[k];
+        s0 += x * p0[k];
+        s1 += x * p1[k];
+        s2 += x * p2[k];
+        s3 += x * p3[k];
+        s4 += x * p4[k];
+        s5 += x * p5[k];
+        s6 += x * p6[k];
+        s7 += x * p7[k];
+      }
+      if (o < unitCount) o = unpackLane(s0, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s1, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s2, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s3, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s4, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s5, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s6, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+      if (o < unitCount) o = unpackLane(s7, laneScale, inverseLane, inputScale, rowScales, bias, unitCount, relu, output, out, o);
+    }
+    out = (out + unitCount) | 0;
+    rowStart = (rowStart + n) | 0;
+  }
+  if (activation !== LINEAR && !relu) activateRows(activation, output, outputOffset, rowCount, unitCount);
+}

@@ -27,6 +27,12 @@ for (let c = 0; c < 128; c++) {
   else if (ch >= 'A' && ch <= 'Z') ASCII_CLASS[c] = 2;
 }
 
+/** A word of the rule, in lowercased text. */
+const WORDS = /[\p{L}\p{N}_']+/gu;
+/** Heads of the text the fast path tries, in UTF-16 units; then the scanner. */
+const FAST_WINDOWS = [256, 4096];
+const SMALL_FINAL_SIGMA = '\u03c2';
+
 // A non-ASCII letter or digit starting at lastIndex (sticky; `u` reads a surrogate pair as one code point).
 const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}]/uy;
 
@@ -82,12 +88,18 @@ export class WordTokenizer {
     this.startId = spec.startId;
     this.unknownId = spec.unknownId;
     this.lowercase = spec.lowercase;
-    this.ids = new Map();
-    let longest = 0;
-    spec.vocab.forEach((token, id) => {
-      if (!this.ids.has(token)) this.ids.set(token, id);
+    // Backwards, so the first id of a duplicated token is the one that stays; one Map.set per token (runs at load).
+    var ids = new Map<string, number>();
+    var vocab = spec.vocab;
+    var longest = 0;
+    var token = '';
+    var id = 0;
+    for (id = (vocab.length - 1) | 0; id >= 0; id = (id - 1) | 0) {
+      token = vocab[id];
+      ids.set(token, id);
       if (token.length > longest) longest = token.length;
-    });
+    }
+    this.ids = ids;
     this.longestToken = longest;
   }
 
@@ -97,8 +109,66 @@ export class WordTokenizer {
     return id === undefined ? this.unknownId : id;
   }
 
-  /** Writes the token ids of `text` into out[0, sequenceLength) and returns `out`. */
+  /**
+   * Writes the token ids of `text` into out[0, sequenceLength) and returns `out`.
+   *
+   * Fast path (native code does the per-character work): lowercase a head of the
+   * text (FAST_WINDOWS) with one toLowerCase, take its words with one global
+   * Unicode match, one Map.get per word. Exact: the head's lowercase is a prefix of
+   * the whole text's lowercase except where final-sigma casing looks past the cut
+   * (then the head contains a 'ς': not taken), and a word is only used when another
+   * word follows it inside the head (so the cut did not shorten it). When the head
+   * is too short for the sequence, the next window is tried, then the scanner below.
+   */
   encode(text: string, out: Int32Array): Int32Array {
+    var length = this.sequenceLength | 0;
+    var textLength = text.length | 0;
+    var window = 0;
+    var w = 0;
+    var cut = false;
+    var head = '';
+    var words: RegExpMatchArray | null = null;
+    var usable = 0;
+    var needed = length - 1;
+    var count = 0;
+    var word = '';
+    var id: number | undefined = 0;
+    var ids = this.ids;
+    var longest = this.longestToken;
+    var unknown = this.unknownId;
+    if (length <= 0) return this.encodeScanning(text, out);
+    for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
+      window = FAST_WINDOWS[w];
+      cut = textLength > window;
+      head = cut ? text.slice(0, window) : text;
+      if (this.lowercase) head = head.toLowerCase();
+      if (cut && head.indexOf(SMALL_FINAL_SIGMA) >= 0) break;
+      words = head.match(WORDS);
+      usable = words === null ? 0 : words.length;
+      // The last word of a cut head may continue past the cut.
+      if (cut) usable = (usable - 1) | 0;
+      if (usable < needed && cut) continue;
+      out[0] = this.startId;
+      count = 1;
+      if (words !== null) {
+        if (usable > needed) usable = needed;
+        for (w = 0; w < usable; w = (w + 1) | 0) {
+          word = words[w];
+          id = word.length > longest ? unknown : ids.get(word);
+          out[count] = id === undefined ? unknown : id;
+          count = (count + 1) | 0;
+        }
+      }
+      var pad = this.padId;
+      for (; count < length; count = (count + 1) | 0) out[count] = pad;
+      this.charsRead = cut ? window : textLength;
+      return out;
+    }
+    return this.encodeScanning(text, out);
+  }
+
+  /** encode's exact scanner: reads the text once, left to right, and stops when the sequence is full. */
+  encodeScanning(text: string, out: Int32Array): Int32Array {
     var length = this.sequenceLength | 0;
     var textLength = text.length | 0;
     var lowercase = this.lowercase;

@@ -23,9 +23,10 @@ export function memoryMap(): BytesMap & { size: () => number } {
 import { IDL } from '@dfinity/candid';
 import * as M from '../canister/methods.ts';
 import { Registry } from '../canister/registry.ts';
+import { prepare } from '../canister/wire.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 
-const service = idlFactory({ IDL });
+const service = idlFactory({ IDL }) as unknown as { _fields: [string, IDL.FuncClass][] };
 
 /**
  * The canister's methods run in Node, behind @dfinity/candid: every argument is
@@ -52,5 +53,5 @@ export function nodeActor(reg: Registry, options: { controller?: boolean; instru
 export function newRegistry(now = () => 1_700_000_000_000_000_000n) {
   const meta = memoryMap();
   const chunks = memoryMap();
-  return { reg: new Registry(meta, chunks, { now }), meta, chunks, reopen: () => new Registry(meta, chunks, { now }) };
+  return { reg: new Registry(meta, chunks, { now, prepare }), meta, chunks, reopen: () => new Registry(meta, chunks, { now, prepare }) };
 }

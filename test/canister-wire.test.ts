@@ -14,6 +14,7 @@ import { makeTypes } from '../canister/types.ts';
 import { decodeUtf8, encodeUtf8 } from '../canister/utf8.ts';
 import { loadModel } from '../engine/index.ts';
 import * as M from '../canister/methods.ts';
+import * as W from '../canister/wire.ts';
 import { newRegistry, nodeActor } from './canister-helpers.ts';
 import { defaultModel } from '../scripts/lib/models.ts';
 
@@ -97,6 +98,26 @@ describe('text prefix', () => {
       { numRuns: 2000 },
     );
   });
+  it('long texts (window path) predict exactly like the whole text, raw and as JSON', async () => {
+    const { reg } = newRegistry();
+    const a = nodeActor(reg);
+    const up = await a.begin_upload('m', BigInt(defaultBytes.length), toHex(sha256(defaultBytes)));
+    if (!('ok' in up)) throw new Error('begin');
+    await a.append_chunk(up.ok.upload_id, 0n, defaultBytes);
+    await a.commit_upload(up.ok.upload_id);
+    const long = fc.tuple(fc.array(pieces, { minLength: 1, maxLength: 400 }), fc.nat(1500)).map(([p, pad]) => p.join('') + ' x'.repeat(pad));
+    await fc.assert(
+      fc.asyncProperty(long, async (s) => {
+        const want = Array.from(model.predictText(s));
+        const p = (await a.predict('m', { text: encodeUtf8(s) })) as any;
+        expect(Array.from(p.ok.predictions[0].scores)).toEqual(want);
+        const res = await a.http_request({ method: 'POST', url: '/models/m/predict', headers: [], body: encodeUtf8(JSON.stringify({ text: s })), certificate_version: [] });
+        const body = JSON.parse(new TextDecoder().decode(new Uint8Array(res.body)));
+        expect(model.labels.map((l) => Math.fround(body.predictions[0].scores[l]))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
   it('stops early on a long text', () => {
     const s = 'word '.repeat(20_000);
     const b = encodeUtf8(s);
@@ -124,15 +145,18 @@ describe('candid wire', () => {
   });
   it('the argument headers parsed at start-up are the ones @dfinity/candid writes', () => {
     const p = new Uint8Array(IDL.encode([IDL.Text, t.Input], ['', { tokens: [] }]));
-    expect(Array.from(p.subarray(0, M.PREDICT_ARGS.length))).toEqual(Array.from(M.PREDICT_ARGS));
-    expect(p.length).toBe(M.PREDICT_ARGS.length + 3);
+    expect(Array.from(p.subarray(0, W.PREDICT_ARGS.length))).toEqual(Array.from(W.PREDICT_ARGS));
+    expect(p.length).toBe(W.PREDICT_ARGS.length + 3);
+    // methods.ts reads `text` straight from its variant index (3) on this header.
+    const tp = new Uint8Array(IDL.encode([IDL.Text, t.Input], ['', { text: new Uint8Array([7]) }]));
+    expect(Array.from(tp.subarray(W.PREDICT_ARGS.length))).toEqual([0, 3, 1, 7]);
     const h = new Uint8Array(IDL.encode([t.HttpRequest], [{ method: '', url: '', headers: [], body: [], certificate_version: [] }]));
-    expect(Array.from(h.subarray(0, M.HTTP_ARGS.length))).toEqual(Array.from(M.HTTP_ARGS));
-    expect(h.length).toBe(M.HTTP_ARGS.length + 5);
+    expect(Array.from(h.subarray(0, W.HTTP_ARGS.length))).toEqual(Array.from(W.HTTP_ARGS));
+    expect(h.length).toBe(W.HTTP_ARGS.length + 5);
   });
   it('straight-written replies equal @dfinity/candid encodings', () => {
     const scores = new Float32Array([0.25, 0.75, 0.5, 0.5]);
-    const mine = M.encodePredictOk('m', 3, 'ab', ['x', 'ÿ'], scores, 2, 2, [1, 0], () => 123n);
+    const mine = W.encodePredictOk(W.makeWire('m', 3, 'ab', ['x', 'ÿ']), scores, 2, 2, [1, 0], () => 123n);
     const ref = IDL.encode([t.PredictResult], [{ ok: {
       model: 'm', version: 3, sha256: 'ab', labels: ['x', 'ÿ'], instructions: 123n,
       predictions: [{ label: 'ÿ', scores: [0.25, 0.75] }, { label: 'x', scores: [0.5, 0.5] }],
@@ -140,7 +164,7 @@ describe('candid wire', () => {
     expect(Array.from(mine)).toEqual(Array.from(new Uint8Array(ref)));
     const body = new Uint8Array([1, 2, 3]);
     for (const upgrade of [false, true]) {
-      const a = M.encodeHttpResponse(404, [['a', 'b']], body, upgrade);
+      const a = W.encodeHttpResponse(404, [['a', 'b']], body, upgrade);
       const b = IDL.encode([t.HttpResponse], [{ status_code: 404, headers: [['a', 'b']], body, upgrade: upgrade ? [true] : [] }]);
       expect(Array.from(a)).toEqual(Array.from(new Uint8Array(b)));
     }

@@ -4,7 +4,9 @@
 import { IDL, msgArgData, msgReply, performanceCounter, query, update } from 'azle';
 
 import { decodeUtf8 } from '../../canister/utf8.ts';
-import { loadModel, parseModelFile, type EngineModel } from '../../engine/index.ts';
+import { checksumWords } from '../../engine/checksum.ts';
+import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
+import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
 
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
@@ -24,6 +26,7 @@ function asciiDecode(bytes: Uint8Array): string {
 }
 
 let model: EngineModel | undefined;
+let modelBytes = new Uint8Array(0);
 let loadInstructions = 0;
 let parseInstructions = 0;
 
@@ -126,11 +129,150 @@ function loopVariants(n: number): [string, () => number][] {
   ];
 }
 
+function checksum16(words: Int32Array, count: number): number {
+  var a = 1;
+  var b = 0;
+  var i = 0;
+  var end = (count - (count & 15)) | 0;
+  for (i = 0; i < end; i = (i + 16) | 0) {
+    a += words[i]; b += a;
+    a += words[i + 1]; b += a;
+    a += words[i + 2]; b += a;
+    a += words[i + 3]; b += a;
+    a += words[i + 4]; b += a;
+    a += words[i + 5]; b += a;
+    a += words[i + 6]; b += a;
+    a += words[i + 7]; b += a;
+    a += words[i + 8]; b += a;
+    a += words[i + 9]; b += a;
+    a += words[i + 10]; b += a;
+    a += words[i + 11]; b += a;
+    a += words[i + 12]; b += a;
+    a += words[i + 13]; b += a;
+    a += words[i + 14]; b += a;
+    a += words[i + 15]; b += a;
+    a = a | 0;
+    b = b | 0;
+  }
+  for (; i < count; i = (i + 1) | 0) { a = (a + words[i]) | 0; b = (b + a) | 0; }
+  return a ^ b;
+}
+
+function checksumInt16(words: Int32Array, count: number): number {
+  var a = 1;
+  var b = 0;
+  var i = 0;
+  var end = (count - (count & 15)) | 0;
+  for (i = 0; i < end; i = (i + 16) | 0) {
+    a = (a + words[i + 0]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 1]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 2]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 3]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 4]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 5]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 6]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 7]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 8]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 9]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 10]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 11]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 12]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 13]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 14]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 15]) | 0; b = (b + a) | 0;
+  }
+  for (; i < count; i = (i + 1) | 0) { a = (a + words[i]) | 0; b = (b + a) | 0; }
+  return a ^ b;
+}
+
+function checksumInt8(words: Int32Array, count: number): number {
+  var a = 1;
+  var b = 0;
+  var i = 0;
+  var end = (count - (count & 7)) | 0;
+  for (i = 0; i < end; i = (i + 8) | 0) {
+    a = (a + words[i + 0]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 1]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 2]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 3]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 4]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 5]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 6]) | 0; b = (b + a) | 0;
+    a = (a + words[i + 7]) | 0; b = (b + a) | 0;
+  }
+  for (; i < count; i = (i + 1) | 0) { a = (a + words[i]) | 0; b = (b + a) | 0; }
+  return a ^ b;
+}
+
+function checksumPlain(words: Int32Array, count: number): number {
+  var a = 1;
+  var b = 0;
+  var i = 0;
+  var n = count | 0;
+  for (i = 0; i < n; i = (i + 1) | 0) { a = (a + words[i]) | 0; b = (b + a) | 0; }
+  return a ^ b;
+}
+
+const TWO_32 = 4294967296;
+function checksumFloat(words: Int32Array, count: number): number {
+  var f = new Float64Array(words.subarray(0, count));
+  var a = 1 + TWO_32;
+  var b = 0 + TWO_32;
+  var i = 0;
+  var n = count | 0;
+  var end = (n - (n & 15)) | 0;
+  var blockEnd = 0;
+  while (i < end) {
+    blockEnd = end - i > 2048 ? (i + 2048) | 0 : end;
+    for (; i < blockEnd; i = (i + 16) | 0) {
+      a += f[i + 0]; b += a;
+      a += f[i + 1]; b += a;
+      a += f[i + 2]; b += a;
+      a += f[i + 3]; b += a;
+      a += f[i + 4]; b += a;
+      a += f[i + 5]; b += a;
+      a += f[i + 6]; b += a;
+      a += f[i + 7]; b += a;
+      a += f[i + 8]; b += a;
+      a += f[i + 9]; b += a;
+      a += f[i + 10]; b += a;
+      a += f[i + 11]; b += a;
+      a += f[i + 12]; b += a;
+      a += f[i + 13]; b += a;
+      a += f[i + 14]; b += a;
+      a += f[i + 15]; b += a;
+    }
+    a = (a % TWO_32) + 2 * TWO_32;
+    b = (b % TWO_32) + 2 * TWO_32;
+  }
+  for (; i < n; i = (i + 1) | 0) { a = (a + words[i]) | 0; b = (b + a) | 0; }
+  return (a | 0) ^ (b | 0);
+}
+
+interface DenseCase {
+  n: number;
+  values: Int8Array;
+  scales: Float32Array;
+  bias: Float32Array;
+  packed: unknown;
+}
+let dense: DenseCase | undefined;
+
+// Hooks filled in as the engine grows (kept here so the canister builds at every step).
+const checksumOf = (bytes: Uint8Array): void => { checksumWords(bytes, bytes.length - 8); };
+const utf8Decode = (bytes: Uint8Array): string => decodeUtf8Strict(bytes);
+const packDense = (values: Int8Array, rows: number, cols: number): unknown =>
+  kernels.packInt8Kernel(values, rows, cols, kernels.packedInt8LaneScale(cols));
+const runPacked = (packed: unknown, input: Float32Array, scales: Float32Array, bias: Float32Array, n: number, output: Float32Array, quantized: Int8Array): void => {
+  kernels.denseInt8Packed(input, 0, 1, n, packed as Float64Array[], kernels.packedInt8LaneScale(n), scales, bias, n, output, 0, 0, quantized, new Float64Array(n));
+};
+
 export default class {
   /** The argument is a raw .dcai file (no Candid): loads it as the model to profile. */
   @update([], IDL.Empty, { manual: true })
   load(): void {
     const bytes = msgArgData();
+    modelBytes = bytes;
     parseInstructions = cost(() => {
       parseModelFile(bytes);
     });
@@ -162,6 +304,157 @@ export default class {
       ['String.fromCharCode of the same 16 KB, 4 KB at a time (ASCII only)', cost(() => { asciiDecode(vocabBytes); })],
       ['JSON of 2 scores', cost(() => { JSON.stringify({ label: loaded.labels[0], scores: [0.1, 0.9] }); })],
     ];
+  }
+
+  /** Where loadModel's instructions go, on the file given to `load`. */
+  @query([], Phases)
+  loadSteps(): [string, number][] {
+    const bytes = modelBytes;
+    const file = parseModelFile(bytes);
+    const vocabText = file.metadata.get('tokenizer.vocab');
+    const vocab = typeof vocabText === 'string' ? vocabText : '';
+    const vocabUtf8 = new TextEncoder().encode(vocab);
+    const spec = file.tokenizer;
+    let split: string[] = [];
+    return [
+      ['parseModelFile', cost(() => { parseModelFile(bytes); })],
+      ['loadModel', cost(() => { loadModel(bytes); })],
+      [`checksum of ${bytes.length} bytes`, cost(() => { checksumOf(bytes); })],
+      [`decode the vocabulary (${vocabUtf8.length} bytes, ${vocab.length} chars)`, cost(() => { utf8Decode(vocabUtf8); })],
+      ['split the vocabulary', cost(() => { split = vocab.split('\n'); })],
+      [`WordTokenizer (Map of ${split.length} tokens)`, cost(() => { if (spec) new WordTokenizer(spec, 20); })],
+    ];
+  }
+
+  /** Sets up an n×n int8 Dense layer (synthetic weights) for `dense`; returns nothing. */
+  @update([IDL.Nat32], IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64)))
+  denseSetup(n: number): [string, number][] {
+    const values = new Int8Array(n * n);
+    let state = 12345;
+    const seed = Math.min(values.length, 4093);
+    for (let i = 0; i < seed; i++) {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      values[i] = (state >>> 16) % 255 - 127;
+    }
+    // Native copies spread the seed over the table (period 4093, prime: rows differ).
+    for (let filled = seed; filled < values.length; filled *= 2) values.copyWithin(filled, 0, Math.min(filled, values.length - filled));
+    dense = { n, values, scales: new Float32Array(n).fill(0.01), bias: new Float32Array(n).fill(0.1), packed: null };
+    const packCost = cost(() => { if (dense) dense.packed = packDense(dense.values, n, n); });
+    return [['pack', packCost]];
+  }
+
+  /** Instructions per multiply-add of the int8 Dense kernels on the layer `denseSetup` made. */
+  @query([], Phases)
+  dense(): [string, number][] {
+    if (dense === undefined) throw new Error('call denseSetup first');
+    const { n, values, scales, bias, packed } = dense;
+    const input = new Float32Array(n);
+    for (let i = 0; i < n; i++) input[i] = Math.sin(i);
+    const output = new Float32Array(n);
+    const quantized = new Int8Array(n);
+    const macs = n * n;
+    const rows: [string, number][] = [
+      ['denseInt8 (plain integer)', cost(() => { kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, output, 0, 0, quantized); }) / macs],
+    ];
+    if (packed) {
+      rows.push(['denseInt8 packed', cost(() => { runPacked(packed, input, scales, bias, n, output, quantized); }) / macs]);
+      const plain = new Float32Array(n);
+      kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, plain, 0, 0, quantized);
+      runPacked(packed, input, scales, bias, n, output, quantized);
+      let same = 1;
+      for (let o = 0; o < n; o++) if (!Object.is(plain[o], output[o])) same = 0;
+      rows.push(['packed output bit-identical to plain (1 = yes)', same]);
+    }
+    return rows;
+  }
+
+  /** Alternatives for load-time steps, on the loaded file's vocabulary. */
+  @query([], Phases)
+  experiments(): [string, number][] {
+    const file = parseModelFile(modelBytes);
+    const vocabText = file.metadata.get('tokenizer.vocab');
+    const vocab = typeof vocabText === 'string' ? vocabText : '';
+    const bytes = new TextEncoder().encode(vocab);
+    const block = bytes.subarray(0, 4096);
+    const latin1 = String.fromCharCode.apply(null, block as unknown as number[]);
+    const tokens = vocab.split('\n');
+    const n = tokens.length;
+    const words = new Int32Array(modelBytes.buffer, modelBytes.byteOffset, modelBytes.length >>> 2);
+    return [
+      ['fromCharCode.apply 4 KB', cost(() => { String.fromCharCode.apply(null, block as unknown as number[]); })],
+      ['/[\\x80-\\xff]/.test 4 KB', cost(() => { /[\x80-\xff]/.test(latin1); })],
+      ['/^[\\0-\\x7f]*$/.test 4 KB', cost(() => { /^[\0-\x7f]*$/.test(latin1); })],
+      ['escape 4 KB', cost(() => { escape(latin1); })],
+      ['decodeURIComponent(escape) 4 KB', cost(() => { decodeURIComponent(escape(latin1)); })],
+      ['decodeURIComponent 4 KB (no %)', cost(() => { decodeURIComponent(latin1.replace(/%/g, 'x')); })],
+      ['Math.max.apply 4 KB', cost(() => { Math.max.apply(null, block as unknown as number[]); })],
+      ['Map: reverse loop, set only', cost(() => {
+        const map = new Map<string, number>();
+        for (var i = (n - 1) | 0; i >= 0; i = (i - 1) | 0) map.set(tokens[i], i);
+      })],
+      ['Map: reverse loop, set + longest', cost(() => {
+        const map = new Map<string, number>();
+        var longest = 0;
+        var t = '';
+        for (var i = (n - 1) | 0; i >= 0; i = (i - 1) | 0) { t = tokens[i]; map.set(t, i); if (t.length > longest) longest = t.length; }
+      })],
+      ['object: reverse loop', cost(() => {
+        const map: Record<string, number> = Object.create(null) as Record<string, number>;
+        for (var i = (n - 1) | 0; i >= 0; i = (i - 1) | 0) map[tokens[i]] = i;
+      })],
+      ['checksum unrolled x16 (block formula)', cost(() => { checksum16(words, words.length - 2); })],
+      ['checksum int, unrolled x16', cost(() => { checksumInt16(words, words.length - 2); })],
+      ['checksum int, unrolled x8', cost(() => { checksumInt8(words, words.length - 2); })],
+      ['checksum int, var loop', cost(() => { checksumPlain(words, words.length - 2); })],
+      ['checksum float64 copy + unrolled x16', cost(() => { checksumFloat(words, words.length - 2); })],
+      ['new Float64Array(int32 view)', cost(() => { new Float64Array(words); })],
+      [`checksums agree ${checksumFloat(words, words.length - 2)} ${checksumPlain(words, words.length - 2)}`, 0],
+      ['anchored regex test 15 KB vocab', cost(() => { /^[\0-\x7f]*$/.test(vocab); })],
+      ['split 15 KB vocab', cost(() => { vocab.split('\n'); })],
+    ];
+  }
+
+  /** Pieces of tokenizing `text`, for the tokenizer's design. */
+  @query([IDL.Text], Phases)
+  tokenizeSteps(text: string): [string, number][] {
+    if (model === undefined || model.tokenizer === null) throw new Error('call load first');
+    const tokenizer = model.tokenizer;
+    const lowered = text.toLowerCase();
+    const words = lowered.match(/[\p{L}\p{N}_']+/gu) ?? [];
+    const map = new Map<string, number>(words.map((w, i) => [w, i]));
+    const out = new Int32Array(20);
+    return [
+      ['encode (fast path)', cost(() => { tokenizer.encode(text, out); })],
+      ['encodeScanning', cost(() => { tokenizer.encodeScanning(text, out); })],
+      ['model.tokenize', cost(() => { model?.tokenize(text); })],
+      ['toLowerCase', cost(() => { text.toLowerCase(); })],
+      ['slice(0, 256)', cost(() => { text.slice(0, 256); })],
+      ['indexOf(ς)', cost(() => { lowered.indexOf('\u03c2'); })],
+      [`match /[\\p{L}\\p{N}_']+/gu (${words.length} words)`, cost(() => { lowered.match(/[\p{L}\p{N}_']+/gu); })],
+      ['match /[a-z0-9_\']+/g', cost(() => { lowered.match(/[a-z0-9_']+/g); })],
+      ['split /[^\\p{L}\\p{N}_\']+/u', cost(() => { lowered.split(/[^\p{L}\p{N}_']+/u); })],
+      ['split " "', cost(() => { lowered.split(' '); })],
+      [`Map.get × ${words.length}`, cost(() => { for (var i = 0; i < words.length; i = (i + 1) | 0) map.get(words[i]); })],
+      ['empty loop × words', cost(() => { for (var i = 0; i < words.length; i = (i + 1) | 0); })],
+      ['anchored /^[a-z0-9_\' ]*$/ test on the text', cost(() => { /^[a-z0-9_' ]*$/.test(lowered); })],
+      ['/^[a-z0-9_\']+$/ test × pieces', cost(() => { const re = /^[a-z0-9_']+$/; const pieces = lowered.split(' '); for (var i = 0; i < pieces.length; i = (i + 1) | 0) re.test(pieces[i]); })],
+      ['match on one piece "now!"', cost(() => { 'now!'.match(/[\p{L}\p{N}_']+/gu); })],
+      ['split("")', cost(() => { lowered.split(''); })],
+      ['charCodeAt loop', cost(() => { for (var i = 0; i < lowered.length; i = (i + 1) | 0) lowered.charCodeAt(i); })],
+      ['escape', cost(() => { escape(lowered); })],
+    ];
+  }
+
+  /** The engine's UTF-8 decoder on each byte string, inside QuickJS: the text, or null when it throws. */
+  @query([IDL.Vec(IDL.Vec(IDL.Nat8))], IDL.Vec(IDL.Opt(IDL.Text)))
+  utf8(inputs: Uint8Array[]): ([] | [string])[] {
+    return inputs.map((bytes) => {
+      try {
+        return [decodeUtf8Strict(Uint8Array.from(bytes))];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Instructions per element of each loop variant over `n` elements. */

@@ -1,0 +1,90 @@
+// Quick driver for the profile canister (bench/profile): prints the spam model's load
+// breakdown and prediction phases, and the int8 Dense kernels' instructions per
+// multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048] [--no-spam]
+import { IDL } from '@dfinity/candid';
+
+import { buildAzleCanister, Host } from '../../host/index.ts';
+import { candidArgs, decodeReply, measureQuery, measureUpdate } from '../lib/calls.ts';
+import { convertTfjsModel } from '../lib/models.ts';
+import { defaultModelDir, spamModelDir } from '../lib/paths.ts';
+import { SHORT_TEXT } from '../lib/texts.ts';
+
+const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
+const args = process.argv.slice(2);
+const denseArg = args.includes('--dense') ? args[args.indexOf('--dense') + 1] : '';
+const denseSizes = denseArg ? denseArg.split(',').map(Number) : [];
+const text = args.includes('--text') ? args[args.indexOf('--text') + 1] : SHORT_TEXT;
+
+const fmt = (v: number): string => (v >= 1e5 ? `${(v / 1e6).toFixed(3)}M` : v.toFixed(1));
+const print = (title: string, rows: [string, number][]): void => {
+  console.log(`\n${title}`);
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(60)} ${fmt(value)}`);
+};
+
+const { wasm } = await buildAzleCanister('bench_profile');
+const host = await Host.create();
+const canister = await host.install(wasm);
+if (!args.includes('--no-spam')) {
+  const dir = spamModelDir() ?? defaultModelDir;
+  for (const quantize of ['float32', 'int8'] as const) {
+    const load = await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, quantize).bytes);
+    const steps = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'loadSteps', candidArgs([], []))).reply);
+    print(`${quantize}: load message ${fmt(load.instructions)}; load steps`, steps);
+    const phases = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'phases', candidArgs([IDL.Text], [text]))).reply);
+    print(`${quantize}: phases`, phases);
+  }
+}
+for (const n of denseSizes) {
+  const setup = await measureUpdate(canister, 'denseSetup', candidArgs([IDL.Nat32], [n]));
+  print(`dense ${n}×${n}: setup message ${fmt(setup.instructions)}`, decodeReply<[string, number][]>(Phases, setup.reply));
+  print(`dense ${n}×${n}: instructions per multiply-add`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'dense', candidArgs([], []))).reply));
+}
+
+if (args.includes('--utf8')) {
+  // The decoder inside QuickJS against Node's TextDecoder (fatal) on random and tricky bytes.
+  const reference = new TextDecoder('utf-8', { fatal: true });
+  const tricky = [0x00, 0x25, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xbb, 0xf0, 0xf4, 0xf5, 0xf8, 0xff];
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const inputs: Uint8Array[] = [];
+  for (let a = 0x80; a < 0x100; a++) for (let b = 0; b < 0x100; b += 1) inputs.push(Uint8Array.from([a, b, 0x80 + rand(64), 0x80 + rand(64)]).subarray(0, 2 + rand(3)));
+  for (let k = 0; k < 20000; k++) {
+    const length = 1 + rand(10);
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) bytes[i] = rand(3) === 0 ? rand(256) : tricky[rand(tricky.length)];
+    inputs.push(bytes);
+  }
+  for (const ch of ['é', '€', '😀', '\u{10ffff}', '\u{feff}']) inputs.push(new TextEncoder().encode(ch + 'a'.repeat(4093) + ch.repeat(50)));
+  let mismatches = 0;
+  for (let at = 0; at < inputs.length; at += 4000) {
+    const batch = inputs.slice(at, at + 4000);
+    const { reply } = await measureQuery(canister, 'utf8', candidArgs([IDL.Vec(IDL.Vec(IDL.Nat8))], [batch]));
+    const got = decodeReply<([] | [string])[]>(IDL.Vec(IDL.Opt(IDL.Text)), reply);
+    batch.forEach((bytes, i) => {
+      let want: string | null;
+      try {
+        want = reference.decode(bytes);
+      } catch {
+        want = null;
+      }
+      const value = got[i].length ? got[i][0] : null;
+      if (value !== want && mismatches++ < 10) console.log(`utf8 mismatch on [${Array.from(bytes, (b) => b.toString(16))}]: ${JSON.stringify(value)} vs ${JSON.stringify(want)}`);
+    });
+  }
+  console.log(`\nutf8 in QuickJS vs Node TextDecoder: ${inputs.length} inputs, ${mismatches} mismatches`);
+}
+
+if (args.includes('--experiments')) {
+  const dir = spamModelDir() ?? defaultModelDir;
+  await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'float32').bytes);
+  print('experiments', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'experiments', candidArgs([], []))).reply));
+}
+
+if (args.includes('--tokenize')) {
+  const dir = spamModelDir() ?? defaultModelDir;
+  await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'int8').bytes);
+  print(`tokenize steps on ${JSON.stringify(text)}`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'tokenizeSteps', candidArgs([IDL.Text], [text]))).reply));
+}

@@ -1,0 +1,93 @@
+// npm start: build the canister (when its sources changed), install it on the
+// in-process IC host, upload the default model (plus ../shared/models/spam-detection
+// when present, plus every --model NAME=PATH), and serve the canister's REST API on
+// http://127.0.0.1:$PORT the way the IC's HTTP gateway does.
+//
+//   npm start -- [--port N] [--model NAME=PATH]... [--no-shared]
+//   PATH: a model.json (converted on the fly), a directory holding one, or a converted file.
+
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host } from '../host/index.ts';
+import { idlFactory, type DecentAIService } from '../canister/types.ts';
+import { progressBar, uploadModel } from '../client/upload.ts';
+import { defaultModel, readModel, sharedSpamModel, type ModelSource } from './lib/models.ts';
+import { gatewayHandler } from './lib/gateway.ts';
+
+function fail(message: string): never {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      model: { type: 'string', multiple: true },
+      'no-shared': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const port = Number(values.port ?? process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port ${values.port ?? process.env.PORT}`);
+
+  const sources: ModelSource[] = [defaultModel((m) => console.warn(`warning: ${m}`))];
+  if (!values['no-shared']) {
+    const spam = sharedSpamModel();
+    if (spam) sources.push(spam);
+  }
+  for (const spec of values.model ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) fail(`--model takes NAME=PATH, got ${JSON.stringify(spec)}`);
+    try {
+      sources.push(readModel(spec.slice(0, eq), spec.slice(eq + 1)));
+    } catch (e) {
+      fail(`--model ${spec}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  const t0 = Date.now();
+  console.log('building the canister (cached when its sources did not change)…');
+  const { wasm } = await buildAzleCanister('decentai');
+  const host = await Host.create();
+  const canister = await host.install(wasm);
+  console.log(`installed decentai on the in-process host (init: ${canister.lastInitInstructions.toLocaleString('en-US')} instructions)`);
+  const admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER });
+  const anonymous = createActor<DecentAIService>(canister, idlFactory);
+
+  const tty = process.stdout.isTTY && !values.quiet;
+  for (const s of sources) {
+    const r = await uploadModel(admin, s.name, s.bytes, {
+      onProgress: (p) => {
+        if (tty) process.stdout.write(`\r  ${s.name.padEnd(16)} ${progressBar(p)}   `);
+      },
+    });
+    if (tty) process.stdout.write('\n');
+    console.log(`  ${s.name}: v${r.model.version}, ${s.bytes.length} bytes${s.how === 'converted' ? ' (converted from ' + s.path + ')' : ''}, sha256 ${r.sha256.slice(0, 16)}…, verified on chain`);
+  }
+
+  const server = createServer(gatewayHandler(anonymous, values.quiet ? undefined : (line) => console.log(line)));
+  server.on('error', (e) => fail(`cannot listen on 127.0.0.1:${port}: ${e.message}`));
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address ? address.port : port;
+    const example = sources.find((s) => s.name === 'spam-detection')?.name ?? 'default';
+    console.log(`\ndecentAI ready in ${((Date.now() - t0) / 1000).toFixed(1)} s on http://127.0.0.1:${actual} (models: ${sources.map((s) => s.name).join(', ')})`);
+    console.log(`  curl -s -X POST localhost:${actual}/models/${example}/predict -d '{"text":"check out my channel"}'`);
+    console.log('Ctrl-C to stop.');
+  });
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nstopping…');
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));

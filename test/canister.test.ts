@@ -1,0 +1,227 @@
+// The real canister wasm on the in-process host: uploads, predictions (bit for bit
+// against the engine in Node), access control, upload faults, verification, upgrades.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host, lastCall, type Canister } from '../host/index.ts';
+import { idlFactory, type DecentAIService, type ModelInfo } from '../canister/types.ts';
+import { sha256Hex, uploadModel, UploadError } from '../client/upload.ts';
+import { loadModel, type Model } from '../engine/index.ts';
+import { defaultModel, sharedSpamModel } from '../scripts/lib/models.ts';
+import { Principal } from '@dfinity/principal';
+
+type Actor = DecentAIService & { [k: symbol]: unknown };
+
+const STRANGER = Principal.fromText('2vxsx-fae'); // anonymous
+const enc = (s: string) => new TextEncoder().encode(s);
+const TEXTS = [
+  'check out my channel',
+  'Subscribe to my channel for FREE iPhones!!! http://spam.example',
+  'I love this song, it reminds me of summer',
+  '',
+  'Ünïcödé wörds — and émojis 😀 straße İstanbul ΑΣ',
+  'word '.repeat(10_000),
+];
+
+let wasm: Uint8Array;
+let candid: string;
+let host: Host;
+let canister: Canister;
+let admin: Actor;
+let anyone: Actor;
+const models: Record<string, { bytes: Uint8Array; model: Model }> = {};
+
+function unwrap<T>(r: { ok: T } | { err: { code: string; message: string } }): T {
+  if ('err' in r) throw new Error(`${r.err.code}: ${r.err.message}`);
+  return r.ok;
+}
+
+async function errCode(p: Promise<{ ok: unknown } | { err: { code: string } }>): Promise<string> {
+  const r = await p;
+  return 'err' in r ? r.err.code : 'ok';
+}
+
+async function snapshot(a: Actor) {
+  const list = await a.list_models();
+  const preds: unknown[] = [];
+  for (const m of list) {
+    const p = unwrap(await a.predict(m.name, { texts: TEXTS.slice(0, 5).map(enc) }));
+    preds.push({ ...p, instructions: 0n, predictions: p.predictions.map((x) => ({ label: x.label, scores: Array.from(x.scores) })) });
+  }
+  const versions = [];
+  for (const m of list) versions.push(...(await a.model_versions(m.name)));
+  return { list, versions, preds };
+}
+
+beforeAll(async () => {
+  ({ wasm, candid } = await buildAzleCanister('decentai'));
+  host = await Host.create();
+  canister = await host.install(wasm);
+  admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER }) as unknown as Actor;
+  anyone = createActor<DecentAIService>(canister, idlFactory, { caller: STRANGER }) as unknown as Actor;
+  const d = defaultModel();
+  models.default = { bytes: d.bytes, model: loadModel(d.bytes) };
+  const spam = sharedSpamModel();
+  if (spam) models['spam-detection'] = { bytes: spam.bytes, model: loadModel(spam.bytes) };
+});
+
+describe('canister on the host', () => {
+  it('has the committed Candid interface (canister/decentai.did)', () => {
+    expect(readFileSync('canister/decentai.did', 'utf8').trim()).toBe(candid.trim());
+  });
+
+  it('installs with a small init', () => {
+    console.log(`init: ${canister.lastInitInstructions} instructions`);
+    expect(canister.lastInitInstructions).toBeLessThan(1_300_000_000n);
+  });
+
+  it('uploads the default model (and the spam model) and predicts bit for bit like the engine in Node', async () => {
+    for (const [name, { bytes, model }] of Object.entries(models)) {
+      const appends: bigint[] = [];
+      const r = await uploadModel(admin, name, bytes, {
+        afterChunk: () => void appends.push(lastCall(admin as never)!.instructions),
+      });
+      expect(r.model).toMatchObject({ name, version: 1, active: true, verified: true, sha256: createHash('sha256').update(bytes).digest('hex') });
+      const perByte = Number(appends[0]) / bytes.length;
+      console.log(`${name}: ${bytes.length} bytes, append ${perByte.toFixed(1)} instructions/byte`);
+      expect(perByte).toBeLessThan(50);
+      for (const text of TEXTS) {
+        const q = unwrap(await anyone.predict(name, { text: enc(text) }));
+        const u = unwrap(await anyone.predict_update(name, { text: enc(text) }));
+        const want = Array.from(model.predictText(text));
+        expect(Array.from(q.predictions[0].scores)).toEqual(want);
+        expect(Array.from(u.predictions[0].scores)).toEqual(want);
+        expect(q.predictions[0].label).toBe(model.labels[model.argmax(want)]);
+        expect(q).toMatchObject({ model: name, version: 1, sha256: r.sha256 });
+        expect(q.instructions).toBeGreaterThan(0n);
+      }
+      const batch = unwrap(await anyone.predict(name, { texts: TEXTS.map(enc) }));
+      expect(batch.predictions.map((p) => Array.from(p.scores))).toEqual(TEXTS.map((t) => Array.from(model.predictText(t))));
+      const ids = Array.from(model.tokenize('check out my channel'));
+      const tok = unwrap(await anyone.predict(name, { tokens: ids }));
+      expect(Array.from(tok.predictions[0].scores)).toEqual(Array.from(model.predictTokens(ids)));
+      const tb = unwrap(await anyone.predict(name, { tokens_batch: [ids, ids.slice(0, 3)] }));
+      expect(tb.predictions.map((p) => Array.from(p.scores))).toEqual([Array.from(model.predictTokens(ids)), Array.from(model.predictTokens(ids.slice(0, 3)))]);
+      expect(await errCode(anyone.predict(name, { vector: [1, 2] }))).toBe('wrong_kind');
+      expect(await errCode(anyone.predict(name, { tokens: [1_000_000] }))).toBe('bad_token');
+    }
+  });
+
+  it('measures the hot paths', async () => {
+    const name = models['spam-detection'] ? 'spam-detection' : 'default';
+    await anyone.predict(name, { text: enc('check out my channel') });
+    console.log(`${name}: Candid predict, short text: ${lastCall(anyone as never)!.instructions} instructions`);
+    const info = unwrap(await anyone.model_info(name, []));
+    const before = lastCall(anyone as never)!.instructions;
+    expect(before).toBeGreaterThan(0n);
+    expect(info.name).toBe(name);
+  });
+
+  it('refuses non-controllers on every admin method, with a clear error', async () => {
+    const forbidden = 'forbidden';
+    expect(await errCode(anyone.begin_upload('x', 10n, '0'.repeat(64)))).toBe(forbidden);
+    expect(await errCode(anyone.append_chunk(1, 0n, new Uint8Array(4)))).toBe(forbidden);
+    expect(await errCode(anyone.upload_status(1))).toBe(forbidden);
+    expect(await errCode(anyone.commit_upload(1))).toBe(forbidden);
+    expect(await errCode(anyone.abort_upload(1))).toBe(forbidden);
+    expect(await errCode(anyone.activate('default', 1))).toBe(forbidden);
+    expect(await errCode(anyone.delete_model('default', []))).toBe(forbidden);
+    expect(await anyone.list_uploads()).toEqual([]);
+    const r = await anyone.delete_model('default', []);
+    expect('err' in r && r.err.message).toMatch(/controller/);
+  });
+
+  it('refuses every upload fault and leaves the active model unchanged', async () => {
+    const before = await snapshot(admin);
+    const bytes = models.default.bytes;
+    const sha = sha256Hex(bytes);
+    const begin = async (size = bytes.length, digest = sha) => unwrap(await admin.begin_upload('default', BigInt(size), digest)).upload_id;
+    const id = await begin();
+    const chunk = (from: number, to: number) => bytes.subarray(from, to);
+    unwrap(await admin.append_chunk(id, 0n, chunk(0, 1000)));
+    expect(await errCode(admin.append_chunk(id, 2000n, chunk(2000, 3000)))).toBe('conflict'); // gap
+    expect(await errCode(admin.append_chunk(id, 500n, chunk(500, 1500)))).toBe('conflict'); // overlap
+    expect(await errCode(admin.append_chunk(id, BigInt(bytes.length + 10), chunk(0, 10)))).toBe('conflict'); // past the end
+    expect(await errCode(admin.append_chunk(id, 1000n, new Uint8Array(bytes.length)))).toBe('bad_request'); // chunk past the declared size
+    expect(await errCode(admin.begin_upload('big', 64n * 1024n * 1024n, sha))).toBe('too_large'); // oversize total
+    expect(await errCode(admin.begin_upload('empty', 0n, sha))).toBe('bad_request'); // empty file
+    expect(await errCode(admin.commit_upload(id))).toBe('conflict'); // incomplete
+    expect(await errCode(admin.commit_upload(9999))).toBe('not_found'); // unknown upload id
+    expect(await errCode(admin.append_chunk(9999, 0n, chunk(0, 10)))).toBe('not_found');
+    // Abort mid-way.
+    unwrap(await admin.abort_upload(id));
+    expect(await errCode(admin.append_chunk(id, 1000n, chunk(1000, 2000)))).toBe('not_found');
+    expect(await errCode(admin.commit_upload(id))).toBe('not_found');
+    // A complete upload that fails the engine's validation (one flipped byte: bad checksum).
+    const bad = bytes.slice();
+    bad[100] ^= 0xff;
+    const badId = unwrap(await admin.begin_upload('default', BigInt(bad.length), sha256Hex(bad))).upload_id;
+    unwrap(await admin.append_chunk(badId, 0n, bad));
+    const c = await admin.commit_upload(badId);
+    expect('err' in c && c.err.code).toBe('invalid_model');
+    expect('err' in c && c.err.message).toMatch(/checksum/i);
+    unwrap(await admin.abort_upload(badId));
+    // Chunk after commit, double commit.
+    const okId = await begin();
+    unwrap(await admin.append_chunk(okId, 0n, bytes));
+    const committed = unwrap(await admin.commit_upload(okId));
+    expect(committed.version).toBe(2);
+    expect(await errCode(admin.append_chunk(okId, BigInt(bytes.length), chunk(0, 10)))).toBe('not_found');
+    expect(await errCode(admin.commit_upload(okId))).toBe('not_found');
+    // Back to version 1: everything as before.
+    unwrap(await admin.activate('default', 1));
+    unwrap(await admin.delete_model('default', [2]));
+    const noTime = (x: Awaited<ReturnType<typeof snapshot>>) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'activated_at' ? undefined : typeof v === 'bigint' ? v.toString() : v)));
+    expect(noTime(await snapshot(admin))).toEqual(noTime(before));
+  });
+
+  it('resumes an interrupted upload', async () => {
+    const bytes = models.default.bytes;
+    let stops = 0;
+    await expect(
+      uploadModel(admin, 'resumed', bytes, {
+        chunkSize: 32 * 1024,
+        afterChunk: (sent) => {
+          if (sent >= 64 * 1024 && stops++ === 0) throw new Error('connection lost');
+        },
+      }),
+    ).rejects.toThrow('connection lost');
+    const r = await uploadModel(admin, 'resumed', bytes, { chunkSize: 32 * 1024 });
+    expect(r.resumedFrom).toBe(64 * 1024);
+    expect(r.model).toMatchObject({ name: 'resumed', version: 1, verified: true });
+    const back = unwrap(await anyone.read_model('resumed', 1, 0n, bytes.length));
+    expect(createHash('sha256').update(new Uint8Array(back)).digest('hex')).toBe(r.sha256);
+  });
+
+  it('verify reports a SHA-256 mismatch and marks a match verified', async () => {
+    const bytes = models.default.bytes;
+    const wrong = '0'.repeat(64);
+    const id = unwrap(await admin.begin_upload('liar', BigInt(bytes.length), wrong)).upload_id;
+    unwrap(await admin.append_chunk(id, 0n, bytes));
+    unwrap(await admin.commit_upload(id));
+    let v;
+    do v = unwrap(await anyone.verify('liar', 1));
+    while (!v.done);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    const perByte = Number(lastCall(anyone as never)!.instructions) / bytes.length;
+    expect(v).toMatchObject({ verified: false, computed_sha256: [actual], declared_sha256: wrong });
+    expect(unwrap(await anyone.model_info('liar', [])).verified).toBe(false);
+    console.log(`verify: ${perByte.toFixed(0)} instructions/byte`);
+    expect(perByte).toBeLessThan(26_000);
+    const good = unwrap(await anyone.model_info('default', []));
+    expect(good).toMatchObject({ verified: true, computed_sha256: [actual] });
+  });
+
+  it('keeps models, versions and predictions identical across three upgrades', async () => {
+    const before = await snapshot(anyone);
+    expect(before.list.length).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const r = await canister.upgrade(wasm);
+      expect(r.status).toBe('replied');
+      expect(await snapshot(anyone)).toEqual(before);
+    }
+  });
+});
+
+export type { ModelInfo, UploadError };

@@ -1,0 +1,48 @@
+// npm start end to end: the real script in a child process, a prediction over HTTP, a clean Ctrl-C.
+
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertFiles } from '../converter/files.ts';
+import { sharedSpamModel } from '../scripts/lib/models.ts';
+
+describe('npm start', () => {
+  it('serves predictions from the canister and stops cleanly on SIGINT', async () => {
+    const tsx = resolve('node_modules/.bin/tsx');
+    const child = spawn(tsx, ['scripts/start.ts', '--port', '0', '--quiet', '--model', 'extra=models/default/model.json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: undefined },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const port = await new Promise<number>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no ready line:\n${out}`)), 240_000);
+      child.stdout.on('data', () => {
+        const m = /ready .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m && out.includes('Ctrl-C to stop')) {
+          clearTimeout(timer);
+          ok(Number(m[1]));
+        }
+      });
+      child.on('exit', (code) => fail(new Error(`exited with ${code}:\n${out}`)));
+    });
+    expect(out).toMatch(/curl -s -X POST localhost:\d+\/models\/\S+\/predict -d '\{"text":"check out my channel"\}'/);
+    const name = sharedSpamModel() ? 'spam-detection' : 'default';
+    const res = await fetch(`http://127.0.0.1:${port}/models/${name}/predict`, { method: 'POST', body: '{"text":"check out my channel"}' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model: string; predictions: { label: string }[] };
+    expect(body.model).toBe(name);
+    expect(body.predictions).toHaveLength(1);
+    const list = (await (await fetch(`http://127.0.0.1:${port}/models`)).json()) as { models: { name: string; sha256: string }[] };
+    const extra = list.models.find((m) => m.name === 'extra');
+    expect(extra).toBeDefined();
+    const { createHash } = await import('node:crypto');
+    expect(extra!.sha256).toBe(createHash('sha256').update(convertFiles('models/default/model.json', { name: 'extra' }).bytes).digest('hex'));
+    const code = await new Promise<number | null>((ok) => {
+      child.on('exit', (c) => ok(c));
+      child.kill('SIGINT');
+    });
+    expect(code).toBe(0);
+  }, 300_000);
+});
