@@ -424,7 +424,7 @@ export const PACKED_GROUP_ROWS = 16;
 const PACKED_LANES = 8;
 /** Largest |x·w| of one term: x in [−127, 127] (quantizeRowInt8), w in [−128, 127]. */
 const MAX_TERM = 127 * 128;
-const NO_LANE = new Float64Array(0);
+const NO_LANE: Float64Array = new Float64Array(0);
 
 /**
  * The lane weight 2^S for an input size n, or 0 when the packed sums would not be
@@ -450,7 +450,7 @@ export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: numb
   var high = new Float64Array(n);
   // a double read from a Float64Array stays a double (a literal 2^S would be an int: int × double is slow)
   var scale = new Float64Array([laneScale])[0];
-  var lane = NO_LANE;
+  var lane: Float64Array = NO_LANE;
   var l = 0;
   var k = 0;
   var row = 0;
@@ -536,20 +536,22 @@ export function denseInt8Packed(
   var s5 = 0.0;
   var s6 = 0.0;
   var s7 = 0.0;
-  var p0 = NO_LANE;
-  var p1 = NO_LANE;
-  var p2 = NO_LANE;
-  var p3 = NO_LANE;
-  var p4 = NO_LANE;
-  var p5 = NO_LANE;
-  var p6 = NO_LANE;
-  var p7 = NO_LANE;
+  var p0: Float64Array = NO_LANE;
+  var p1: Float64Array = NO_LANE;
+  var p2: Float64Array = NO_LANE;
+  var p3: Float64Array = NO_LANE;
+  var p4: Float64Array = NO_LANE;
+  var p5: Float64Array = NO_LANE;
+  var p6: Float64Array = NO_LANE;
+  var p7: Float64Array = NO_LANE;
   var inputScale = 0.0;
   var rowStart = inputOffset | 0;
   var out = outputOffset | 0;
   for (r = 0; r < rowCount; r = (r + 1) | 0) {
     inputScale = quantizeRowInt8(input, rowStart, n, quantized);
-    quantizedFloat.set(quantized.subarray(0, n));
+    // native int8 → float64 copy (the whole scratch: no subarray view allocated per row)
+    if (quantized.length <= quantizedFloat.length) quantizedFloat.set(quantized);
+    else for (k = 0; k < n; k = (k + 1) | 0) quantizedFloat[k] = quantized[k];
     o = 0;
     for (b = 0; b < laneCount; b = (b + 8) | 0) {
       p0 = lanes[(b + 0) | 0];

@@ -194,7 +194,7 @@ describe('the prediction path allocates nothing', () => {
   it('kernel sources contain no allocation (new, closures, spread, array literals, templates)', () => {
     const sources = [
       ...Object.entries(kernels)
-        .filter(([name, value]) => typeof value === 'function' && name !== 'foldBatchNormalization')
+        .filter(([name, value]) => typeof value === 'function' && name !== 'foldBatchNormalization' && name !== 'packInt8Kernel') // load-time
         .map(([name, value]) => [name, String(value)] as const),
     ];
     expect(sources.length).toBeGreaterThan(8);

@@ -26,7 +26,7 @@ function asciiDecode(bytes: Uint8Array): string {
 }
 
 let model: EngineModel | undefined;
-let modelBytes = new Uint8Array(0);
+let modelBytes: Uint8Array = new Uint8Array(0);
 let loadInstructions = 0;
 let parseInstructions = 0;
 
@@ -343,9 +343,9 @@ export default class {
     return [['pack', packCost]];
   }
 
-  /** Instructions per multiply-add of the int8 Dense kernels on the layer `denseSetup` made. */
-  @query([], Phases)
-  dense(): [string, number][] {
+  /** Instructions per multiply-add of the int8 Dense kernels on the layer `denseSetup` made: mode 0 plain, 1 packed, 2 both + a bit-identity check. */
+  @query([IDL.Nat32], Phases)
+  dense(mode: number): [string, number][] {
     if (dense === undefined) throw new Error('call denseSetup first');
     const { n, values, scales, bias, packed } = dense;
     const input = new Float32Array(n);
@@ -353,11 +353,10 @@ export default class {
     const output = new Float32Array(n);
     const quantized = new Int8Array(n);
     const macs = n * n;
-    const rows: [string, number][] = [
-      ['denseInt8 (plain integer)', cost(() => { kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, output, 0, 0, quantized); }) / macs],
-    ];
-    if (packed) {
-      rows.push(['denseInt8 packed', cost(() => { runPacked(packed, input, scales, bias, n, output, quantized); }) / macs]);
+    const rows: [string, number][] = [];
+    if (mode !== 1) rows.push(['denseInt8 (plain integer)', cost(() => { kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, output, 0, 0, quantized); }) / macs]);
+    if (mode !== 0 && packed) rows.push(['denseInt8Packed', cost(() => { runPacked(packed, input, scales, bias, n, output, quantized); }) / macs]);
+    if (mode === 2 && packed) {
       const plain = new Float32Array(n);
       kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, plain, 0, 0, quantized);
       runPacked(packed, input, scales, bias, n, output, quantized);
