@@ -167,7 +167,7 @@ function batchLength(r: Reader, t: number, what: string): number {
 }
 
 /** Reads the `Input` variant. */
-export function readInput(r: Reader, t: number): PredictInput {
+export function readInput(r: Reader, t: number, maxValues = MAX_VALUES): PredictInput {
   const { hash, type } = r.variant(t, 'input');
   switch (hash) {
     case H_TEXT:
@@ -180,16 +180,16 @@ export function readInput(r: Reader, t: number): PredictInput {
       return { texts };
     }
     case H_TOKENS:
-      return { tokens: r.numbers(type, 'tokens', MAX_VALUES, true) };
+      return { tokens: r.numbers(type, 'tokens', maxValues, true) };
     case H_VECTOR:
-      return { vector: r.numbers(type, 'vector', MAX_VALUES, false) };
+      return { vector: r.numbers(type, 'vector', maxValues, false) };
     case H_TOKENS_BATCH:
     case H_VECTOR_BATCH: {
       const ints = hash === H_TOKENS_BATCH;
       const n = batchLength(r, type, 'batch');
       const e = r.elem(type);
       const items: number[][] = new Array(n);
-      for (let i = 0; i < n; i++) items[i] = r.numbers(e, 'batch item', MAX_VALUES, ints);
+      for (let i = 0; i < n; i++) items[i] = r.numbers(e, 'batch item', maxValues, ints);
       return ints ? { tokensBatch: items } : { vectorBatch: items };
     }
     default:
@@ -211,7 +211,7 @@ export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
       r.pos++;
       const b = r.blob();
       input = { text: { bytes: b, start: 0, end: b.length, json: false } };
-    } else input = readInput(r, arg(r, 1, 'input'));
+    } else input = readInput(r, arg(r, 1, 'input'), l.model.inputSize);
     const o = runPrediction(l, input);
     return encodePredictOk(wireOf(l), o.scores, o.count, o.outputs, o.top, ctx.instructions);
   } catch (e) {

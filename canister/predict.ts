@@ -13,6 +13,14 @@ export const PREDICT_LIMITS = {
   maxBatch: 64,
   /** Bytes of one text (only a prefix is ever decoded, but the whole text must be in the request). */
   maxTextBytes: 1024 * 1024,
+  /**
+   * Bytes of one text that may be scanned and decoded: the words a model reads must lie
+   * within them. A text of ordinary words needs a few hundred; this bound keeps a
+   * pathological text (no separators, one giant word) well under the query limit.
+   */
+  maxReadBytes: 32 * 1024,
+  /** The same, summed over a batch. */
+  maxBatchReadBytes: 96 * 1024,
 };
 
 /** A text as bytes[start, end): raw UTF-8, or the inside of a JSON string literal (with escapes). */
@@ -71,16 +79,17 @@ export let stoppedAtQuote = false;
  * ASCII word character never overcounts, so the engine reads the same first
  * `words` words from the prefix as from the whole text.
  */
-export function prefixEnd(t: TextRef, words: number): number {
+export function prefixEnd(t: TextRef, words: number, limit = Infinity): number {
   const b = t.bytes;
   const cls = t.json ? CLASS_JSON : CLASS_RAW;
   const end = t.end;
+  const stop = Math.min(end, t.start + limit);
   let count = 0;
   let inRun = false;
   let confirmed = false;
   let p = t.start;
   stoppedAtQuote = false;
-  while (p < end) {
+  while (p < stop) {
     const c = cls[b[p]];
     if (c === 5) {
       stoppedAtQuote = true;
@@ -112,7 +121,7 @@ export function prefixEnd(t: TextRef, words: number): number {
     if (c !== 3 && count >= words) return p;
     p += c === 4 ? 2 : 1;
   }
-  return end;
+  return stop < end ? -1 : end;
 }
 
 /** Texts up to this many bytes are decoded whole. */
@@ -121,10 +130,14 @@ export const SHORT_TEXT_BYTES = 256;
 /** The text the engine needs: the decoded prefix holding its first `words` words. */
 export function textPrefix(t: TextRef, words: number): string {
   // A short text is decoded whole (natively, cheaper than scanning it): the engine stops reading once it has its words.
+  const limit = PREDICT_LIMITS.maxReadBytes;
   let cut = t.cut ?? t.end;
-  if (t.cut === undefined && words > 0 && t.end - t.start > SHORT_TEXT_BYTES) {
-    cut = quickCut(t, words);
-    if (cut < 0) cut = prefixEnd(t, words);
+  if (t.cut === undefined && t.end - t.start > SHORT_TEXT_BYTES) {
+    cut = words > 0 ? quickCut(t, words) : -1;
+    if (cut < 0 || cut - t.start > limit) cut = words > 0 ? prefixEnd(t, words, limit) : t.end - t.start > limit ? -1 : t.end;
+  }
+  if (cut < 0 || cut - t.start > limit) {
+    throw new PredictError('too_large', `the words the model reads must lie within the first ${limit} bytes of a text (they do not): send a shorter text`);
   }
   return t.json ? decodeJsonString(t.bytes, t.start, cut) : decodeUtf8(t.bytes, t.start, cut);
 }
@@ -229,9 +242,14 @@ export function runPrediction(l: Loaded, input: PredictInput): Outcome {
     count = input.texts.length;
     checkBatch(count);
     const texts = new Array<string>(count);
+    let read = 0;
     for (let i = 0; i < count; i++) {
       checkText(input.texts[i]);
       texts[i] = textPrefix(input.texts[i], l.words);
+      read += texts[i].length;
+      if (read > PREDICT_LIMITS.maxBatchReadBytes) {
+        throw new PredictError('too_large', `the texts of this batch need more than ${PREDICT_LIMITS.maxBatchReadBytes} bytes read: send fewer or shorter texts`);
+      }
     }
     scores = model.predictTexts(texts, new Float32Array(count * outputs));
   } else if ('tokens' in input) {

@@ -48,8 +48,8 @@ export const LIMITS = {
   maxModels: 64,
   /** Largest slice returned by one read. */
   maxReadBytes: 1024 * 1024,
-  /** Bytes hashed by one verify call (a multiple of 64). */
-  verifySliceBytes: 1024 * 1024,
+  /** Bytes hashed by one verify call (a multiple of 64): ~7B instructions, a sixth of the update limit. */
+  verifySliceBytes: 512 * 1024,
 };
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

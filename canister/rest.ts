@@ -48,8 +48,12 @@ type JValue = null | boolean | number | TextRef | JValue[] | { [key: string]: JV
 
 const MAX_DEPTH = 8;
 
+/** Numbers and strings in one body (each costs a few thousand instructions to read). */
+const MAX_JSON_VALUES = 65536;
+
 class JsonReader {
   p = 0;
+  values = 0;
   constructor(readonly b: Uint8Array) {}
 
   ws(): void {
@@ -64,6 +68,7 @@ class JsonReader {
 
   value(depth: number): JValue {
     if (depth > MAX_DEPTH) this.fail('nested too deeply');
+    if (++this.values > MAX_JSON_VALUES) throw new PredictError('too_large', `more than ${MAX_JSON_VALUES} JSON values in the body`);
     this.ws();
     const c = this.b[this.p];
     if (c === 0x22) return this.string();
@@ -132,7 +137,6 @@ class JsonReader {
       return out;
     }
     for (;;) {
-      if (out.length >= 100_000) this.fail('array too long');
       out.push(this.value(depth + 1));
       this.ws();
       const c = this.b[this.p++];
@@ -232,11 +236,11 @@ export function fastText(b: Uint8Array, words: number): TextRef | null {
   }
   // Long: only the words the model reads are looked at (quickCut, else prefixEnd).
   let cut = quickCut(ref, words);
-  if (cut < 0) {
-    cut = prefixEnd(ref, words);
+  if (cut < 0 || cut - start > PREDICT_LIMITS.maxReadBytes) {
+    cut = prefixEnd(ref, words, PREDICT_LIMITS.maxReadBytes);
     if (stoppedAtQuote) return null;
   }
-  ref.cut = cut;
+  if (cut >= 0) ref.cut = cut; // else textPrefix refuses the text (too few words in its first bytes)
   return ref;
 }
 

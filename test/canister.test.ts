@@ -118,6 +118,22 @@ describe('canister on the host', () => {
     expect(info.name).toBe(name);
   });
 
+  it('refuses a pathological input with an error, far under the query limit, never a trap', async () => {
+    const name = Object.keys(models)[0];
+    const cases: [string, unknown][] = [
+      ['300 KB without a separator', { text: enc('日'.repeat(100_000)) }],
+      ['1 MB of punctuation', { text: enc('!'.repeat(1_000_000)) }],
+      ['a batch of long words', { texts: Array.from({ length: 40 }, () => enc('x'.repeat(30_000))) }],
+      ['too many token ids', { tokens: Array.from({ length: 100_000 }, () => 1) }],
+      ['too many items', { texts: Array.from({ length: 65 }, () => enc('a')) }],
+    ];
+    for (const [what, input] of cases) {
+      const r = await anyone.predict(name, input as never);
+      expect(['too_large', 'bad_argument'], what).toContain('err' in r ? r.err.code : 'ok');
+      expect(lastCall(anyone as never)!.instructions, what).toBeLessThan(1_000_000_000n);
+    }
+  });
+
   it('refuses non-controllers on every admin method, with a clear error', async () => {
     const forbidden = 'forbidden';
     expect(await errCode(anyone.begin_upload('x', 10n, '0'.repeat(64)))).toBe(forbidden);
