@@ -60,15 +60,21 @@ function usage(): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      'no-write': { type: 'boolean', default: false },
-      'spam-model': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        'no-write': { type: 'boolean', default: false },
+        'spam-model': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n${usage()}`);
+    process.exit(2);
+  }
   if (values.help) {
     process.stdout.write(usage());
     return;
@@ -130,4 +136,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// One line for the user; the stack only when asked for (DEBUG=1).
+await main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (process.env.DEBUG ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
+  process.exit(1);
+});

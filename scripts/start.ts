@@ -14,20 +14,46 @@ import { progressBar, uploadModel } from '../client/upload.ts';
 import { defaultModel, readModel, sharedSpamModel, type ModelSource } from './lib/models.ts';
 import { gatewayHandler } from './lib/gateway.ts';
 
+const USAGE = `usage: npm start -- [--port N] [--model NAME=PATH]... [--no-shared] [--quiet]
+
+Builds the decentai canister (when its sources changed), installs it on the in-process
+IC host, uploads the default model (plus ../shared/models/spam-detection when present,
+plus every --model), and serves its REST API on http://127.0.0.1:PORT (default 8080, or $PORT).
+
+  --port N             port to listen on (0: any free port)
+  --model NAME=PATH    also upload PATH as NAME: a model.json (converted on the fly),
+                       a directory holding one, or a converted .dcai file
+  --no-shared          do not upload ../shared/models/spam-detection
+  --quiet              no progress bars and no request log
+  -h, --help           this text`;
+
 function fail(message: string): never {
   console.error(`npm start: ${message}`);
   process.exit(1);
 }
 
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string' },
+        model: { type: 'string', multiple: true },
+        'no-shared': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      model: { type: 'string', multiple: true },
-      'no-shared': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-  });
+  const values = readOptions();
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port ${values.port ?? process.env.PORT}`);
 
@@ -90,4 +116,5 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-main().catch((e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+// One line for the user; the stack only when asked for (DEBUG=1).
+main().catch((e) => fail(e instanceof Error ? (process.env.DEBUG ? (e.stack ?? e.message) : e.message) : String(e)));
