@@ -1,6 +1,18 @@
-// decentAI inference canister (Azle stable mode): thin glue over registry.ts
-// (models in stable memory), methods.ts (each method as bytes → bytes, with
-// hand-coded Candid) and rest.ts (the REST API).
+// decentAI inference canister (Azle stable mode): thin glue over the core
+// (canister/core.ts: registry.ts with the models in stable memory, methods.ts
+// with each method as bytes → bytes and hand-coded Candid, rest.ts the REST API).
+//
+// The core is not in this module's code: scripts/build-canister.ts bundles it,
+// minified, into a string (core.generated.js), and load() compiles it on first
+// need. Parsing code costs ~850 instructions a byte at init, a string literal
+// ~170: so init is close to an empty Azle canister's, and the core is compiled
+// once, by the first call that needs it (a query's state is discarded, so only
+// updates and post_upgrade keep it loaded):
+// - updates load it (the first update pays the one-time cost);
+// - post_upgrade loads it when the registry was ever written, and restores it;
+// - queries while it is not loaded: the registry is then empty (nothing was
+//   ever written), so list_models, model_versions and list_uploads answer
+//   precomputed replies; the other queries load it for that call only.
 //
 // Every method is manual: it reads the raw argument and replies raw Candid,
 // skipping Azle's Candid layer (~1.2M instructions a call, quadratic `text`).
@@ -24,13 +36,15 @@ import {
   update,
 } from 'azle';
 
-import * as M from './methods.ts';
-import { Registry, type BytesMap } from './registry.ts';
-import { idlFactory } from './types.ts';
-import { prepare } from './wire.ts';
+import type * as Core from './core.ts';
+import { CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
+import type { BytesMap } from './registry.ts';
+import type { idlFactory } from './types.ts';
 
 const BUILD = (globalThis as { _azleNodejsWasmEnvironment?: boolean })._azleNodejsWasmEnvironment === true;
-const service = BUILD ? (idlFactory({ IDL: IDL as any }) as unknown as { _fields: [string, IDL.FuncClass][] }) : undefined;
+const service = BUILD
+  ? ((new Function(TYPES)() as { idlFactory: typeof idlFactory }).idlFactory({ IDL: IDL as any }) as unknown as { _fields: [string, IDL.FuncClass][] })
+  : undefined;
 
 /** The argument types of a method (at build time only). */
 function args(name: string): any[] {
@@ -53,12 +67,27 @@ function stableMap(memoryId: number): BytesMap {
   };
 }
 
-const registry = new Registry(stableMap(0), stableMap(1), { now: time, prepare });
-const ctx: M.Ctx = {
-  reg: registry,
-  isController: () => isController(msgCaller()),
-  instructions: () => performanceCounter(0),
-};
+/** The registry's state key in memory 0 ("registry", registry.ts): present once anything was written. */
+const STATE_KEY = new Uint8Array([114, 101, 103, 105, 115, 116, 114, 121]);
+
+interface Loaded {
+  M: typeof Core.M;
+  ctx: Core.M.Ctx;
+}
+let core: Loaded | undefined;
+
+/** The core, compiled and set up on first call (kept by updates and post_upgrade; a query's copy is discarded). */
+function load(): Loaded {
+  if (core === undefined) {
+    const c = new Function(CORE)() as typeof Core;
+    const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare });
+    core = {
+      M: c.M,
+      ctx: { reg, isController: () => isController(msgCaller()), instructions: () => performanceCounter(0) },
+    };
+  }
+  return core;
+}
 
 export default class {
   @init([])
@@ -66,95 +95,112 @@ export default class {
 
   @postUpgrade([])
   postUpgrade(): void {
-    registry.restore();
+    if (stableMap(0).get(STATE_KEY) !== undefined) load().ctx.reg.restore();
   }
 
   // Uploads and administration (controllers only).
   @update(args('begin_upload'), ret('begin_upload'), manual)
   begin_upload(): void {
+    const { M, ctx } = load();
     msgReply(M.begin_upload(ctx, msgArgData()));
   }
 
   @update(args('append_chunk'), ret('append_chunk'), manual)
   append_chunk(): void {
+    const { M, ctx } = load();
     msgReply(M.append_chunk(ctx, msgArgData()));
   }
 
   @query(args('upload_status'), ret('upload_status'), manual)
   upload_status(): void {
+    const { M, ctx } = load();
     msgReply(M.upload_status(ctx, msgArgData()));
   }
 
   @query(args('list_uploads'), ret('list_uploads'), manual)
   list_uploads(): void {
-    msgReply(M.list_uploads(ctx, msgArgData()));
+    if (core === undefined) return msgReply(EMPTY_UPLOADS); // nothing was ever stored
+    msgReply(core.M.list_uploads(core.ctx, msgArgData()));
   }
 
   @update(args('commit_upload'), ret('commit_upload'), manual)
   commit_upload(): void {
+    const { M, ctx } = load();
     msgReply(M.commit_upload(ctx, msgArgData()));
   }
 
   @update(args('abort_upload'), ret('abort_upload'), manual)
   abort_upload(): void {
+    const { M, ctx } = load();
     msgReply(M.abort_upload(ctx, msgArgData()));
   }
 
   @update(args('activate'), ret('activate'), manual)
   activate(): void {
+    const { M, ctx } = load();
     msgReply(M.activate(ctx, msgArgData()));
   }
 
   @update(args('delete_model'), ret('delete_model'), manual)
   delete_model(): void {
+    const { M, ctx } = load();
     msgReply(M.delete_model(ctx, msgArgData()));
   }
 
   // Models, identity and verification (anyone).
   @query(args('list_models'), ret('list_models'), manual)
   list_models(): void {
-    msgReply(M.list_models(ctx, msgArgData()));
+    if (core === undefined) return msgReply(EMPTY_MODELS); // nothing was ever stored
+    msgReply(core.M.list_models(core.ctx, msgArgData()));
   }
 
   @query(args('model_versions'), ret('model_versions'), manual)
   model_versions(): void {
-    msgReply(M.model_versions(ctx, msgArgData()));
+    if (core === undefined) return msgReply(EMPTY_MODELS); // nothing was ever stored
+    msgReply(core.M.model_versions(core.ctx, msgArgData()));
   }
 
   @query(args('model_info'), ret('model_info'), manual)
   model_info(): void {
+    const { M, ctx } = load();
     msgReply(M.model_info(ctx, msgArgData()));
   }
 
   @query(args('read_model'), ret('read_model'), manual)
   read_model(): void {
+    const { M, ctx } = load();
     msgReply(M.read_model(ctx, msgArgData()));
   }
 
   @update(args('verify'), ret('verify'), manual)
   verify(): void {
+    const { M, ctx } = load();
     msgReply(M.verify(ctx, msgArgData()));
   }
 
   // Predictions: a query (one node answers) or an update (the subnet agrees).
   @query(args('predict'), ret('predict'), manual)
   predict(): void {
+    const { M, ctx } = load();
     msgReply(M.predict(ctx, msgArgData()));
   }
 
   @update(args('predict_update'), ret('predict_update'), manual)
   predict_update(): void {
+    const { M, ctx } = load();
     msgReply(M.predict(ctx, msgArgData()));
   }
 
   // REST, through the HTTP gateway.
   @query(args('http_request'), ret('http_request'), manual)
   http_request(): void {
+    const { M, ctx } = load();
     msgReply(M.http(ctx, msgArgData(), false));
   }
 
   @update(args('http_request_update'), ret('http_request_update'), manual)
   http_request_update(): void {
+    const { M, ctx } = load();
     msgReply(M.http(ctx, msgArgData(), true));
   }
 }

@@ -2,6 +2,8 @@
  * Builds an Azle canister declared in dfx.json, offline, with `npx azle build`, and caches the
  * result: it rebuilds only when the canister's local source files (its import graph, found with
  * esbuild), its dfx.json entry or the azle version changed. Safe to call from parallel test workers.
+ * Canisters with generated sources (the decentai canister's core, scripts/build-canister.ts) get
+ * them generated first, so the hash covers what they generate from.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { generateCore } from '../scripts/build-canister.ts';
 import { REPO_ROOT } from './instrument.ts';
 
 const execFileAsync = promisify(execFile);
@@ -34,6 +37,11 @@ function readDfxCanister(cwd: string, name: string): DfxCanister {
   if (entry.type !== 'azle' || !entry.main) throw new Error(`canister "${name}" in dfx.json must have type "azle" and a "main"`);
   return entry;
 }
+
+/** Source generators to run before a build, by the canister's main (dfx.json). */
+const GENERATORS: Record<string, (cwd: string) => Promise<unknown>> = {
+  'canister/index.ts': generateCore,
+};
 
 async function sourceFiles(cwd: string, main: string): Promise<string[]> {
   try {
@@ -101,6 +109,7 @@ export async function buildAzleCanister(name: string, options: { cwd?: string } 
   mkdirSync(join(cwd, '.azle'), { recursive: true });
 
   return withLock(join(cwd, '.azle', `.${name}.host-build-lock`), async () => {
+    await GENERATORS[entry.main!.replace(/^\.\//, '')]?.(cwd);
     const hash = await buildHash(cwd, name, entry);
     const fresh = existsSync(wasmPath) && existsSync(candidPath) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === hash;
     if (!fresh) {

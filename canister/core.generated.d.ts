@@ -1,0 +1,11 @@
+// Types of canister/core.generated.js, which scripts/build-canister.ts writes
+// (gitignored; `npm run build:canister`, buildAzleCanister and `npm start` make it).
+
+/** canister/core.ts bundled and minified, as the body of a function returning its exports. */
+export declare const CORE: string;
+/** canister/types.ts (idlFactory) the same way: evaluated only at build time, for the .did. */
+export declare const TYPES: string;
+/** The reply of list_models / model_versions while no model was ever stored. */
+export declare const EMPTY_MODELS: Uint8Array;
+/** The reply of list_uploads while no upload was ever begun. */
+export declare const EMPTY_UPLOADS: Uint8Array;

@@ -1,0 +1,13 @@
+// The canister's "core": everything but the Azle glue (canister/index.ts).
+// scripts/build-canister.ts bundles this module (minified) into a string in
+// canister/core.generated.js; the glue evaluates it on first need (the first
+// update, or post_upgrade when models are stored). A string literal costs ~170
+// instructions per byte at init, parsed code ~850: so init stays close to an
+// empty Azle canister's, and the core is compiled once, when it is used.
+// Nothing here may import 'azle': the glue passes in what the core needs.
+
+import * as M from './methods.ts';
+import { Registry } from './registry.ts';
+import { prepare } from './wire.ts';
+
+export { M, Registry, prepare };
