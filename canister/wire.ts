@@ -169,28 +169,73 @@ export function wireOf(l: Loaded): Wire {
   return (l.prepared as Wire | undefined) ?? prepare(l);
 }
 
+/** Bytes of an unsigned LEB128 number. */
+function lebSize(n: number): number {
+  var size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+/** Writes an unsigned LEB128 number at out[p]; returns the next position. */
+function putLeb(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[p++] = n;
+  return p;
+}
+
+/** Writes a non-negative integer below 2^53 as 8 little-endian bytes (no BigInt, no DataView). */
+function putNat64(out: Uint8Array, p: number, n: number): void {
+  var low = n % 4294967296;
+  var high = Math.floor(n / 4294967296);
+  out[p] = low & 0xff;
+  out[p + 1] = (low >>> 8) & 0xff;
+  out[p + 2] = (low >>> 16) & 0xff;
+  out[p + 3] = low >>> 24;
+  out[p + 4] = high & 0xff;
+  out[p + 5] = (high >>> 8) & 0xff;
+  out[p + 6] = (high >>> 16) & 0xff;
+  out[p + 7] = high >>> 24;
+}
+
 /**
  * The `ok` reply of a prediction, written straight (the hot path): the same bytes as
- * the generic encoder without walking the type. Fields in hash order: variant ok = 0;
- * PredictOk: model, sha256, predictions, labels, instructions, version;
- * Prediction: scores, label.
+ * the generic encoder without walking the type, into one buffer of the exact size.
+ * Fields in hash order: variant ok = 0; PredictOk: model, sha256, predictions, labels,
+ * instructions, version; Prediction: scores, label.
  */
 export function encodePredictOk(wire: Wire, scores: Float32Array, count: number, outputs: number, top: number[], instructions: () => bigint): Uint8Array {
-  const w = new Writer(wire.prefix.length + wire.labelsVec.length + 32 + count * (outputs * 4 + 24));
-  w.bytes(wire.prefix);
-  w.leb(count);
-  for (let i = 0; i < count; i++) {
-    w.leb(outputs);
-    w.bytes(new Uint8Array(scores.buffer, scores.byteOffset + i * outputs * 4, outputs * 4));
-    w.bytes(wire.labels[top[i]]);
+  var labels = wire.labels;
+  var scoreBytes = outputs * 4;
+  var size = wire.prefix.length + lebSize(count) + wire.labelsVec.length + 12;
+  var i = 0;
+  for (i = 0; i < count; i++) size += lebSize(outputs) + scoreBytes + labels[top[i]].length;
+  var out = new Uint8Array(size);
+  out.set(wire.prefix, 0);
+  var p = putLeb(out, wire.prefix.length, count);
+  var raw = new Uint8Array(scores.buffer, scores.byteOffset, count * scoreBytes);
+  for (i = 0; i < count; i++) {
+    p = putLeb(out, p, outputs);
+    out.set(count === 1 ? raw : raw.subarray(i * scoreBytes, (i + 1) * scoreBytes), p);
+    p += scoreBytes;
+    out.set(labels[top[i]], p);
+    p += labels[top[i]].length;
   }
-  w.bytes(wire.labelsVec);
-  w.reserve(12);
-  w.view.setBigUint64(w.pos, instructions(), true);
-  w.pos += 8;
-  w.view.setUint32(w.pos, wire.version, true);
-  w.pos += 4;
-  return w.finish();
+  out.set(wire.labelsVec, p);
+  p += wire.labelsVec.length;
+  putNat64(out, p, Number(instructions()));
+  p += 8;
+  var version = wire.version;
+  out[p] = version & 0xff;
+  out[p + 1] = (version >>> 8) & 0xff;
+  out[p + 2] = (version >>> 16) & 0xff;
+  out[p + 3] = version >>> 24;
+  return out;
 }
 
 const HTTP_HEADER = buildTypes([HttpResponse]).header;
@@ -240,7 +285,93 @@ export function writeAscii(w: Writer, s: string): void {
 }
 
 const CLOSE_ITEM = encodeUtf8('}}');
+const INSTRUCTIONS_KEY = encodeUtf8('],"instructions":');
 const COMMA = 0x2c;
+/** 10^k for k in [0, 30] (exact up to 10^22; the rest correctly rounded, used only on values ≥ 1e-15). */
+const POW10: number[] = [];
+for (let k = 0; k <= 30; k++) POW10.push(Number(`1e${k}`));
+
+/** Writes the digits of a non-negative integer below 2^53 at out[p]; returns the next position. */
+function putDigits(out: Uint8Array, p: number, n: number): number {
+  var digits = 1;
+  while (digits < 16 && n >= POW10[digits]) digits++;
+  var end = p + digits;
+  var q = end;
+  while (q > p) {
+    q--;
+    out[q] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
+/**
+ * Writes a float32 value as JSON with 9 significant digits (trailing zeros dropped): the
+ * decimal is within half a unit of its 9th digit of the value, far closer than half a
+ * float32 ulp, so Math.fround(JSON.parse(text)) gives the value back bit for bit.
+ * Needs 24 bytes of room. Non-finite values (not JSON) and extreme exponents take String().
+ */
+function putFloat32(w: Writer, v: number): void {
+  var negative = v < 0;
+  var a = negative ? -v : v;
+  if (!(a >= 1e-15 && a < 1e15)) {
+    writeAscii(w, a === 0 ? '0' : String(v));
+    return;
+  }
+  var e = Math.floor(Math.log10(a));
+  // m: the 9 significant digits as an integer
+  var m = e >= 8 ? Math.round(a / POW10[e - 8]) : Math.round(a * POW10[8 - e]);
+  if (m >= 1e9) {
+    e++;
+    m = e >= 8 ? Math.round(a / POW10[e - 8]) : Math.round(a * POW10[8 - e]);
+  } else if (m < 1e8) {
+    e--;
+    m = e >= 8 ? Math.round(a / POW10[e - 8]) : Math.round(a * POW10[8 - e]);
+  }
+  var digits = 9;
+  while (m % 10 === 0 && digits > 1) {
+    m = m / 10;
+    digits--;
+  }
+  w.reserve(32);
+  var out = w.buf;
+  var p = w.pos;
+  if (negative) out[p++] = 0x2d;
+  if (e < 0 && e >= -6) {
+    // 0.000ddd
+    out[p++] = 0x30;
+    out[p++] = 0x2e;
+    for (var z = -1; z > e; z--) out[p++] = 0x30;
+    p = putDigits(out, p, m);
+  } else if (e >= 0 && e < digits - 1) {
+    // ddd.ddd
+    var end = putDigits(out, p, m);
+    var dot = p + e + 1;
+    out.copyWithin(dot + 1, dot, end);
+    out[dot] = 0x2e;
+    p = end + 1;
+  } else if (e >= 0 && e < 15) {
+    // ddd000
+    p = putDigits(out, p, m);
+    for (var k = digits - 1; k < e; k++) out[p++] = 0x30;
+  } else {
+    // d.ddde-7
+    var first = p;
+    p = putDigits(out, p, m);
+    if (digits > 1) {
+      out.copyWithin(first + 2, first + 1, p);
+      out[first + 1] = 0x2e;
+      p++;
+    }
+    out[p++] = 0x65;
+    if (e < 0) {
+      out[p++] = 0x2d;
+      e = -e;
+    }
+    p = putDigits(out, p, e);
+  }
+  w.pos = p;
+}
 
 /** The JSON answer of a prediction, written as bytes from the model's precomputed pieces. */
 export function predictionJsonBytes(wire: Wire, scores: Float32Array, count: number, outputs: number, top: number[], instructions: () => bigint): Uint8Array {
@@ -252,11 +383,13 @@ export function predictionJsonBytes(wire: Wire, scores: Float32Array, count: num
     for (let j = 0; j < outputs; j++) {
       if (j > 0) w.byte(COMMA);
       w.bytes(wire.jsonKeyBytes[j]);
-      // 17 significant digits: the same double as String() gives (so the same float32), at a third of the cost.
-      writeAscii(w, scores[i * outputs + j].toPrecision(17));
+      putFloat32(w, scores[i * outputs + j]);
     }
     w.bytes(CLOSE_ITEM);
   }
-  writeAscii(w, '],"instructions":' + instructions() + '}');
+  w.bytes(INSTRUCTIONS_KEY);
+  w.reserve(24);
+  w.pos = putDigits(w.buf, w.pos, Number(instructions()));
+  w.byte(0x7d);
   return w.finish();
 }

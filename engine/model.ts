@@ -8,7 +8,7 @@
 // buffer: it allocates nothing.
 
 import type { InputKind, LayerSummary, MetadataValue, Model } from './api.ts';
-import { ACTIVATION_NAMES, LINEAR, activateRows } from './activations.ts';
+import { ACTIVATION_NAMES, LINEAR, RELU, SOFTMAX, activateRows, softmaxInPlace } from './activations.ts';
 import { InputError } from './errors.ts';
 import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile } from './format.ts';
 import {
@@ -68,10 +68,16 @@ const SCALE_SHIFT = 8;
 const ACTIVATION = 9;
 const COPY = 10;
 const DENSE_INT8_PACKED = 11;
+/** A float32 Dense layer of ≤ SMALL_DENSE_INPUTS inputs: inputs held in locals, weights padded to 8 per unit (float64). */
+const DENSE_SMALL = 12;
+
+/** Widest input of a DENSE_SMALL step. */
+const SMALL_DENSE_INPUTS = 8;
 
 const NO_FLOATS = new Float32Array(0);
 const NO_INT8 = new Int8Array(0);
 const NO_LANES: Float64Array[] = [];
+const NO_DOUBLES = new Float64Array(0);
 
 /**
  * One step of the forward pass. Every step has the same fields (one object shape
@@ -99,6 +105,9 @@ interface Step {
   /** Packed int8 Dense kernel (packInt8Kernel) and its lane weight 2^S. */
   lanes: Float64Array[];
   laneScale: number;
+  /** DENSE_SMALL: the kernel as [units][8] float64 (zero-padded) and the bias as float64. */
+  weights64: Float64Array;
+  bias64: Float64Array;
 }
 
 function newStep(kind: number, source: Float32Array, target: Float32Array): Step {
@@ -116,6 +125,8 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     bias: NO_FLOATS,
     lanes: NO_LANES,
     laneScale: 0,
+    weights64: NO_DOUBLES,
+    bias64: NO_DOUBLES,
   };
 }
 
@@ -157,6 +168,11 @@ class LoadedModel implements EngineModel {
   private readonly quantized: Int8Array;
   private readonly quantizedFloat: Float64Array;
   private readonly rowOffsets: Int32Array;
+  /**
+   * Positions of `tokens` before the padding tail the input was filled with: positions
+   * [filled, inputSize) hold the pad id, so fused pooling adds the pad row once × their count.
+   */
+  private filled = 0;
 
   constructor(file: ParsedModelFile, options: LoadOptions) {
     this.name = file.name;
@@ -169,7 +185,10 @@ class LoadedModel implements EngineModel {
     this.byteLength = file.bytes.length;
     this.metadata = file.metadata;
     this.hasTokenizer = file.tokenizer !== null;
-    this.tokenizer = file.tokenizer ? new WordTokenizer(file.tokenizer, this.inputSize) : null;
+    const vocabText = file.metadata.get('tokenizer.vocab');
+    this.tokenizer = file.tokenizer
+      ? new WordTokenizer(typeof vocabText === 'string' ? { ...file.tokenizer, vocabText } : file.tokenizer, this.inputSize)
+      : null;
     this.padId = file.tokenizer ? file.tokenizer.padId : 0;
     this.vocabSize = file.inputKind === 'tokens' ? file.tensors[file.layers[0].tensors[0]].shape[0] : 0;
     this.layers = file.layers.map((layer) => ({
@@ -204,9 +223,20 @@ class LoadedModel implements EngineModel {
     var steps = this.steps;
     var count = steps.length | 0;
     var s = 0;
+    var kind = 0;
     for (s = 0; s < count; s = (s + 1) | 0) {
       var step = steps[s];
-      switch (step.kind) {
+      kind = step.kind;
+      // The spam-sized hot steps inline (a call costs thousands of instructions in QuickJS).
+      if (kind === EMBEDDING_AVERAGE_POOL || kind === EMBEDDING_AVERAGE_POOL_INT8_COLS) {
+        this.embeddingPool(step);
+        continue;
+      }
+      if (kind === DENSE_SMALL) {
+        denseSmall(step);
+        continue;
+      }
+      switch (kind) {
         case EMBEDDING:
           embeddingGather(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0);
           break;
@@ -254,6 +284,82 @@ class LoadedModel implements EngineModel {
     return this.output;
   }
 
+  /**
+   * Embedding + GlobalAveragePooling1D, fused: output[d] = mean over all positions of
+   * table[ids[t]][d]. Positions [filled, rows) hold the pad id: its row is added once ×
+   * their count. 8 channels at a time in locals (double sums; int8_cols: integer sums,
+   * scaled once by columnScales[d] / rows, as embeddingAveragePoolInt8Cols).
+   */
+  private embeddingPool(step: Step): void {
+    var int8 = step.kind === EMBEDDING_AVERAGE_POOL_INT8_COLS;
+    var ids = this.tokens;
+    var positions = step.rows | 0;
+    var used = this.filled | 0;
+    if (used > positions) used = positions;
+    var padCount = (positions - used) | 0;
+    var width = step.outputSize | 0;
+    var table: Float32Array | Int8Array = int8 ? step.weightsInt8 : step.weights;
+    // reads past the table's end (a partial group of channels on the last row) give undefined: NaN in unused sums
+    var target = step.target;
+    var scales = step.scales;
+    var padRow = (this.padId * width) | 0;
+    var d = 0;
+    var t = 0;
+    var base = 0;
+    var last = 0;
+    var a0 = -0;
+    var a1 = -0;
+    var a2 = -0;
+    var a3 = -0;
+    var a4 = -0;
+    var a5 = -0;
+    var a6 = -0;
+    var a7 = -0;
+    for (d = 0; d < width; d = (d + 8) | 0) {
+      base = (padRow + d) | 0;
+      // the pad row × its count first (exact for integers; one rounding for floats)
+      a0 = table[base] * padCount;
+      a1 = table[(base + 1) | 0] * padCount;
+      a2 = table[(base + 2) | 0] * padCount;
+      a3 = table[(base + 3) | 0] * padCount;
+      a4 = table[(base + 4) | 0] * padCount;
+      a5 = table[(base + 5) | 0] * padCount;
+      a6 = table[(base + 6) | 0] * padCount;
+      a7 = table[(base + 7) | 0] * padCount;
+      for (t = 0; t < used; t = (t + 1) | 0) {
+        base = (ids[t] * width + d) | 0;
+        a0 += table[base];
+        a1 += table[(base + 1) | 0];
+        a2 += table[(base + 2) | 0];
+        a3 += table[(base + 3) | 0];
+        a4 += table[(base + 4) | 0];
+        a5 += table[(base + 5) | 0];
+        a6 += table[(base + 6) | 0];
+        a7 += table[(base + 7) | 0];
+      }
+      last = (width - d) | 0;
+      if (int8) {
+        target[d] = a0 * (scales[d] / positions);
+        if (last > 1) target[(d + 1) | 0] = a1 * (scales[(d + 1) | 0] / positions);
+        if (last > 2) target[(d + 2) | 0] = a2 * (scales[(d + 2) | 0] / positions);
+        if (last > 3) target[(d + 3) | 0] = a3 * (scales[(d + 3) | 0] / positions);
+        if (last > 4) target[(d + 4) | 0] = a4 * (scales[(d + 4) | 0] / positions);
+        if (last > 5) target[(d + 5) | 0] = a5 * (scales[(d + 5) | 0] / positions);
+        if (last > 6) target[(d + 6) | 0] = a6 * (scales[(d + 6) | 0] / positions);
+        if (last > 7) target[(d + 7) | 0] = a7 * (scales[(d + 7) | 0] / positions);
+      } else {
+        target[d] = a0 / positions;
+        if (last > 1) target[(d + 1) | 0] = a1 / positions;
+        if (last > 2) target[(d + 2) | 0] = a2 / positions;
+        if (last > 3) target[(d + 3) | 0] = a3 / positions;
+        if (last > 4) target[(d + 4) | 0] = a4 / positions;
+        if (last > 5) target[(d + 5) | 0] = a5 / positions;
+        if (last > 6) target[(d + 6) | 0] = a6 / positions;
+        if (last > 7) target[(d + 7) | 0] = a7 / positions;
+      }
+    }
+  }
+
   // ---- single predictions ------------------------------------------------
 
   predictTokens(ids: ArrayLike<number>): Float32Array {
@@ -272,6 +378,7 @@ class LoadedModel implements EngineModel {
       }
       tokens[i] = id;
     }
+    this.filled = given;
     var pad = this.padId;
     for (; i < length; i = (i + 1) | 0) tokens[i] = pad;
     return this.run();
@@ -295,6 +402,8 @@ class LoadedModel implements EngineModel {
 
   predictText(text: string): Float32Array {
     this.tokenize(text, this.tokens);
+    // tokenize checked that the tokenizer exists
+    this.filled = (this.tokenizer as WordTokenizer).filled;
     return this.run();
   }
 
@@ -348,6 +457,67 @@ class LoadedModel implements EngineModel {
     for (i = 1; i < n; i = (i + 1) | 0) if (scores[i] > scores[best]) best = i;
     return best;
   }
+}
+
+/**
+ * A float32 Dense layer of ≤ 8 inputs (DENSE_SMALL), as denseFloat32 with the row's
+ * inputs in locals and each unit's weights read from one zero-padded group of 8 float64;
+ * bias, ReLU and softmax fused.
+ */
+function denseSmall(step: Step): void {
+  var input = step.source;
+  var output = step.target;
+  var weights = step.weights64;
+  var bias = step.bias64;
+  var rowCount = step.rows | 0;
+  var n = step.inputSize | 0;
+  var units = step.outputSize | 0;
+  var activation = step.activation;
+  var relu = activation === RELU;
+  var r = 0;
+  var o = 0;
+  var w = 0;
+  var x = 0;
+  var out = 0;
+  var sum = 0.0;
+  var x0 = 0.0;
+  var x1 = 0.0;
+  var x2 = 0.0;
+  var x3 = 0.0;
+  var x4 = 0.0;
+  var x5 = 0.0;
+  var x6 = 0.0;
+  var x7 = 0.0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    // inputs past n are multiplied by zero weights: any finite value will do
+    x0 = input[x];
+    x1 = n > 1 ? input[(x + 1) | 0] : 0;
+    x2 = n > 2 ? input[(x + 2) | 0] : 0;
+    x3 = n > 3 ? input[(x + 3) | 0] : 0;
+    x4 = n > 4 ? input[(x + 4) | 0] : 0;
+    x5 = n > 5 ? input[(x + 5) | 0] : 0;
+    x6 = n > 6 ? input[(x + 6) | 0] : 0;
+    x7 = n > 7 ? input[(x + 7) | 0] : 0;
+    w = 0;
+    for (o = 0; o < units; o = (o + 1) | 0) {
+      sum =
+        x0 * weights[w] +
+        x1 * weights[(w + 1) | 0] +
+        x2 * weights[(w + 2) | 0] +
+        x3 * weights[(w + 3) | 0] +
+        x4 * weights[(w + 4) | 0] +
+        x5 * weights[(w + 5) | 0] +
+        x6 * weights[(w + 6) | 0] +
+        x7 * weights[(w + 7) | 0] +
+        bias[o];
+      output[out] = relu && sum < 0 ? 0 : sum;
+      out = (out + 1) | 0;
+      w = (w + 8) | 0;
+    }
+    x = (x + n) | 0;
+  }
+  if (activation === SOFTMAX && rowCount === 1) softmaxInPlace(output, 0, units);
+  else if (activation !== LINEAR && !relu) activateRows(activation, output, 0, rowCount, units);
 }
 
 /**
@@ -434,7 +604,8 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         const int8 = kernel.dtype === 'int8' && integerInt8 && width <= INT8_MAX_INPUT_SIZE;
         const laneScale = int8 && (options.packInt8 ?? true) && units >= PACKED_GROUP_ROWS ? packedInt8LaneScale(width) : 0;
         const target = nextTarget(i);
-        const step = newStep(laneScale > 0 ? DENSE_INT8_PACKED : int8 ? DENSE_INT8 : DENSE, current, target);
+        const small = !int8 && width <= SMALL_DENSE_INPUTS;
+        const step = newStep(laneScale > 0 ? DENSE_INT8_PACKED : int8 ? DENSE_INT8 : small ? DENSE_SMALL : DENSE, current, target);
         step.rows = rows;
         step.inputSize = width;
         step.outputSize = units;
@@ -451,6 +622,11 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
           step.weights = tensorFloat32(file, tensors[0]);
         }
         step.bias = tensors.length > 1 ? tensorFloat32(file, tensors[1]) : new Float32Array(units);
+        if (small) {
+          step.weights64 = new Float64Array(units * SMALL_DENSE_INPUTS);
+          for (let o = 0; o < units; o++) step.weights64.set(step.weights.subarray(o * width, o * width + width), o * SMALL_DENSE_INPUTS);
+          step.bias64 = Float64Array.from(step.bias);
+        }
         steps.push(step);
         current = target;
         break;

@@ -17,6 +17,8 @@ export interface WordTokenizerSpec {
   startId: number;
   unknownId: number;
   lowercase: boolean;
+  /** The vocabulary as one string (tokens joined by "\n"), when the caller has it: saves a join at load. */
+  vocabText?: string;
 }
 
 // ASCII character classes: 0 separator, 1 word character, 2 uppercase word character.
@@ -25,6 +27,27 @@ for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch === '_' || ch === "'") ASCII_CLASS[c] = 1;
   else if (ch >= 'A' && ch <= 'Z') ASCII_CLASS[c] = 2;
+}
+
+/** Characters encodeURIComponent leaves as they are that are separators for the rule (the rest are [A-Za-z0-9_']). */
+const URI_UNRESERVED_SEPARATORS = ['-', '.', '!', '~', '*', '(', ')'];
+
+/**
+ * Whether every token of `text` (tokens joined by "\n", `tokens` of them) is made of
+ * ASCII word characters [A-Za-z0-9_'] only. One native pass: encodeURIComponent
+ * leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) as they are and writes any other character as
+ * at least 3, "\n" as exactly 3; then a few indexOf rule out - . ! ~ * ( ).
+ */
+function asciiWordsOnly(text: string, tokens: number): boolean {
+  var encoded = '';
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    return false; // a lone surrogate
+  }
+  if (encoded.length !== text.length + 2 * (tokens - 1)) return false;
+  for (var i = 0; i < URI_UNRESERVED_SEPARATORS.length; i = (i + 1) | 0) if (text.indexOf(URI_UNRESERVED_SEPARATORS[i]) >= 0) return false;
+  return true;
 }
 
 /** A word of the rule, in lowercased text. */
@@ -77,6 +100,14 @@ export class WordTokenizer {
   readonly lowercase: boolean;
   /** UTF-16 units of the text the last encode() read: bounded by where the sequence filled up, not by the text's length. */
   charsRead = 0;
+  /** Ids the last encode() wrote before the padding (the start id included). */
+  filled = 0;
+  /**
+   * Every vocabulary token but the three special ones is made of ASCII word characters
+   * only: a space-separated piece of the text found in the vocabulary is then exactly
+   * one word of the rule (encode's split path).
+   */
+  readonly wordTokens: boolean;
   private readonly ids: Map<string, number>;
   /** Longest vocabulary token: longer words are unknown without being sliced (lowercasing never shortens a word). */
   private readonly longestToken: number;
@@ -101,6 +132,27 @@ export class WordTokenizer {
     }
     this.ids = ids;
     this.longestToken = longest;
+    this.wordTokens = WordTokenizer.checkWordTokens(spec);
+  }
+
+  /** Whether the vocabulary without its special tokens is ASCII words only (see wordTokens); runs once, at load. */
+  private static checkWordTokens(spec: WordTokenizerSpec): boolean {
+    const vocab = spec.vocab;
+    const specials = [spec.padId, spec.startId, spec.unknownId];
+    // Leading ids that are all special (usually 0, 1, 2): cut them off the joined text.
+    let lead = 0;
+    while (lead < vocab.length && specials.indexOf(lead) >= 0) lead++;
+    if (specials.every((id) => id < lead)) {
+      const text = spec.vocabText ?? vocab.join('\n');
+      let at = 0;
+      for (let i = 0; i < lead && at >= 0; i++) at = text.indexOf('\n', at) + 1;
+      if (lead >= vocab.length) return true;
+      if (at <= 0) return false;
+      return asciiWordsOnly(text.slice(at), vocab.length - lead);
+    }
+    const rest = vocab.slice();
+    for (const id of specials) rest[id] = '';
+    return asciiWordsOnly(rest.join('\n'), rest.length);
   }
 
   /** The id of one (already lowercased) word. */
@@ -121,6 +173,152 @@ export class WordTokenizer {
    * is too short for the sequence, the next window is tried, then the scanner below.
    */
   encode(text: string, out: Int32Array): Int32Array {
+    return this.wordTokens ? this.encodeSplitting(text, out) : this.encodeMatching(text, out);
+  }
+
+  /**
+   * encode when the vocabulary is ASCII words only (wordTokens): the same windows as
+   * encodeMatching, but the head is split at spaces natively (split(' ', limit)) and each
+   * piece is looked up whole: found (and not a special token) it is one word of the rule.
+   * Only the other pieces (punctuation attached, unknown words) are split further, by
+   * pieceWords. Exactness at a cut: the head's last piece may continue past it and is
+   * not used; a sequence left unfilled by a cut or limited split tries more text.
+   */
+  encodeSplitting(text: string, out: Int32Array): Int32Array {
+    var length = this.sequenceLength | 0;
+    var textLength = text.length | 0;
+    var ids = this.ids;
+    var pad = this.padId;
+    var startId = this.startId;
+    var unknown = this.unknownId;
+    var w = 0;
+    var window = 0;
+    var cut = false;
+    var head = '';
+    var pieces: string[] = [];
+    var limit = 0;
+    var pass = 0;
+    var limited = false;
+    var usable = 0;
+    var p = 0;
+    var piece = '';
+    var count = 0;
+    var n = 0;
+    var k = 0;
+    var c = 0;
+    var id: number | undefined = 0;
+    if (length <= 0) return this.encodeScanning(text, out);
+    for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
+      window = FAST_WINDOWS[w];
+      cut = textLength > window;
+      head = cut ? text.slice(0, window) : text;
+      if (this.lowercase) head = head.toLowerCase();
+      if (cut && head.indexOf(SMALL_FINAL_SIGMA) >= 0) break;
+      // First a limited split (a long head has many more pieces than the sequence needs), then all of it.
+      limit = (length + 8) | 0;
+      for (pass = 0; pass < 2; pass = (pass + 1) | 0) {
+        pieces = pass === 0 ? head.split(' ', limit) : head.split(' ');
+        usable = pieces.length | 0;
+        // The last piece of a cut head may continue past the cut.
+        if (cut) usable = (usable - 1) | 0;
+        out[0] = startId;
+        count = 1;
+        for (p = 0; p < usable && count < length; p = (p + 1) | 0) {
+          piece = pieces[p];
+          if (piece.length === 0) continue;
+          id = ids.get(piece);
+          if (id !== undefined && id !== pad && id !== startId && id !== unknown) {
+            out[count] = id;
+            count = (count + 1) | 0;
+            continue;
+          }
+          // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
+          n = piece.length | 0;
+          k = 0;
+          if (id === undefined) {
+            for (k = 0; k < n; k = (k + 1) | 0) {
+              c = piece.charCodeAt(k);
+              if (c >= 128 || ASCII_CLASS[c] === 0) break;
+            }
+            if (k === n) {
+              out[count] = unknown;
+              count = (count + 1) | 0;
+              continue;
+            }
+          }
+          count = this.pieceWords(piece, k, id === undefined, out, count);
+        }
+        limited = pass === 0 && pieces.length >= limit;
+        if (count >= length || (!limited && !cut)) {
+          this.filled = count;
+          for (; count < length; count = (count + 1) | 0) out[count] = pad;
+          this.charsRead = cut ? window : textLength;
+          return out;
+        }
+        // A limited split: split the whole head; else (a cut head without enough words) the next window.
+        if (!limited) break;
+      }
+    }
+    return this.encodeScanning(text, out);
+  }
+
+  /**
+   * The words of one space-free piece of lowercased text, written from out[count] on
+   * (up to the sequence length); returns the new count. ASCII is split with the class
+   * table; a piece with other characters goes through the rule's regex. `missing`: the
+   * whole piece is known not to be in the vocabulary; `scanned`: its first characters
+   * known to be ASCII word characters.
+   */
+  private pieceWords(piece: string, scanned: number, missing: boolean, out: Int32Array, count: number): number {
+    var length = this.sequenceLength | 0;
+    var n = piece.length | 0;
+    var k = scanned | 0;
+    var c = 0;
+    // piece[0, scanned) are known ASCII word characters
+    var start = k > 0 ? 0 : -1;
+    var first = count;
+    for (; k < n; k = (k + 1) | 0) {
+      c = piece.charCodeAt(k);
+      if (c >= 128) return this.pieceWordsMatching(piece, out, first);
+      if (ASCII_CLASS[c] !== 0) {
+        if (start < 0) start = k;
+      } else if (start >= 0) {
+        if (count < length) {
+          out[count] = this.cappedWordId(piece.slice(start, k));
+          count = (count + 1) | 0;
+        }
+        start = -1;
+      }
+    }
+    if (start >= 0 && count < length) {
+      out[count] = start === 0 && missing ? this.unknownId : this.cappedWordId(start === 0 ? piece : piece.slice(start));
+      count = (count + 1) | 0;
+    }
+    return count;
+  }
+
+  /** pieceWords for a piece with non-ASCII characters: the rule's regex. */
+  private pieceWordsMatching(piece: string, out: Int32Array, count: number): number {
+    var length = this.sequenceLength | 0;
+    var words = piece.match(WORDS);
+    var i = 0;
+    if (words === null) return count;
+    for (i = 0; i < words.length && count < length; i = (i + 1) | 0) {
+      out[count] = this.cappedWordId(words[i]);
+      count = (count + 1) | 0;
+    }
+    return count;
+  }
+
+  /** wordId, without a lookup for words longer than every token. */
+  private cappedWordId(word: string): number {
+    if (word.length > this.longestToken) return this.unknownId;
+    const id = this.ids.get(word);
+    return id === undefined ? this.unknownId : id;
+  }
+
+  /** encode for any vocabulary: the head's words by one global Unicode match. */
+  encodeMatching(text: string, out: Int32Array): Int32Array {
     var length = this.sequenceLength | 0;
     var textLength = text.length | 0;
     var window = 0;
@@ -159,6 +357,7 @@ export class WordTokenizer {
           count = (count + 1) | 0;
         }
       }
+      this.filled = count;
       var pad = this.padId;
       for (; count < length; count = (count + 1) | 0) out[count] = pad;
       this.charsRead = cut ? window : textLength;
@@ -241,6 +440,7 @@ export class WordTokenizer {
       count = (count + 1) | 0;
     }
     this.charsRead = i;
+    this.filled = count;
     var pad = this.padId;
     for (; count < length; count = (count + 1) | 0) out[count] = pad;
     return out;

@@ -241,3 +241,39 @@ describe('canister on the host', () => {
 });
 
 export type { ModelInfo, UploadError };
+
+// The lazy core (canister/index.ts): init close to an empty Azle canister's; the core is
+// compiled by the first update (and kept), or by post_upgrade when something is stored.
+describe('canister: lazy core', () => {
+  it('inits within 1.05× an empty Azle canister, answers the empty lists without the core, loads it on the first update', async () => {
+    const hello = await host.install((await buildAzleCanister('hello')).wasm);
+    const fresh = await host.install(wasm);
+    const ratio = Number(fresh.lastInitInstructions) / Number(hello.lastInitInstructions);
+    console.log(`init: decentai ${fresh.lastInitInstructions}, hello ${hello.lastInitInstructions} (${ratio.toFixed(3)}×)`);
+    expect(ratio).toBeLessThanOrEqual(1.05);
+    const a = createActor<DecentAIService>(fresh, idlFactory, { caller: DEFAULT_CONTROLLER }) as unknown as Actor;
+    expect(await a.list_models()).toEqual([]);
+    expect(lastCall(a as never)!.instructions).toBeLessThan(1_000_000);
+    expect(await a.model_versions('x')).toEqual([]);
+    expect(await a.list_uploads()).toEqual([]);
+    // A query that needs the core compiles it for that call only (its state is discarded).
+    expect(await errCode(a.model_info('x', []))).toBe('not_found');
+    expect(lastCall(a as never)!.instructions).toBeGreaterThan(50_000_000);
+    expect(await errCode(a.model_info('x', []))).toBe('not_found');
+    expect(lastCall(a as never)!.instructions).toBeGreaterThan(50_000_000);
+    // An update loads it once and keeps it.
+    const d = models.default.bytes;
+    unwrap(await a.begin_upload('lazy', BigInt(d.length), sha256Hex(d)));
+    expect(lastCall(a as never)!.instructions).toBeGreaterThan(50_000_000);
+    expect((await a.list_uploads()).map((u) => u.name)).toEqual(['lazy']);
+    expect(await errCode(a.model_info('x', []))).toBe('not_found');
+    expect(lastCall(a as never)!.instructions).toBeLessThan(10_000_000);
+    // An upgrade of a written registry loads it in post_upgrade; an untouched one does not.
+    const up = await fresh.upgrade(wasm);
+    expect(up.status).toBe('replied');
+    expect((await a.list_uploads()).map((u) => u.name)).toEqual(['lazy']);
+    const untouched = await host.install(wasm);
+    const up2 = await untouched.upgrade(wasm);
+    expect(Number(up2.instructions)).toBeLessThan(Number(up.instructions) - 50_000_000);
+  });
+});

@@ -151,3 +151,113 @@ describe('WordTokenizer', () => {
     expect(tokenizer.words("Hi, don't_STOP 😀 İx")).toEqual(['hi', "don't_stop", 'i', 'x']);
   });
 });
+
+describe('WordTokenizer with an ASCII-words vocabulary (the split path)', () => {
+  const ASCII_VOCAB = ['hello', 'world', "don't", 'foo_bar', 'abc123', 'hi', 'there', 'i', 'stanbul', 'strasse', "it's", 'x', 'win', 'free', 'now'];
+  const asciiWords = (words: string[]): string[] => words.filter((word) => /^[A-Za-z0-9_']+$/.test(word));
+  const spec = makeSpec(ASCII_VOCAB);
+  const tokenizer = new WordTokenizer(spec, 12);
+
+  it('takes the split path only for vocabularies of ASCII words (specials aside)', () => {
+    expect(tokenizer.wordTokens).toBe(true);
+    const joined = { ...spec, vocabText: spec.vocab.join('\n') };
+    expect(new WordTokenizer(joined, 12).wordTokens).toBe(true);
+    for (const odd of ['u.s.', 'a-b', 'two words', 'café', 'x!', '(x)', 'a~b', 'a*b', '<tag>', 'tab\there', '%41', 'a\ud800']) {
+      expect(new WordTokenizer(makeSpec(['hello', odd]), 12).wordTokens).toBe(false);
+    }
+    // specials elsewhere than the first ids, and word-only specials
+    const moved: WordTokenizerSpec = { kind: 'words', vocab: ['hello', '<PAD>', 'world', 'unk', '<S>'], padId: 1, startId: 4, unknownId: 3, lowercase: true };
+    const t = new WordTokenizer(moved, 8);
+    expect(t.wordTokens).toBe(true);
+    for (const text of ['hello unk <S> <PAD> world', 'UNK, <s>hello', '<PAD>']) expect(encode(t, text)).toEqual(referenceIds(moved, text, 8));
+  });
+
+  it.each([
+    ['basic ASCII with punctuation', 'Hello, World!!  hello'],
+    ['apostrophes stay inside words', "Don't   it's 'quoted' '"],
+    ['underscores and digits are word characters', 'foo_bar abc123 _ 42'],
+    ['Unicode letters and digits', 'Café NAÏVE Москва 東京 ١٢٣ hello'],
+    ['emoji separate words', 'hi😀there 👍🏽 hi'],
+    ['İ lowercases to i + combining dot, which splits the word', 'İstanbul aİb İ'],
+    ['final sigma', 'ΟΔΟΣ.ΑΒ ΟΔΟΣ ΑΒ.ΟΔΟΣ Σ'],
+    ['lone surrogates are separators', 'hi\ud800there \udc00x'],
+    ['special tokens in the text are split like any text', '<PAD> <START>hello <UNKNOWN> <unknown>'],
+    ['empty string', ''],
+    ['only separators', ' ,.;!?\n\t😀'],
+    ['tabs, newlines and no-break spaces', 'hello\tworld\nhi\u00a0there\r\nx'],
+    ['punctuation around words', '(hello) "world"... win-free-now!!! ,hi,'],
+    ['combining marks split words', 'cafe\u0301 x'],
+  ])('%s', (_, text) => {
+    expect(encode(tokenizer, text)).toEqual(referenceIds(spec, text, 12));
+  });
+
+  it('cuts to the sequence length and pads with the pad id', () => {
+    expect(encode(new WordTokenizer(spec, 3), 'hello world hi there')).toEqual([START, 3, 4]);
+    expect(encode(new WordTokenizer(spec, 3), 'hello, world! hi there')).toEqual([START, 3, 4]);
+    expect(encode(new WordTokenizer(spec, 6), 'hello')).toEqual([START, 3, PAD, PAD, PAD, PAD]);
+    expect(encode(new WordTokenizer(spec, 1), 'hello')).toEqual([START]);
+    expect(encode(new WordTokenizer(spec, 0), 'hello')).toEqual([]);
+    const t = new WordTokenizer(spec, 6);
+    t.encode('hello world', new Int32Array(6));
+    expect(t.filled).toBe(3);
+  });
+
+  it('keeps case when lowercase is false', () => {
+    const cased = makeSpec(['Hello', 'hello', 'X'], false);
+    const t = new WordTokenizer(cased, 5);
+    expect(t.wordTokens).toBe(true);
+    expect(encode(t, 'Hello hello HELLO İx X')).toEqual(referenceIds(cased, 'Hello hello HELLO İx X', 5));
+  });
+
+  it('agrees with the plain rule on random mixed-script texts (property)', () => {
+    const pieces = [
+      'a', 'B', 'z', 'Hello', 'WORLD', "'", '_', '1', '9', ' ', '  ', ',', '.', '-', '!', '(', '\n', '\t', '😀', 'é', 'É', 'Ж', '東',
+      'İ', 'Σ', 'ς', 'ß', '𐐀', '\u0301', '\u0307', '\ud800', 'Ⅻ', 'K', 'hi', 'there', 'i', "don't", '<PAD>', '<start>',
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 16 }), (sample, length) => {
+        const words = sample.toLowerCase().split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+        const randomSpec = makeSpec(asciiWords([...words.filter((_, i) => i % 2 === 0), ...ASCII_VOCAB]));
+        const t = new WordTokenizer(randomSpec, length);
+        expect(t.wordTokens).toBe(true);
+        const out = new Int32Array(length);
+        const want = referenceIds(randomSpec, sample, length);
+        expect(Array.from(t.encode(sample, out))).toEqual(want);
+        const realWords = want.slice(1).filter((id) => id !== PAD).length;
+        if (want.indexOf(PAD) >= 0) expect(t.filled).toBe(1 + realWords);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("agrees with the plain rule on long texts that cross the fast path's windows (property)", () => {
+    const pieces = [
+      'a', 'B', 'Hello', 'WORLD', "'", ' ', '  ', ',', '.', '!', '\n', '😀', 'é', 'Ж', 'İ', 'Σ', 'ς', 'Α', '𐐀', '\u0307', '\ud800',
+      'hi', 'there', 'i', "don't", 'x'.repeat(37), ' '.repeat(61), ','.repeat(40), "''''", 'ΑΣ',
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { minLength: 20, maxLength: 1500 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 300 }), (sample, length, shift) => {
+        const shifted = 'q'.repeat(shift) + sample;
+        const words = shifted.toLowerCase().split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+        const randomSpec = makeSpec(asciiWords([...words.filter((_, i) => i % 3 === 0), ...ASCII_VOCAB]));
+        const t = new WordTokenizer(randomSpec, length);
+        expect(encode(t, shifted)).toEqual(referenceIds(randomSpec, shifted, length));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('stops reading once the sequence is full: a 1 MB text reads only its head', () => {
+    const t = new WordTokenizer(spec, 20);
+    const head = 'hello world hi there '.repeat(10);
+    const long = head + 'x '.repeat(500_000);
+    const out = new Int32Array(20);
+    t.encode(long, out);
+    expect(Array.from(out)).toEqual(referenceIds(spec, long.slice(0, 1000), 20));
+    expect(t.charsRead).toBeLessThanOrEqual(256);
+    const text = `hello world ${'a'.repeat(1_000_000)} hi`;
+    expect(encode(new WordTokenizer(spec, 4), text)).toEqual([START, 3, 4, UNKNOWN]);
+  });
+});

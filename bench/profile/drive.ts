@@ -86,6 +86,19 @@ if (args.includes('--experiments')) {
   print('experiments', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'experiments', candidArgs([], []))).reply));
 }
 
+if (args.includes('--glue')) {
+  // The canister's glue around a prediction (Candid predict and REST), piece by piece.
+  const dir = spamModelDir() ?? defaultModelDir;
+  await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'float32').bytes);
+  const Input = IDL.Variant({ texts: IDL.Vec(IDL.Vec(IDL.Nat8)), vector_batch: IDL.Vec(IDL.Vec(IDL.Float32)), tokens_batch: IDL.Vec(IDL.Vec(IDL.Int32)), text: IDL.Vec(IDL.Nat8), tokens: IDL.Vec(IDL.Int32), vector: IDL.Vec(IDL.Float32) });
+  const candid = new Uint8Array(IDL.encode([IDL.Text, Input], ['spam', { text: new TextEncoder().encode(text) }]));
+  const Header = IDL.Tuple(IDL.Text, IDL.Text);
+  const HttpRequest = IDL.Record({ method: IDL.Text, url: IDL.Text, headers: IDL.Vec(Header), body: IDL.Vec(IDL.Nat8), certificate_version: IDL.Opt(IDL.Nat16) });
+  const bodyText = args.includes('--body') ? args[args.indexOf('--body') + 1] : JSON.stringify({ text: 'check out my channel' });
+  const http = new Uint8Array(IDL.encode([HttpRequest], [{ method: 'POST', url: '/models/spam/predict', headers: [['content-type', 'application/json']], body: new TextEncoder().encode(bodyText), certificate_version: [] }]));
+  print('glue', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'glue', candidArgs([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [candid, http]))).reply));
+}
+
 if (args.includes('--tokenize')) {
   const dir = spamModelDir() ?? defaultModelDir;
   await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'int8').bytes);

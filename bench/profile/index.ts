@@ -7,6 +7,10 @@ import { decodeUtf8 } from '../../canister/utf8.ts';
 import { checksumWords } from '../../engine/checksum.ts';
 import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
 import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
+import { Reader } from '../../canister/candid-wire.ts';
+import { textPrefix } from '../../canister/predict.ts';
+import { fastText, matchPredictRoute } from '../../canister/rest.ts';
+import { encodeHttpResponse, encodePredictOk, JSON_HEADERS, makeWire, predictionJsonBytes } from '../../canister/wire.ts';
 
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
@@ -441,6 +445,57 @@ export default class {
       ['split("")', cost(() => { lowered.split(''); })],
       ['charCodeAt loop', cost(() => { for (var i = 0; i < lowered.length; i = (i + 1) | 0) lowered.charCodeAt(i); })],
       ['escape', cost(() => { escape(lowered); })],
+      ['replace sep runs /[^\\p{L}\\p{N}_\']+/gu with " "', cost(() => { lowered.replace(/[^\p{L}\p{N}_']+/gu, ' '); })],
+      ['replace ascii sep runs /[^a-z0-9_\'\\x80-\\uffff]+/g', cost(() => { lowered.replace(/[^a-z0-9_'\x80-\uffff]+/g, ' '); })],
+      ['test /[^\\p{L}\\p{N}_\']/u on "now!"', cost(() => { /[^\p{L}\p{N}_']/u.test('now!'); })],
+      ['test /[^a-z0-9_\']/ on "now!"', cost(() => { /[^a-z0-9_']/.test('now!'); })],
+      ['Map.get miss "now!"', cost(() => { map.get('now!'); })],
+      ['vocab join + ascii test', cost(() => { const v = (model?.tokenizer as unknown as { ids: Map<string, number> }).ids; void v; })],
+      ['encodeSplitting', cost(() => { tokenizer.encodeSplitting(text, out); })],
+      ['encodeMatching', cost(() => { tokenizer.encodeMatching(text, out); })],
+      ['pieceWords("iphone")', cost(() => { (tokenizer as unknown as { pieceWords: (p: string, k: number, m: boolean, o: Int32Array, c: number) => number }).pieceWords('iphone', 0, true, out, 1); })],
+      ['pieceWords("now!")', cost(() => { (tokenizer as unknown as { pieceWords: (p: string, k: number, m: boolean, o: Int32Array, c: number) => number }).pieceWords('now!', 0, true, out, 1); })],
+      ['split(" ", 28)', cost(() => { lowered.split(' ', 28); })],
+      ['split " " + Map.get each', cost(() => { const pieces = lowered.split(' '); for (var i = 0; i < pieces.length; i = (i + 1) | 0) map.get(pieces[i]); })],
+    ];
+  }
+
+  /** Pieces of the canister's glue around a prediction: `candid` is a predict argument, `http` an http_request argument. */
+  @query([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], Phases)
+  glue(candid: Uint8Array, http: Uint8Array): [string, number][] {
+    if (model === undefined) throw new Error('call load first');
+    const m = model;
+    const wire = makeWire('spam', 1, 'ab'.repeat(32), m.labels);
+    const instructions = (): bigint => performanceCounter(0);
+    let r = new Reader(candid);
+    r.blob();
+    r.pos++;
+    const textBytes = r.blob();
+    const ref = { bytes: textBytes, start: 0, end: textBytes.length, json: false };
+    const text = textPrefix(ref, 20);
+    const scores = m.predictText(text).slice();
+    const top = [m.argmax(scores)];
+    const h = new Reader(http);
+    const url = h.blob();
+    const method = h.blob();
+    const body = h.blob();
+    const jsonBody = predictionJsonBytes(wire, scores, 1, 2, top, instructions);
+    return [
+      ['Reader(candid)', cost(() => { r = new Reader(candid); })],
+      ['2 × blob', cost(() => { r = new Reader(candid); r.blob(); r.pos++; r.blob(); }) - cost(() => { r = new Reader(candid); })],
+      ['textPrefix (decode)', cost(() => { textPrefix(ref, 20); })],
+      ['predictText', cost(() => { m.predictText(text); })],
+      ['predictText + slice + argmax', cost(() => { const sc = m.predictText(text).slice(); m.argmax(sc); })],
+      ['performanceCounter(0)', cost(() => { performanceCounter(0); })],
+      ['encodePredictOk', cost(() => { encodePredictOk(wire, scores, 1, 2, top, instructions); })],
+      ['Reader(http)', cost(() => { new Reader(http); })],
+      ['http fields', cost(() => { const x = new Reader(http); x.blob(); x.blob(); x.blob(); const n = x.leb(); for (let i = 0; i < n; i++) { x.blob(); x.blob(); } })],
+      ['matchPredictRoute', cost(() => { matchPredictRoute(method, url); })],
+      [`fastText (${body.length} B body)`, cost(() => { fastText(body, 20); })],
+      ['textPrefix of the body text', cost(() => { const f = fastText(body, 20); if (f) textPrefix(f, 20); })],
+      ['predictionJsonBytes', cost(() => { predictionJsonBytes(wire, scores, 1, 2, top, instructions); })],
+      ['encodeHttpResponse', cost(() => { encodeHttpResponse(200, JSON_HEADERS, jsonBody, false); })],
+      ['msgArgData()', cost(() => { msgArgData(); })],
     ];
   }
 
