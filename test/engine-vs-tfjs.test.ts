@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel, type Quantization } from '../converter/convert.ts';
 import { loadModel, parseModelFile, tensorFloat32, type EngineModel } from '../engine/index.ts';
+import { mulberry32 } from '../train/prng.ts';
 
 type TF = typeof tfjs;
 let tf: TF = tfjs;
@@ -89,17 +90,8 @@ const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   }),
 );
 
-/** A small deterministic PRNG (mulberry32) for weights and inputs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG for weights and inputs: the one train/ seeds its shuffles with. */
+const random = mulberry32;
 
 function addLayer(model: tfjs.Sequential, layer: Layer): void {
   switch (layer.kind) {

@@ -11,20 +11,8 @@ const EMPTY_PREDICTION: Result<PredictOk> = {
   ok: { model: '', version: 0, sha256: '', labels: [], predictions: [], instructions: 0n },
 };
 
-const HeaderField = IDL.Tuple(IDL.Text, IDL.Text);
-const HttpRequest = IDL.Record({
-  method: IDL.Text,
-  url: IDL.Text,
-  headers: IDL.Vec(HeaderField),
-  body: IDL.Vec(IDL.Nat8),
-  certificate_version: IDL.Opt(IDL.Nat16),
-});
-const HttpResponse = IDL.Record({
-  status_code: IDL.Nat16,
-  headers: IDL.Vec(HeaderField),
-  body: IDL.Vec(IDL.Nat8),
-  upgrade: IDL.Opt(IDL.Bool),
-});
+// The same HTTP types as the decentai canister's, so the empty http_request has its signature.
+const { HttpRequest, HttpResponse } = decentai;
 
 type HeaderFieldValue = [string, string];
 interface HttpResponseValue {
