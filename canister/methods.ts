@@ -6,8 +6,8 @@
 
 import { InputError } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
-import { E, encodeHttpResponse, encodePredictOk, HTTP_KNOWN, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
-import { PredictError, PREDICT_LIMITS, runPrediction, type PredictInput, type TextRef } from './predict.ts';
+import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
+import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
 import { decodeUtf8 } from './utf8.ts';
@@ -197,9 +197,55 @@ export function readInput(r: Reader, t: number, maxValues = MAX_VALUES): Predict
   }
 }
 
+/** PREDICT_ARGS as a string of char codes 0–255 (see predictShort). */
+const PREDICT_HEADER = String.fromCharCode.apply(null, PREDICT_ARGS as unknown as number[]);
+const PREDICT_HEADER_LENGTH = PREDICT_ARGS.length;
+/** Arguments up to this many bytes may take predictShort. */
+const SHORT_ARG_BYTES = PREDICT_HEADER_LENGTH + 4 + 256 + 2 + SHORT_TEXT_BYTES;
+
+/**
+ * The common short call, `predict("name", variant { text = blob })` with the header
+ * @dfinity/candid writes, read straight: the whole argument becomes one string of char
+ * codes (natively), compared with the header natively; the name and the text are cut out
+ * of it. Only an ASCII name of a loaded model and an ASCII text of at most
+ * SHORT_TEXT_BYTES (which textPrefix decodes whole) are taken: then the char codes are
+ * the text. Anything else answers undefined, and the general reader runs.
+ */
+function predictShort(ctx: Ctx, b: Uint8Array): Uint8Array | undefined {
+  var s = String.fromCharCode.apply(null, b as unknown as number[]);
+  if (!s.startsWith(PREDICT_HEADER)) return undefined;
+  var p = PREDICT_HEADER_LENGTH;
+  var n = b[p];
+  // one-byte LEB128 lengths only (the name ≤ 127 bytes, the text ≤ 127, or two bytes up to SHORT_TEXT_BYTES)
+  if (n >= 0x80) return undefined;
+  p = p + 1;
+  var l = ctx.reg.loaded.get(s.slice(p, p + n));
+  // a name of n UTF-16 units that is n UTF-8 bytes is ASCII: its bytes are the argument's
+  if (l === undefined || l.nameBytes.length !== n) return undefined;
+  p = p + n;
+  if (b[p] !== INPUT_TEXT_INDEX) return undefined;
+  n = b[p + 1];
+  p = p + 2;
+  if (n >= 0x80) {
+    var high = b[p];
+    if (high >= 0x80) return undefined;
+    n = n - 0x80 + high * 0x80;
+    p = p + 1;
+  }
+  if (n > SHORT_TEXT_BYTES || p + n > b.length) return undefined;
+  if (n > 0 && Math.max.apply(null, b.subarray(p, p + n) as unknown as number[]) >= 0x80) return undefined;
+  var model = l.model;
+  var scores = model.predictText(s.slice(p, p + n));
+  return encodePredictOne(wireOf(l), scores, model.argmax(scores), ctx.instructions);
+}
+
 /** predict / predict_update: `(text, Input) -> (PredictResult)`. */
 export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
   try {
+    if (argBytes.length <= SHORT_ARG_BYTES) {
+      const reply = predictShort(ctx, argBytes);
+      if (reply !== undefined) return reply;
+    }
     const r = new Reader(argBytes);
     const known = r.known === PREDICT_KNOWN;
     const name = known ? r.blob() : r.bytesOf(arg(r, 0, 'model name'), 'model name');

@@ -136,6 +136,8 @@ export interface Wire {
   jsonTopBytes: Uint8Array[];
   /** JSON, UTF-8: `"label":` for each label. */
   jsonKeyBytes: Uint8Array[];
+  /** The whole `ok` reply of one prediction for each top label, scores and instructions zero (encodePredictOne fills them in). */
+  single: Uint8Array[];
 }
 
 export function makeWire(name: string, version: number, sha256: string, labels: readonly string[]): Wire {
@@ -151,7 +153,7 @@ export function makeWire(name: string, version: number, sha256: string, labels: 
   const jsonPrefix = `{"model":${JSON.stringify(name)},"version":${version},"sha256":${JSON.stringify(sha256)},"predictions":[`;
   const jsonTop = labels.map((label) => `{"label":${JSON.stringify(label)},"scores":{`);
   const jsonKeys = labels.map((label) => `${JSON.stringify(label)}:`);
-  return {
+  const wire: Wire = {
     jsonPrefixBytes: encodeUtf8(jsonPrefix),
     jsonTopBytes: jsonTop.map(encodeUtf8),
     jsonKeyBytes: jsonKeys.map(encodeUtf8),
@@ -159,7 +161,12 @@ export function makeWire(name: string, version: number, sha256: string, labels: 
     labels: labelBlobs,
     labelsVec: lw.finish().slice(),
     version,
+    single: [],
   };
+  // (made here, at load: a query's state is discarded, so a cache filled by a query would be rebuilt every call)
+  const zeros = new Float32Array(labels.length);
+  if (labels.length <= SCRATCH_SCORES.length) for (let k = 0; k < labels.length; k++) wire.single.push(encodePredictOk(wire, zeros, 1, labels.length, [k], () => 0n));
+  return wire;
 }
 
 /** RegistryOptions.prepare: the wire parts of a model, made when it is loaded. */
@@ -209,6 +216,26 @@ function putNat64(out: Uint8Array, p: number, n: number): void {
  * Fields in hash order: variant ok = 0; PredictOk: model, sha256, predictions, labels,
  * instructions, version; Prediction: scores, label.
  */
+/** Scratch for encodePredictOne: scores are copied here (natively) and written from its bytes. */
+const SCRATCH_SCORES = new Float32Array(256);
+const SCRATCH_BYTES = new Uint8Array(SCRATCH_SCORES.buffer);
+
+/**
+ * The `ok` reply of one prediction (the same bytes as encodePredictOk with count 1): a
+ * copy of the reply made at load for the top label (makeWire), with the scores and the
+ * instruction count written in.
+ */
+export function encodePredictOne(wire: Wire, scores: Float32Array, top: number, instructions: () => bigint): Uint8Array {
+  var n = scores.length;
+  if (n > SCRATCH_SCORES.length || n !== wire.labels.length) return encodePredictOk(wire, scores, 1, n, [top], instructions);
+  var out = wire.single[top].slice();
+  SCRATCH_SCORES.set(scores);
+  // header, variant and fields up to the predictions, then vec length 1 and the scores' length (one LEB byte each: n ≤ 256 needs two)
+  out.set(n === SCRATCH_SCORES.length ? SCRATCH_BYTES : SCRATCH_BYTES.subarray(0, n * 4), wire.prefix.length + 1 + (n < 128 ? 1 : 2));
+  putNat64(out, out.length - 12, Number(instructions()));
+  return out;
+}
+
 export function encodePredictOk(wire: Wire, scores: Float32Array, count: number, outputs: number, top: number[], instructions: () => bigint): Uint8Array {
   var labels = wire.labels;
   var scoreBytes = outputs * 4;

@@ -108,7 +108,12 @@ interface Step {
   /** DENSE_SMALL: the kernel as [units][8] float64 (zero-padded) and the bias as float64. */
   weights64: Float64Array;
   bias64: Float64Array;
+  /** DENSE_SMALL of one row: the layer as straight-line code (compileDenseSmall), or NOT_COMPILED. */
+  compiled: CompiledDense;
 }
+
+type CompiledDense = (input: Float32Array, output: Float32Array) => void;
+const NOT_COMPILED: CompiledDense = () => undefined;
 
 function newStep(kind: number, source: Float32Array, target: Float32Array): Step {
   return {
@@ -127,7 +132,55 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     laneScale: 0,
     weights64: NO_DOUBLES,
     bias64: NO_DOUBLES,
+    compiled: NOT_COMPILED,
   };
+}
+
+/** DENSE_SMALL layers of one row with at most this many weights are compiled (compileDenseSmall). */
+const COMPILED_DENSE_MAX_WEIGHTS = 256;
+
+/**
+ * A one-row DENSE_SMALL layer as straight-line code: in QuickJS a closure variable is one
+ * bytecode where a typed-array read is five. Each weight and bias is a parameter of the
+ * enclosing function (bound to its value when made: no numbers in the source, which QuickJS
+ * parses slowly; compiling costs ~2K instructions per character, so the source is terse),
+ * each unit computed as denseSmall computes it (x0·w0 + … + x(n−1)·w(n−1) + bias, left to
+ * right, in doubles; ReLU fused) and written to the output; softmax stays a separate pass.
+ * Made once at load; NOT_COMPILED when the layer does not qualify or the host forbids
+ * compiling code.
+ */
+function compileDenseSmall(step: Step): CompiledDense {
+  const n = step.inputSize;
+  const units = step.outputSize;
+  const activation = step.activation;
+  if (step.rows !== 1 || n < 1 || n * units > COMPILED_DENSE_MAX_WEIGHTS) return NOT_COMPILED;
+  if (activation !== LINEAR && activation !== RELU && activation !== SOFTMAX) return NOT_COMPILED;
+  // parameter k: c<k>, weight of input i in unit o at k = o * n + i, bias of unit o at k = units * n + o
+  const names: string[] = [];
+  const values: number[] = [];
+  for (let k = 0; k < units * n; k++) {
+    names.push('c' + k);
+    values.push(step.weights[k]);
+  }
+  for (let o = 0; o < units; o++) {
+    names.push('c' + (units * n + o));
+    values.push(step.bias[o]);
+  }
+  let body = 'var s=0';
+  for (let i = 0; i < n; i++) body += ',x' + i + '=i[' + i + ']';
+  body += ';';
+  for (let o = 0; o < units; o++) {
+    body += 's=';
+    for (let i = 0; i < n; i++) body += 'x' + i + '*c' + (o * n + i) + '+';
+    body += 'c' + (units * n + o) + (activation === RELU ? ';o[' + o + ']=s<0?0:s;' : ';o[' + o + ']=s;');
+  }
+  try {
+    names.push('return function(i,o){' + body + '}');
+    const make = Function.apply(null, names) as (...c: number[]) => CompiledDense;
+    return make.apply(null, values);
+  } catch {
+    return NOT_COMPILED;
+  }
 }
 
 function product(shape: readonly number[]): number {
@@ -233,7 +286,10 @@ class LoadedModel implements EngineModel {
         continue;
       }
       if (kind === DENSE_SMALL) {
-        denseSmall(step);
+        if (step.compiled !== NOT_COMPILED) {
+          step.compiled(step.source, step.target);
+          if (step.activation === SOFTMAX) softmaxInPlace(step.target, 0, step.outputSize);
+        } else denseSmall(step);
         continue;
       }
       switch (kind) {
@@ -326,16 +382,17 @@ class LoadedModel implements EngineModel {
       a5 = table[(base + 5) | 0] * padCount;
       a6 = table[(base + 6) | 0] * padCount;
       a7 = table[(base + 7) | 0] * padCount;
-      for (t = 0; t < used; t = (t + 1) | 0) {
-        base = (ids[t] * width + d) | 0;
+      // (no `| 0` on the indices: in QuickJS small integers stay integers, and each `| 0` is two more bytecodes)
+      for (t = 0; t < used; t++) {
+        base = ids[t] * width + d;
         a0 += table[base];
-        a1 += table[(base + 1) | 0];
-        a2 += table[(base + 2) | 0];
-        a3 += table[(base + 3) | 0];
-        a4 += table[(base + 4) | 0];
-        a5 += table[(base + 5) | 0];
-        a6 += table[(base + 6) | 0];
-        a7 += table[(base + 7) | 0];
+        a1 += table[base + 1];
+        a2 += table[base + 2];
+        a3 += table[base + 3];
+        a4 += table[base + 4];
+        a5 += table[base + 5];
+        a6 += table[base + 6];
+        a7 += table[base + 7];
       }
       last = (width - d) | 0;
       if (int8) {
@@ -401,7 +458,11 @@ class LoadedModel implements EngineModel {
   }
 
   predictText(text: string): Float32Array {
-    this.tokenize(text, this.tokens);
+    var tokenizer = this.tokenizer;
+    // the checks of tokenize, without its call (a call costs thousands of instructions in QuickJS)
+    if (tokenizer === null || this.inputKind !== 'tokens' || typeof text !== 'string') this.tokenize(text, this.tokens);
+    else if (tokenizer.wordTokens) tokenizer.encodeSplitting(text, this.tokens);
+    else tokenizer.encode(text, this.tokens);
     // tokenize checked that the tokenizer exists
     this.filled = (this.tokenizer as WordTokenizer).filled;
     return this.run();
@@ -488,33 +549,32 @@ function denseSmall(step: Step): void {
   var x5 = 0.0;
   var x6 = 0.0;
   var x7 = 0.0;
-  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+  for (r = 0; r < rowCount; r++) {
     // inputs past n are multiplied by zero weights: any finite value will do
     x0 = input[x];
-    x1 = n > 1 ? input[(x + 1) | 0] : 0;
-    x2 = n > 2 ? input[(x + 2) | 0] : 0;
-    x3 = n > 3 ? input[(x + 3) | 0] : 0;
-    x4 = n > 4 ? input[(x + 4) | 0] : 0;
-    x5 = n > 5 ? input[(x + 5) | 0] : 0;
-    x6 = n > 6 ? input[(x + 6) | 0] : 0;
-    x7 = n > 7 ? input[(x + 7) | 0] : 0;
+    x1 = n > 1 ? input[x + 1] : 0;
+    x2 = n > 2 ? input[x + 2] : 0;
+    x3 = n > 3 ? input[x + 3] : 0;
+    x4 = n > 4 ? input[x + 4] : 0;
+    x5 = n > 5 ? input[x + 5] : 0;
+    x6 = n > 6 ? input[x + 6] : 0;
+    x7 = n > 7 ? input[x + 7] : 0;
     w = 0;
-    for (o = 0; o < units; o = (o + 1) | 0) {
+    for (o = 0; o < units; o++) {
       sum =
         x0 * weights[w] +
-        x1 * weights[(w + 1) | 0] +
-        x2 * weights[(w + 2) | 0] +
-        x3 * weights[(w + 3) | 0] +
-        x4 * weights[(w + 4) | 0] +
-        x5 * weights[(w + 5) | 0] +
-        x6 * weights[(w + 6) | 0] +
-        x7 * weights[(w + 7) | 0] +
+        x1 * weights[w + 1] +
+        x2 * weights[w + 2] +
+        x3 * weights[w + 3] +
+        x4 * weights[w + 4] +
+        x5 * weights[w + 5] +
+        x6 * weights[w + 6] +
+        x7 * weights[w + 7] +
         bias[o];
-      output[out] = relu && sum < 0 ? 0 : sum;
-      out = (out + 1) | 0;
-      w = (w + 8) | 0;
+      output[out++] = relu && sum < 0 ? 0 : sum;
+      w += 8;
     }
-    x = (x + n) | 0;
+    x += n;
   }
   if (activation === SOFTMAX && rowCount === 1) softmaxInPlace(output, 0, units);
   else if (activation !== LINEAR && !relu) activateRows(activation, output, 0, rowCount, units);
@@ -626,6 +686,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
           step.weights64 = new Float64Array(units * SMALL_DENSE_INPUTS);
           for (let o = 0; o < units; o++) step.weights64.set(step.weights.subarray(o * width, o * width + width), o * SMALL_DENSE_INPUTS);
           step.bias64 = Float64Array.from(step.bias);
+          step.compiled = compileDenseSmall(step);
         }
         steps.push(step);
         current = target;

@@ -29,6 +29,10 @@ for (let c = 0; c < 128; c++) {
   else if (ch >= 'A' && ch <= 'Z') ASCII_CLASS[c] = 2;
 }
 
+/** ASCII_CLASS over every UTF-16 code unit (non-ASCII units are 0): one lookup per character, no range check. */
+const UNIT_CLASS = new Uint8Array(65536);
+UNIT_CLASS.set(ASCII_CLASS);
+
 /** Characters encodeURIComponent leaves as they are that are separators for the rule (the rest are [A-Za-z0-9_']). */
 const URI_UNRESERVED_SEPARATORS = ['-', '.', '!', '~', '*', '(', ')'];
 
@@ -111,6 +115,8 @@ export class WordTokenizer {
   private readonly ids: Map<string, number>;
   /** Longest vocabulary token: longer words are unknown without being sliced (lowercasing never shortens a word). */
   private readonly longestToken: number;
+  /** Every id from this one on is an ordinary token (the special ids all lie below it); −1 when they do not. */
+  private readonly firstWordId: number;
 
   constructor(spec: WordTokenizerSpec, sequenceLength: number) {
     this.sequenceLength = sequenceLength;
@@ -132,7 +138,12 @@ export class WordTokenizer {
     }
     this.ids = ids;
     this.longestToken = longest;
-    this.wordTokens = WordTokenizer.checkWordTokens(spec);
+    // (an empty token would match the empty pieces of a split: such a vocabulary takes the matching path)
+    this.wordTokens = !ids.has('') && WordTokenizer.checkWordTokens(spec);
+    // The special ids are usually the first ones (0, 1, 2): then "not special" is one comparison.
+    var lead = 0;
+    while (lead === spec.padId || lead === spec.startId || lead === spec.unknownId) lead++;
+    this.firstWordId = spec.padId < lead && spec.startId < lead && spec.unknownId < lead ? lead : -1;
   }
 
   /** Whether the vocabulary without its special tokens is ASCII words only (see wordTokens); runs once, at load. */
@@ -207,6 +218,10 @@ export class WordTokenizer {
     var k = 0;
     var c = 0;
     var id: number | undefined = 0;
+    var e = 0;
+    var floor = this.firstWordId;
+    var longest = this.longestToken;
+    var unitClass = UNIT_CLASS;
     if (length <= 0) return this.encodeScanning(text, out);
     for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
       window = FAST_WINDOWS[w];
@@ -223,27 +238,35 @@ export class WordTokenizer {
         if (cut) usable = (usable - 1) | 0;
         out[0] = startId;
         count = 1;
-        for (p = 0; p < usable && count < length; p = (p + 1) | 0) {
+        for (p = 0; p < usable && count < length; p++) {
           piece = pieces[p];
-          if (piece.length === 0) continue;
           id = ids.get(piece);
-          if (id !== undefined && id !== pad && id !== startId && id !== unknown) {
+          if (id !== undefined && (id >= floor || (floor < 0 && id !== pad && id !== startId && id !== unknown))) {
             out[count] = id;
-            count = (count + 1) | 0;
+            count++;
             continue;
           }
+          n = piece.length;
+          if (n === 0) continue;
           // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
-          n = piece.length | 0;
           k = 0;
           if (id === undefined) {
-            for (k = 0; k < n; k = (k + 1) | 0) {
-              c = piece.charCodeAt(k);
-              if (c >= 128 || ASCII_CLASS[c] === 0) break;
-            }
+            while (k < n && unitClass[piece.charCodeAt(k)] !== 0) k++;
             if (k === n) {
               out[count] = unknown;
-              count = (count + 1) | 0;
+              count++;
               continue;
+            }
+            // A word then ASCII separators only (as "now!" or "prize."): the word, looked up here.
+            if (k > 0) {
+              e = k;
+              while (e < n && (c = piece.charCodeAt(e)) < 128 && unitClass[c] === 0) e++;
+              if (e === n) {
+                id = k > longest ? undefined : ids.get(piece.slice(0, k));
+                out[count] = id === undefined ? unknown : id;
+                count++;
+                continue;
+              }
             }
           }
           count = this.pieceWords(piece, k, id === undefined, out, count);
@@ -251,7 +274,7 @@ export class WordTokenizer {
         limited = pass === 0 && pieces.length >= limit;
         if (count >= length || (!limited && !cut)) {
           this.filled = count;
-          for (; count < length; count = (count + 1) | 0) out[count] = pad;
+          if (count < length) out.fill(pad, count, length);
           this.charsRead = cut ? window : textLength;
           return out;
         }

@@ -1,6 +1,7 @@
 // Quick driver for the profile canister (bench/profile): prints the spam model's load
 // breakdown and prediction phases, and the int8 Dense kernels' instructions per
 // multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048] [--no-spam]
+// [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments]
 import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, Host } from '../../host/index.ts';
@@ -97,6 +98,12 @@ if (args.includes('--glue')) {
   const bodyText = args.includes('--body') ? args[args.indexOf('--body') + 1] : JSON.stringify({ text: 'check out my channel' });
   const http = new Uint8Array(IDL.encode([HttpRequest], [{ method: 'POST', url: '/models/spam/predict', headers: [['content-type', 'application/json']], body: new TextEncoder().encode(bodyText), certificate_version: [] }]));
   print('glue', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'glue', candidArgs([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [candid, http]))).reply));
+}
+
+if (args.includes('--engine')) {
+  const dir = spamModelDir() ?? defaultModelDir;
+  await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'float32').bytes);
+  print(`engine steps on ${JSON.stringify(text)}`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'engineSteps', candidArgs([IDL.Text], [text]))).reply));
 }
 
 if (args.includes('--tokenize')) {

@@ -36,6 +36,32 @@ let parseInstructions = 0;
 
 const counter = (): number => Number(performanceCounter(0));
 
+/** What compiling a 7×7 dense layer costs, in source styles. */
+function compileCosts(): [string, number][] {
+  const n = 7;
+  const names: string[] = [];
+  const params: string[] = [];
+  for (let k = 0; k < 56; k++) { names.push(`c${k}=c[${k}]`); params.push(`c${k}`); }
+  const inputs: string[] = [];
+  for (let i = 0; i < n; i++) inputs.push(`x${i}=i[${i}]`);
+  const body: string[] = [`var ${inputs.join(',')},s=0;`];
+  for (let o = 0; o < n; o++) {
+    const terms: string[] = [];
+    for (let i = 0; i < n; i++) terms.push(`x${i}*c${o * n + i}`);
+    terms.push(`c${49 + o}`);
+    body.push(`s=${terms.join('+')};`, `o[${o}]=s<0?0:s;`);
+  }
+  const inner = `return function(i,o){${body.join('')}};`;
+  const a = `var ${names.join(',')};${inner}`;
+  const c = new Float64Array(56);
+  return [
+    [`new Function, var c_k=c[k] style (${a.length} chars)`, cost(() => { (new Function('c', a) as (c: Float64Array) => unknown)(c); })],
+    [`new Function, parameters style (${inner.length} + ${params.join(',').length} chars)`, cost(() => { (new Function(...params, inner) as (...c: number[]) => unknown).apply(null, Array.from(c)); })],
+    ['new Function, empty body', cost(() => { new Function('c', ''); })],
+    [`new Function, inner only as body (${inner.length} chars)`, cost(() => { new Function('c', inner); })],
+  ];
+}
+
 /** Instructions of `run()`, minus the cost of reading the counter twice. */
 function cost(run: () => void): number {
   const empty0 = counter();
@@ -497,6 +523,37 @@ export default class {
       ['encodeHttpResponse', cost(() => { encodeHttpResponse(200, JSON_HEADERS, jsonBody, false); })],
       ['msgArgData()', cost(() => { msgArgData(); })],
     ];
+  }
+
+  /** The engine's forward pass on `text`, step by step (private members reached through a cast). */
+  @query([IDL.Text], Phases)
+  engineSteps(text: string): [string, number][] {
+    if (model === undefined) throw new Error('call load first');
+    const m = model;
+    type Inside = { steps: { kind: number }[]; run: () => Float32Array; embeddingPool: (s: unknown) => void; tokens: Int32Array; filled: number };
+    const inside = m as unknown as Inside;
+    m.predictText(text);
+    const bytes = new TextEncoder().encode(text);
+    const rows: [string, number][] = [
+      ['predictText', cost(() => { m.predictText(text); })],
+      ['tokenize', cost(() => { m.tokenize(text); })],
+      ['run()', cost(() => { inside.run(); })],
+      [`steps: ${inside.steps.map((s) => s.kind).join(',')}`, 0],
+      ['embeddingPool(step 0)', cost(() => { inside.embeddingPool(inside.steps[0]); })],
+      ['empty call', cost(() => { (() => {})(); })],
+      ['Math.max.apply on the text bytes', cost(() => { Math.max.apply(null, bytes as unknown as number[]); })],
+      ['fromCharCode.apply on the text bytes', cost(() => { String.fromCharCode.apply(null, bytes as unknown as number[]); })],
+      ['/[\x80-\xff]/ test on the text', cost(() => { /[\x80-\xff]/.test(text); })],
+      ['encodeURIComponent(text)', cost(() => { encodeURIComponent(text); })],
+      ['escape(text)', cost(() => { escape(text); })],
+      ['toLowerCase', cost(() => { text.toLowerCase(); })],
+      ['bytes.subarray(0, n)', cost(() => { bytes.subarray(0, bytes.length); })],
+      ['new Float32Array(2)', cost(() => { new Float32Array(2); })],
+      ['Float32Array slice(2)', cost(() => { m.predictText(text).slice(); }) - cost(() => { m.predictText(text); })],
+      ['Math.exp', cost(() => { Math.exp(0.5); })],
+      ...compileCosts(),
+    ];
+    return rows;
   }
 
   /** The engine's UTF-8 decoder on each byte string, inside QuickJS: the text, or null when it throws. */
