@@ -77,6 +77,26 @@ describe('targets', () => {
     expect(renderTargets([byId.get('int8_size')!])).toContain('**missed**');
   });
 
+  it('shows an informational line beside a target, never met or missed', () => {
+    const spam = newSection('spam', 'spam');
+    spam.calls.push({ id: 'spam.rest.query_100b_full', label: 'r', kind: 'query', instructions: 1_000_000 });
+    spam.calls.push({ id: 'spam.rest.query_64k_full', label: 'r', kind: 'query', instructions: 2_000_000 });
+    const line = evaluateTargets([spam]).find((t) => t.id === 'body_size_same_words');
+    expect(line?.status).toBe('informational');
+    expect(line?.measured).toBeCloseTo(2);
+  });
+
+  it('measures init against the hello canister', () => {
+    const floors = newSection('floors', 'floors');
+    floors.calls.push({ id: 'floors.hello_init', label: 'h', kind: 'install', instructions: 1_000_000_000 });
+    floors.calls.push({ id: 'floors.init', label: 'f', kind: 'install', instructions: 2_000_000_000 });
+    const canister = newSection('canister', 'c');
+    canister.calls.push({ id: 'decentai.init', label: 'i', kind: 'install', instructions: 1_040_000_000 });
+    const init = evaluateTargets([floors, canister]).find((t) => t.id === 'init');
+    expect(init?.measured).toBeCloseTo(1.04);
+    expect(init?.status).toBe('met');
+  });
+
   it('puts every target on a line of the report with the word "target"', () => {
     const results: BenchResults = {
       date: '2026-01-01T00:00:00.000Z',
@@ -97,6 +117,22 @@ describe('targets', () => {
   });
 });
 
+describe('explanations', () => {
+  it('writes a sentence only when all its figures were measured', async () => {
+    const { targetDetails } = await import('../bench/lib/explain.ts');
+    expect(targetDetails(new Map())).toEqual({});
+    const details = targetDetails(
+      new Map([
+        ['decentai.init', 1_030_000_000],
+        ['floors.hello_init', 1_000_000_000],
+        ['floors.init', 1_070_000_000],
+      ]),
+    );
+    expect(details.init).toContain('+30M');
+    expect(details.commit).toBeUndefined();
+  });
+});
+
 describe('summary', () => {
   it('sets decentAI beside the floor and TF.js, with the ratio when both are measured', async () => {
     const { summarySection } = await import('../bench/lib/summary.ts');
@@ -107,6 +143,6 @@ describe('summary', () => {
     const rows = summarySection([canister, tfjs], 'spam').tables[0].rows;
     const predictRow = rows.find((row) => row[0].startsWith('predict, short text, Candid query'));
     expect(predictRow).toEqual(['predict, short text, Candid query, spam model', '2M', '—', '40M', '20×']);
-    expect(rows.find((row) => row[0] === 'upgrade')?.[4]).toBe('—');
+    expect(rows.find((row) => row[0] === 'upgrade, nothing stored')?.[4]).toBe('—');
   });
 });

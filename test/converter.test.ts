@@ -9,18 +9,12 @@ import { ConvertError, convertModel, type ConvertInput, type ConvertOptions } fr
 import { convertFiles } from '../converter/files.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedModelFile } from '../engine/format.ts';
+import { saveInMemory, type WeightSpec } from './tfjs-fixtures.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const spamDir = path.resolve(repoRoot, '../shared/models/spam-detection');
 
 tf.setBackend('cpu');
-
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: string; min?: number; scale?: number; original_dtype?: string };
-}
 
 /** A model.json object plus its shard files, as ConvertInput wants them. */
 interface Fixture {
@@ -30,21 +24,9 @@ interface Fixture {
   weights: Map<string, { shape: number[]; values: Float32Array }>;
 }
 
-async function save(model: tf.LayersModel): Promise<{ topology: unknown; specs: WeightSpec[]; data: Uint8Array }> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (saved) => {
-      artifacts = saved;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!artifacts?.weightSpecs || !(artifacts.weightData instanceof ArrayBuffer)) throw new Error('tfjs saved no weights');
-  return { topology: artifacts.modelTopology, specs: artifacts.weightSpecs as WeightSpec[], data: new Uint8Array(artifacts.weightData) };
-}
-
 /** Wraps saved artifacts as model.json; `shards` splits the single group's bytes; `nest` uses model_config. */
 async function fixture(model: tf.LayersModel, { shards = 1, nest = false } = {}): Promise<Fixture> {
-  const { topology, specs, data } = await save(model);
+  const { topology, specs, data } = await saveInMemory(model);
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
   for (const spec of specs) {

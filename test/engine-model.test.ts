@@ -4,24 +4,10 @@ import vm from 'node:vm';
 // wiring, and a check that the prediction path allocates nothing.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertModel, type Quantization } from '../converter/convert.ts';
 import { InputError, ModelFormatError, loadModel, type EngineModel } from '../engine/index.ts';
 import * as kernels from '../engine/kernels.ts';
 import { WordTokenizer } from '../engine/tokenizer.ts';
-
-async function convert(model: tf.LayersModel, extra: { vocabText?: string; labelsText?: string; quantize?: Quantization } = {}): Promise<Uint8Array> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const data = saved!.weightData!;
-  const weights = new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer));
-  const modelJson = { format: 'layers-model', modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: saved!.weightSpecs }] };
-  return convertModel({ modelJson, readWeightFile: () => weights, vocabText: extra.vocabText, labelsText: extra.labelsText }, { quantize: extra.quantize }).bytes;
-}
+import { convertTfjsModel } from './tfjs-fixtures.ts';
 
 const VOCAB_TEXT = ['<PAD> 0', '<START> 1', '<UNKNOWN> 2', 'free 3', 'prize 4', 'hello 5', 'friend 6', 'win 7'].join('\n');
 
@@ -49,10 +35,10 @@ let int8Model: EngineModel;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  textModel = loadModel(await convert(tokensModel(), { vocabText: VOCAB_TEXT, labelsText: 'ham\nspam' }));
-  idsOnlyModel = loadModel(await convert(tokensModel()));
-  floatModel = loadModel(await convert(vectorModel(), { labelsText: 'a\nb\nc' }));
-  int8Model = loadModel(await convert(vectorModel(), { labelsText: 'a\nb\nc', quantize: 'int8' }));
+  textModel = loadModel(await convertTfjsModel(tokensModel(), { vocabText: VOCAB_TEXT, labelsText: 'ham\nspam' }));
+  idsOnlyModel = loadModel(await convertTfjsModel(tokensModel()));
+  floatModel = loadModel(await convertTfjsModel(vectorModel(), { labelsText: 'a\nb\nc' }));
+  int8Model = loadModel(await convertTfjsModel(vectorModel(), { labelsText: 'a\nb\nc', quantize: 'int8' }));
 });
 
 describe('loadModel', () => {
@@ -149,7 +135,7 @@ describe('loadModel', () => {
   });
 
   it('int8 files run integer kernels by default and dequantized float on request, both close', async () => {
-    const bytes = await convert(vectorModel(), { labelsText: 'a\nb\nc', quantize: 'int8' });
+    const bytes = await convertTfjsModel(vectorModel(), { labelsText: 'a\nb\nc', quantize: 'int8' });
     const integer = loadModel(bytes);
     const asFloat = loadModel(bytes, { int8: 'float' });
     for (const input of [[0.5, -1, 2], [3, 0, -3]]) {

@@ -1,5 +1,5 @@
 // The engine against TF.js on random Sequential models: build in TF.js, save with
-// tf.io.withSaveHandler, convert with convertModel, loadModel, compare each score
+// tf.io.withSaveHandler, convert with convertModel (test/tfjs-fixtures.ts), loadModel, compare each score
 // with model.predict.
 //
 // Tolerances (a = engine, b = TF.js):
@@ -14,9 +14,10 @@
 import * as tfjs from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertModel, type Quantization } from '../converter/convert.ts';
+import type { Quantization } from '../converter/convert.ts';
 import { loadModel, parseModelFile, tensorFloat32, type EngineModel } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
+import { convertTfjsModel } from './tfjs-fixtures.ts';
 
 type TF = typeof tfjs;
 let tf: TF = tfjs;
@@ -143,26 +144,6 @@ function buildModel(recipe: Recipe): tfjs.Sequential {
   return model;
 }
 
-async function convert(model: tfjs.LayersModel, quantize: Quantization): Promise<Uint8Array> {
-  let saved: tfjs.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved) throw new Error('model was not saved');
-  const data = saved.weightData;
-  const weightBytes = new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer));
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: 'test',
-    modelTopology: saved.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: saved.weightSpecs }],
-  };
-  return convertModel({ modelJson, readWeightFile: () => weightBytes }, { quantize }).bytes;
-}
-
 /** Random inputs for a recipe: token ids or floats in [-3, 3]. */
 function makeInputs(recipe: Recipe, count: number): number[][] {
   const next = random(recipe.seed ^ 0x5bd1e995);
@@ -232,7 +213,7 @@ describe(`engine vs TF.js on random models`, () => {
     await fc.assert(
       fc.asyncProperty(recipeArb, async (recipe) => {
         const model = buildModel(recipe);
-        const engine = loadModel(await convert(model, 'float32'));
+        const engine = loadModel(await convertTfjsModel(model, { quantize: 'float32' }));
         const inputs = makeInputs(recipe, 4);
         expectClose(enginePredict(engine, inputs), tfPredict(model, recipe, inputs), 1e-5, 'float32');
         model.dispose();
@@ -247,7 +228,7 @@ describe(`engine vs TF.js on random models`, () => {
         const model = buildModel(recipe);
         const inputs = makeInputs(recipe, 4);
         const original = tfPredict(model, recipe, inputs);
-        const bytes = await convert(model, quantize);
+        const bytes = await convertTfjsModel(model, { quantize: quantize });
         const engine = loadModel(bytes, { int8: 'float' });
         if (quantize === 'float16') expectClose(enginePredict(engine, inputs), original, 2e-2, 'float16 vs float32 model');
         loadFileWeightsInto(model, bytes);
@@ -266,7 +247,7 @@ describe(`engine vs TF.js on random models`, () => {
         const model = buildModel(recipe);
         const inputs = makeInputs(recipe, 6);
         const expected = tfPredict(model, recipe, inputs);
-        const engine = loadModel(await convert(model, 'int8'));
+        const engine = loadModel(await convertTfjsModel(model, { quantize: 'int8' }));
         const actual = enginePredict(engine, inputs);
         expected.forEach((row, r) => {
           row.forEach((b, i) => expect(Math.abs(actual[r][i] - b)).toBeLessThanOrEqual(0.05));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertModel } from '../converter/convert.ts';
 import { loadModel } from '../engine/index.ts';
+import { convertTfjsModel } from './tfjs-fixtures.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
@@ -19,20 +19,6 @@ let textModelPath: string;
 let vectorModelPath: string;
 let textBytes: Uint8Array;
 let vectorBytes: Uint8Array;
-
-async function convert(model: tf.LayersModel, vocabText?: string, labelsText?: string): Promise<Uint8Array> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const data = saved!.weightData!;
-  const weights = new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer));
-  const modelJson = { format: 'layers-model', modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: saved!.weightSpecs }] };
-  return convertModel({ modelJson, readWeightFile: () => weights, vocabText, labelsText }).bytes;
-}
 
 function run(args: string[], stdin = ''): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(tsx, [cli, ...args], { input: stdin, encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
@@ -56,10 +42,10 @@ beforeAll(async () => {
   tokens.add(tf.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 5, inputShape: [5] }));
   tokens.add(tf.layers.globalAveragePooling1d());
   tokens.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
-  textBytes = await convert(tokens, '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nfree 3\nprize 4\nhello 5\n', 'ham\nspam\n');
+  textBytes = await convertTfjsModel(tokens, { vocabText: '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nfree 3\nprize 4\nhello 5\n', labelsText: 'ham\nspam\n' });
   const vector = tf.sequential();
   vector.add(tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] }));
-  vectorBytes = await convert(vector, undefined, 'x\ny\nz\n');
+  vectorBytes = await convertTfjsModel(vector, { labelsText: 'x\ny\nz\n' });
   textModelPath = join(dir, 'text.dcai');
   vectorModelPath = join(dir, 'vector.dcai');
   writeFileSync(textModelPath, textBytes);
