@@ -48,8 +48,9 @@ function replicaNote(): string {
 function usage(): string {
   return `usage: npm run bench [-- options]
 
-  --quick          finish in under two minutes: skips the ~90 MB model and the large
-                   scaling models, and repeats less in Node
+  --quick          finish in under two minutes: skips the ~90 MB model, the large
+                   scaling models and the layers near the 5B query limit, and
+                   repeats less in Node
   --only <ids>     run only these sections, comma-separated: ${SECTIONS.map((s) => s.id).join(', ')}
   --no-write       print the report but leave bench/results.{md,json} alone
   --spam-model <dir|none>

@@ -107,7 +107,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   ctx.progress('big: upgrade');
   const upgrade = await canister.upgrade(wasm);
   if (upgrade.status !== 'replied') throw new Error(`upgrade with the big model failed: ${upgrade.rejectMessage}`);
-  record(section, 'big.upgrade', 'upgrade carrying the model (restore and load)', 'upgrade', Number(upgrade.instructions), {
+  record(section, 'big.upgrade', 'upgrade carrying the model (post_upgrade compiles the core, restores and loads it)', 'upgrade', Number(upgrade.instructions), {
     note: withinLimit(Number(upgrade.instructions), IC_INSTRUCTION_LIMITS.install),
   });
   const after = await predict(canister, 'query', 'big-int8', { tokens: Int32Array.from({ length: 20 }, (_, i) => (i * 7919) % VOCABULARY) });

@@ -4,11 +4,12 @@
 // the spam models.
 import { IDL } from '@dfinity/candid';
 
-import { buildAzleCanister, Host, type Canister } from '../../host/index.ts';
-import { measureQuery, measureUpdate, record } from '../lib/calls.ts';
+import { loadModel } from '../../engine/index.ts';
+import { buildAzleCanister, DEFAULT_CONTROLLER, Host, type Canister } from '../../host/index.ts';
+import { candidArgs, decodeReply, measureQuery, measureUpdate, record } from '../lib/calls.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { formatBytes, formatInstructions } from '../lib/format.ts';
-import { predict, uploadModel, verifyModel, type PredictInputValue } from '../lib/decentai.ts';
+import { predict, types, uploadModel, verifyModel, type PredictInputValue } from '../lib/decentai.ts';
 import { decodeHttpResponse, httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel, modelDirs, QUANTIZATIONS } from '../lib/models.ts';
 import type { Section } from '../lib/results.ts';
@@ -18,11 +19,35 @@ import { COMMENTS, SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
 
 const utf8 = new TextEncoder();
 
-/** A JSON body {"text": "..."} of exactly `bytes` bytes. */
-function restBody(bytes: number): Uint8Array {
+/** A JSON body {"text": "..."} of exactly `bytes` bytes: `lead` (ASCII), then the filler text. */
+function restBody(bytes: number, lead = ''): Uint8Array {
   const overhead = '{"text":""}'.length;
-  return utf8.encode(JSON.stringify({ text: textOfBytes(Math.max(0, bytes - overhead)) }));
+  const room = Math.max(0, bytes - overhead);
+  const text = lead ? `${lead} ${textOfBytes(room)}`.slice(0, room) : textOfBytes(room);
+  return utf8.encode(JSON.stringify({ text }));
 }
+
+/**
+ * Short words, more than any model's sequence holds, in under 100 B: a 100 B body that
+ * starts with them fills the sequence just as a 64 KB body starting with them does, so the
+ * two bodies differ in size only (same tokens, same layers).
+ */
+const FILLING_LEAD = 'so i am in it to win it and you can be in it too if we go on as we do';
+
+/** The words of `text` the model's tokenizer keeps, and its word slots (the sequence without a start token). */
+function wordsKept(modelBytes: Uint8Array, text: string): { words: number; slots: number } | undefined {
+  const model = loadModel(modelBytes);
+  const tokenizer = model.tokenizer;
+  if (!tokenizer) return undefined;
+  const ids = model.tokenize(text);
+  let words = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== tokenizer.padId && !(i === 0 && ids[i] === tokenizer.startId)) words++;
+  const slots = ids.length - (ids[0] === tokenizer.startId ? 1 : 0);
+  return { words, slots };
+}
+
+/** The text of a REST body made by restBody. */
+const bodyText = (body: Uint8Array): string => (JSON.parse(new TextDecoder().decode(body)) as { text: string }).text;
 
 /** A REST call that must answer 200 (or ask for an upgrade); returns the in-method counter from the JSON. */
 async function rest(
@@ -96,12 +121,24 @@ async function measureModel(ctx: BenchContext, section: Section, canister: Canis
     ['rest.query_100b', 'REST predict, 100 B body', restBody(100)],
     ['rest.query_1k', 'REST predict, 1 KB body', restBody(1024)],
     ['rest.query_64k', 'REST predict, 64 KB body', restBody(65_536)],
+    ['rest.query_100b_full', 'REST predict, 100 B body of short words that fill the sequence', restBody(100, FILLING_LEAD)],
+    ['rest.query_64k_full', 'REST predict, 64 KB body starting with the same words', restBody(65_536, FILLING_LEAD)],
     ['rest.query_tokens', 'REST predict, 20 token ids', utf8.encode(JSON.stringify({ tokens: Array.from({ length: 20 }, (_, i) => (i * 37) % 200) }))],
     ['rest.query_batch_64', 'REST predict, batch of 64 texts', utf8.encode(JSON.stringify({ texts: Array.from({ length: 64 }, (_, i) => COMMENTS[i % COMMENTS.length]) }))],
   ];
+  const float32Bytes = convertTfjsModel(`${dir}/model.json`, 'float32').bytes;
   for (const [key, label, body] of restCases) {
     const result = await rest(canister, 'query', url, body);
-    record(section, `${name}.${key}`, `${name}: ${label}`, 'query', result.instructions, { methodInstructions: result.methodInstructions });
+    // How many words of the body the model reads: bodies of different sizes may also differ in words.
+    const kept = key.startsWith('rest.query_1') || key.startsWith('rest.query_6') ? wordsKept(float32Bytes, bodyText(body)) : undefined;
+    if (kept) {
+      section.figures[`${name}_${key.replace('.', '_')}_words`] = kept.words;
+      section.figures[`${name}_word_slots`] = kept.slots;
+    }
+    record(section, `${name}.${key}`, `${name}: ${label}`, 'query', result.instructions, {
+      methodInstructions: result.methodInstructions,
+      note: kept ? `${kept.words} of ${kept.slots} word slots filled` : undefined,
+    });
   }
   const verifiedBody = utf8.encode(JSON.stringify({ text: SHORT_TEXT }));
   const redirect = await rest(canister, 'query', `${url}?verified=true`, verifiedBody);
@@ -113,21 +150,61 @@ async function measureModel(ctx: BenchContext, section: Section, canister: Canis
   });
 }
 
+/** begin_upload of a small probe file, then abort_upload; the begin's instructions. */
+async function probeBegin(canister: Canister): Promise<number> {
+  const arg = candidArgs([IDL.Text, IDL.Nat64, IDL.Text], ['core-load-probe', 1024n, '00'.repeat(32)]);
+  const begin = await measureUpdate(canister, 'begin_upload', arg, DEFAULT_CONTROLLER);
+  const result = decodeReply<{ ok?: { upload_id: number }; err?: { code: string; message: string } }>(types.UploadResult, begin.reply);
+  if (!result.ok) throw new Error(`begin_upload: ${result.err?.code}: ${result.err?.message}`);
+  await measureUpdate(canister, 'abort_upload', candidArgs([IDL.Nat32], [result.ok.upload_id]), DEFAULT_CONTROLLER);
+  return begin.instructions;
+}
+
+/**
+ * The core (engine, registry, wire) is compiled on the first update that needs it: a query
+ * before any update compiles it for that call only (its state is discarded), the first
+ * begin_upload compiles and keeps it, a later begin_upload finds it loaded.
+ */
+async function measureCoreLoad(section: Section, canister: Canister): Promise<void> {
+  const missing = await measureQuery(canister, 'predict', candidArgs([IDL.Text, types.Input], ['no-such-model', { text: utf8.encode(SHORT_TEXT) }]));
+  record(section, 'decentai.query_before_update', 'predict query before any update (compiles the core for this call only; answers not_found)', 'query', missing.instructions);
+  const listed = await measureQuery(canister, 'list_models', candidArgs([], []));
+  record(section, 'decentai.list_models_before_update', 'list_models before any update (precomputed empty answer, no core)', 'query', listed.instructions);
+  const first = await probeBegin(canister);
+  record(section, 'decentai.first_update', 'first update after install: begin_upload (compiles and keeps the core)', 'update', first);
+  const later = await probeBegin(canister);
+  record(section, 'decentai.begin_upload_loaded', 'a later begin_upload (core already loaded)', 'update', later);
+  section.figures.core_load = first - later;
+}
+
 export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'canister',
     'decentai canister',
-    'canister/ built by Azle and run on the in-process host. "in method" is the performance counter the canister reports in its answer (read just before it encodes the reply); the rest of the whole message is Azle dispatch, argument reading and reply.',
+    'canister/ built by Azle and run on the in-process host. Init keeps only thin Azle glue: the core (engine, registry, wire; minified by scripts/build-canister.ts) is a string compiled with `new Function` by the first update that needs it, or by post_upgrade when models are stored; a query before any update compiles it for that call only. "in method" is the performance counter the canister reports in its answer (read just before it encodes the reply); the rest of the whole message is Azle dispatch, argument reading and reply.',
   );
   ctx.progress('building decentai');
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   const canister = await host.install(wasm);
-  record(section, 'decentai.init', 'init (no model yet)', 'install', Number(canister.lastInitInstructions));
+  record(section, 'decentai.init', 'init (no model yet: thin glue; the core is a string, compiled later)', 'install', Number(canister.lastInitInstructions));
+  const emptyUpgrade = await canister.upgrade(wasm);
+  if (emptyUpgrade.status !== 'replied') throw new Error(`decentai upgrade failed: ${emptyUpgrade.rejectMessage}`);
+  record(section, 'decentai.upgrade_empty', 'upgrade before any model (nothing stored: post_upgrade leaves the core unloaded)', 'upgrade', Number(emptyUpgrade.instructions));
+  await measureCoreLoad(section, canister);
 
   const models = modelDirs(ctx.spamModelDir, ctx.defaultModelDir);
   if (!ctx.spamModelDir) section.skipped.push('spam model: ../shared/models/spam-detection is absent');
   for (const { name, dir } of models) await measureModel(ctx, section, canister, name, dir);
+
+  // The int8 file's commit as the only model: on the shared canister it is the third upload,
+  // and the registry's bookkeeping grows with the models already stored.
+  if (ctx.spamModelDir) {
+    const alone = await host.install(wasm);
+    const int8 = convertTfjsModel(`${ctx.spamModelDir}/model.json`, 'int8').bytes;
+    const upload = await uploadModel(alone, 'spam-int8', int8);
+    record(section, 'spam.upload.int8.commit_alone', `spam int8: commit_upload as the only model (a fresh canister)`, 'update', upload.commit);
+  }
 
   // Per-byte upload and verification figures need full chunks: a synthetic model of a few MiB.
   const vocabulary = ctx.quick ? 80_000 : 160_000;
@@ -153,7 +230,8 @@ export async function run(ctx: BenchContext): Promise<Section> {
   ctx.progress('canister: upgrade carrying every model');
   const upgrade = await canister.upgrade(wasm);
   if (upgrade.status !== 'replied') throw new Error(`decentai upgrade failed: ${upgrade.rejectMessage}`);
-  record(section, 'decentai.upgrade', `upgrade, ${models.length * QUANTIZATIONS.length + 1} models stored (restores and loads each)`, 'upgrade', Number(upgrade.instructions));
+  record(section, 'decentai.upgrade', `upgrade, ${models.length * QUANTIZATIONS.length + 1} models stored (post_upgrade compiles the core, restores and loads each model)`, 'upgrade', Number(upgrade.instructions));
+  section.figures.upgrade_models = models.length * QUANTIZATIONS.length + 1;
   for (const { name } of models) {
     const after = await predict(canister, 'query', name, { text: utf8.encode(SHORT_TEXT) });
     record(section, `${name}.candid.predict_short_after_upgrade`, `${name}: Candid predict, short text, after the upgrade`, 'query', after.instructions, {

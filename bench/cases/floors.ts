@@ -1,6 +1,8 @@
 // Floors: what Azle costs for a message that does nothing, in the same build and host
-// as the decentai canister: init, upgrade, empty Candid and manual-mode methods,
-// empty methods with each predict's signature, and a Candid-decoded http_request.
+// as the decentai canister: init (of this canister and of the minimal hello canister,
+// host/fixtures/hello, the issue's "empty Azle canister"), upgrade, empty Candid and
+// manual-mode methods, empty methods with each predict's signature, and a
+// Candid-decoded http_request.
 import { IDL } from '@dfinity/candid';
 
 import { makeTypes } from '../../canister/types.ts';
@@ -18,8 +20,12 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'floors',
     'Floors: empty methods in the same Azle build',
-    'bench/floors: an Azle stable-mode canister whose methods return at once. Every decentai figure below includes at least the matching floor.',
+    'bench/floors: an Azle stable-mode canister whose methods return at once. Every decentai figure below includes at least the matching floor. The hello canister (host/fixtures/hello: one query and one update) is the minimal Azle canister the issue\'s "empty Azle canister init" refers to.',
   );
+  ctx.progress('building hello');
+  const hello = await buildAzleCanister('hello');
+  const helloCanister = await (await Host.create()).install(hello.wasm);
+  record(section, 'floors.hello_init', 'init of the hello canister (host/fixtures/hello: the minimal Azle canister)', 'install', Number(helloCanister.lastInitInstructions));
   ctx.progress('building bench_floors');
   const { wasm } = await buildAzleCanister('bench_floors');
   const host = await Host.create();

@@ -1,7 +1,9 @@
 // Scaling: synthetic models of growing size on the decentai canister, to get the
-// instructions per multiply-add of each kernel variant (float32 Dense, float16 file
-// decoded to float32 at load, int8 integer Dense; embedding lookup + average pooling)
-// and the largest dense layer that answers one query under the 5B limit.
+// instructions per multiply-add of each kernel variant (float32 Dense; float16 file
+// decoded to float32 at load; int8 file on the packed int8 kernel, engine/kernels.ts:
+// two int8 weights per float64 lane, 16 outputs per input read, packed at load;
+// embedding lookup + average pooling), what a commit costs per weight, and the largest
+// dense layer that answers one query under the 5B limit.
 import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, DEFAULT_CONTROLLER, Host, IC_INSTRUCTION_LIMITS, type Canister } from '../../host/index.ts';
@@ -38,39 +40,53 @@ async function dropModel(canister: Canister, name: string): Promise<void> {
   await measureUpdate(canister, 'delete_model', candidArgs([IDL.Text, IDL.Opt(IDL.Nat32)], [name, []]), DEFAULT_CONTROLLER);
 }
 
+const KERNEL_NAMES: Record<Quantization, string> = {
+  float32: 'float32 kernel',
+  float16: 'float32 kernel (float16 decoded at load)',
+  int8: 'packed int8 kernel (two weights per float64 lane)',
+};
+
+/** The int8 dense layer sides run in one query near the limit: one under the predicted largest, the 10M target, one over. */
+function limitTrials(predictedSide: number): number[] {
+  return [...new Set([Math.floor(predictedSide * 0.98), 3163, Math.ceil(predictedSide * 1.03)])].sort((a, b) => a - b);
+}
+
 export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'scaling',
     'Scaling: synthetic models',
-    'Synthetic TF.js models (bench/lib/synthetic.ts) converted per quantization, uploaded to one decentai canister and predicted once each. Dense: one square n×n layer on a float vector (n² multiply-adds). Embedding: Embedding(1000, d) → average pooling → Dense(2) on 20 ids (20·d adds in the lookup). Instructions per multiply-add are the slope of the in-method counter between the two largest sizes, so fixed costs cancel.',
+    'Synthetic TF.js models (bench/lib/synthetic.ts) converted per quantization, uploaded to one decentai canister and predicted once each. Dense: one square n×n layer on a float vector (n² multiply-adds); float32 and float16 files run the float32 kernel, int8 files the packed int8 kernel (engine/kernels.ts: two int8 weights per float64 lane, 16 outputs per input read; loadModel packs int8 Dense layers of ≥ 16 units at commit). Embedding: Embedding(1000, d) → average pooling → Dense(2) on 20 ids (20·d adds in the lookup). Instructions per multiply-add (and commit instructions per weight) are the slope between the two largest sizes, so fixed costs cancel; the largest int8 layers are then asked in one query each, near the 5B limit.',
   );
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   const canister = await host.install(wasm);
 
-  // The largest stays under 5B per query at ~1,200 instructions per multiply-add.
   const denseSizes = ctx.quick ? [128, 256, 512] : [256, 512, 1024, 1536];
   const rows: string[][] = [];
   let bestPerMac = Infinity;
-  let bestVariant = '';
+  let bestVariant: Quantization = 'float32';
   for (const quantize of QUANTIZATIONS) {
     const points: Point[] = [];
+    const commits: Point[] = [];
     for (const n of denseSizes) {
       const bytes = convertTfjsModel(await writeDenseModel(`${buildDir}/synthetic/dense-${n}`, n, n), quantize).bytes;
       const name = `dense-${n}-${quantize}`;
       ctx.progress(`scaling: ${name} (${formatBytes(bytes.length)})`);
-      await uploadModel(canister, name, bytes);
+      const upload = await uploadModel(canister, name, bytes);
+      commits.push({ work: n * n, instructions: upload.commit, methodInstructions: upload.commit });
       const input = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
       const result = await predict(canister, 'query', name, { vector: Array.from(input) });
       points.push({ work: n * n, instructions: result.instructions, methodInstructions: result.methodInstructions });
-      record(section, `scaling.dense_${n}_${quantize}`, `dense ${n}×${n}, ${quantize} file (${formatBytes(bytes.length)})`, 'query', result.instructions, {
+      record(section, `scaling.dense_${n}_${quantize}`, `dense ${n}×${n}, ${quantize} file (${formatBytes(bytes.length)}), ${KERNEL_NAMES[quantize]}`, 'query', result.instructions, {
         methodInstructions: result.methodInstructions,
-        note: `${formatInstructions(n * n)} multiply-adds; ${(result.methodInstructions / (n * n)).toFixed(1)} instructions each, fixed costs included`,
+        note: `${formatInstructions(n * n)} multiply-adds; ${(result.methodInstructions / (n * n)).toFixed(1)} instructions each, fixed costs included; commit ${formatInstructions(upload.commit)}`,
       });
       await dropModel(canister, name);
     }
     const perMac = slope(points);
+    const commitPerWeight = slope(commits);
     section.figures[`dense_${quantize}_instructions_per_mac`] = perMac;
+    section.figures[`dense_${quantize}_commit_per_weight`] = commitPerWeight;
     // Fixed cost of a prediction at this kernel, from the largest point.
     const last = points[points.length - 1];
     const fixed = last.instructions - perMac * last.work;
@@ -80,8 +96,9 @@ export async function run(ctx: BenchContext): Promise<Section> {
     section.figures[`dense_${quantize}_max_macs_by_instructions`] = maxMacsByInstructions;
     section.figures[`dense_${quantize}_largest_square_layer`] = largestSide;
     rows.push([
-      `dense, ${quantize} file`,
+      `dense, ${quantize} file: ${KERNEL_NAMES[quantize]}`,
       perMac.toFixed(1),
+      commitPerWeight.toFixed(0),
       formatInstructions(maxMacsByInstructions),
       `${largestSide}×${largestSide}${maxMacsBySize < maxMacsByInstructions ? ` (file-size limit: ${formatBytes(MAX_MODEL_BYTES)})` : ''}`,
     ]);
@@ -92,42 +109,67 @@ export async function run(ctx: BenchContext): Promise<Section> {
   }
   section.figures.best_instructions_per_mac = bestPerMac;
   section.figures.best_kernel = bestVariant;
+  section.figures.best_kernel_name = KERNEL_NAMES[bestVariant];
 
-  // Measured, not only extrapolated: the largest square layer the slope allows, and a
-  // 10M multiply-add layer (the target), each asked in one query of the best kernel.
-  const best = bestVariant as Quantization;
+  // Measured, not only extrapolated: layers around the largest square layer the slope
+  // allows, and the 10M multiply-add layer (the target), each asked in one query of the
+  // best kernel; their commits (packing included) are recorded against the 40B update limit.
+  const best = bestVariant;
   const predictedSide = section.figures[`dense_${best}_largest_square_layer`] as number;
-  const trials = ctx.quick ? [] : [Math.floor(predictedSide * 0.98), 3163];
+  const trials = ctx.quick ? [] : limitTrials(predictedSide);
   let largestAnswered = 0;
+  let smallestRejected = Infinity;
   for (const side of trials) {
-    const bytes = convertTfjsModel(await writeDenseModel(`${buildDir}/synthetic/dense-${side}`, side, side), best).bytes;
+    const path = await writeDenseModel(`${buildDir}/synthetic/dense-${side}`, side, side);
+    const bytes = convertTfjsModel(path, best).bytes;
+    if (bytes.length > MAX_MODEL_BYTES) {
+      section.skipped.push(`dense ${side}×${side} ${best}: the file (${formatBytes(bytes.length)}) is over the canister's ${formatBytes(MAX_MODEL_BYTES)} limit`);
+      continue;
+    }
     const name = `dense-${side}-${best}`;
     ctx.progress(`scaling: ${name} (${formatBytes(bytes.length)})`);
-    const upload = await uploadModel(canister, name, bytes);
-    record(section, `scaling.dense_${side}_commit`, `dense ${side}×${side} ${best}: commit_upload (${formatBytes(bytes.length)})`, 'update', upload.commit);
+    let upload;
+    try {
+      upload = await uploadModel(canister, name, bytes);
+    } catch (error) {
+      section.skipped.push(`dense ${side}×${side} ${best}: upload failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      continue;
+    }
+    record(section, `scaling.dense_${side}_commit`, `dense ${side}×${side} ${best}: commit_upload (${formatBytes(bytes.length)}; checks and packs ${formatInteger(side * side)} weights)`, 'update', upload.commit, {
+      note: `${(upload.commit / (side * side)).toFixed(0)} instructions per weight; ${((upload.commit / Number(IC_INSTRUCTION_LIMITS.update)) * 100).toFixed(1)}% of the ${formatInstructions(Number(IC_INSTRUCTION_LIMITS.update))} update limit`,
+    });
     const arg = candidArgs([IDL.Text, types.Input], [name, { vector: Array.from({ length: side }, (_, i) => Math.cos(i)) }]);
     const result = await canister.query('predict', arg);
     const instructions = Number(result.instructions);
     const macs = side * side;
+    const label = `dense ${side}×${side}, ${best} file, ${KERNEL_NAMES[best].replace(/ \(.*\)$/, '')}: ${formatInteger(macs)} multiply-adds in one query`;
     if (result.status === 'replied') {
-      largestAnswered = Math.max(largestAnswered, macs);
-      record(section, `scaling.dense_${side}`, `dense ${side}×${side}, ${best}: ${formatInteger(macs)} multiply-adds in one query`, 'query', instructions, {
+      if (macs > largestAnswered) {
+        largestAnswered = macs;
+        section.figures.largest_answered_side = side;
+        section.figures.largest_answered_instructions = instructions;
+        section.figures.largest_answered_commit = upload.commit;
+      }
+      record(section, `scaling.dense_${side}`, label, 'query', instructions, {
         note: `answered; ${(instructions / macs).toFixed(1)} instructions per multiply-add, whole message`,
       });
     } else {
-      record(section, `scaling.dense_${side}`, `dense ${side}×${side}, ${best}: ${formatInteger(macs)} multiply-adds in one query`, 'query', instructions, {
+      if (macs < smallestRejected) section.figures.smallest_rejected_side = side;
+      smallestRejected = Math.min(smallestRejected, macs);
+      record(section, `scaling.dense_${side}`, label, 'query', instructions, {
         note: `rejected: ${result.rejectMessage?.split('\n')[0] ?? 'no message'}`,
       });
     }
     await dropModel(canister, name);
   }
   if (ctx.quick) {
-    section.skipped.push('--quick: no dense layer near the 5B limit was run; "max multiply-adds in one query" is extrapolated from the slope');
+    section.skipped.push(`--quick: dense sizes up to ${denseSizes[denseSizes.length - 1]} only, and no layer near the 5B limit was run (full run: ${limitTrials(predictedSide).map((n) => `${n}×${n}`).join(', ')}); "max multiply-adds in one query" is extrapolated from the slope`);
     section.figures.max_macs_under_query_limit = section.figures[`dense_${best}_max_macs_by_instructions`] as number;
     section.figures.max_macs_measured = false;
   } else {
     section.figures.max_macs_under_query_limit = largestAnswered;
     section.figures.max_macs_measured = true;
+    if (Number.isFinite(smallestRejected)) section.figures.min_macs_rejected = smallestRejected;
   }
 
   const dimensions = ctx.quick ? [16, 64, 256] : [16, 64, 256, 1024];
@@ -147,10 +189,10 @@ export async function run(ctx: BenchContext): Promise<Section> {
     }
     const perAdd = slope(points);
     section.figures[`embedding_${quantize}_instructions_per_add`] = perAdd;
-    rows.push([`embedding lookup + pooling, ${quantize} file`, perAdd.toFixed(1), '—', '—']);
+    rows.push([`embedding lookup + pooling, ${quantize} file`, perAdd.toFixed(1), '—', '—', '—']);
   }
   section.tables.push({
-    headers: ['kernel', 'instructions per multiply-add (in method)', 'max multiply-adds in one query (5B)', 'largest square dense layer'],
+    headers: ['kernel', 'instructions per multiply-add (in method)', 'commit instructions per weight', 'max multiply-adds in one query (5B, from the slope)', 'largest square dense layer (from the slope)'],
     rows,
   });
   return section;

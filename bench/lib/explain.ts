@@ -1,7 +1,8 @@
 // Where the instructions go, for each target: sentences built from one run's figures
-// (the canister's own counter, the floors and the profile canister), attached to the
-// target lines of the report.
-import { formatBytes, formatInstructions } from './format.ts';
+// (the canister's own counter, the floors, the profile canister and the scaling
+// models), attached to the target lines of the report. The only numbers written here
+// are external references, said to be so.
+import { formatBytes, formatInstructions, formatInteger, formatRatio } from './format.ts';
 
 type Figures = ReadonlyMap<string, number>;
 
@@ -15,13 +16,16 @@ function all(figures: Figures, keys: string[]): number[] | undefined {
 
 export function targetDetails(f: Figures): Record<string, string> {
   const details: Record<string, string> = {};
+  /** A remainder that may fall within the re-run noise of the steps it is the difference of. */
+  const about = (value: number, of: number, noise = ' (within the noise of re-running each step)'): string => (Math.abs(value) < of * 0.01 ? `~0${noise}` : `~${I(value)}`);
+
 
   const candid = all(f, ['spam.candid.predict_short', 'spam.candid.predict_short.method', 'floors.empty_manual', 'profile.float32_predicttext_tokenize_layers', 'profile.float32_tokenize', 'profile.float32_predicttokens_layers_only']);
   if (candid) {
     const [whole, method, floor, predictText, tokenize, layers] = candid;
     details.candid_predict_short =
       `whole ${I(whole)} = outside the method ${I(whole - method)} (an empty manual-mode method costs ${I(floor)}) + in the method ${I(method)}: ` +
-      `engine predictText ${I(predictText)} (tokenize ${I(tokenize)}, layers ${I(layers)} for a model of ~200 multiply-adds) and ${I(method - predictText)} of Candid reading, registry lookup and answer building`;
+      `engine predictText ${I(predictText)} (measured apart: tokenize ${I(tokenize)}, layers ${I(layers)}) and ${I(method - predictText)} of Candid reading, registry lookup and answer building`;
   }
 
   const rest = all(f, ['spam.rest.query_short', 'spam.rest.query_short.method', 'profile.float32_predicttext_tokenize_layers', 'floors.http_request']);
@@ -32,33 +36,79 @@ export function targetDetails(f: Figures): Record<string, string> {
       `engine predictText ${I(predictText)} and ${I(method - predictText)} of request reading, JSON and answer building`;
   }
 
-  const body = all(f, ['spam.rest.query_100b', 'spam.rest.query_64k', 'spam.rest.query_100b.method', 'spam.rest.query_64k.method']);
+  const body = all(f, ['spam.rest.query_100b', 'spam.rest.query_64k', 'spam.rest.query_100b_full', 'spam.rest.query_64k_full', 'canister.spam_rest_query_100b_words', 'canister.spam_rest_query_64k_words', 'canister.spam_word_slots']);
   if (body) {
-    const [small, large, smallMethod, largeMethod] = body;
-    details.body_size = `100 B ${I(small)}, 64 KB ${I(large)}: +${I(large - small)}, of which ${I(largeMethod - smallMethod)} inside the method (reading the larger body)`;
+    const [small, large, smallFull, largeFull, smallWords, largeWords, slots] = body;
+    const pure = largeFull - smallFull;
+    details.body_size =
+      `100 B ${I(small)}, 64 KB ${I(large)}: +${I(large - small)}. The ratio mixes body size with words: the 100 B body holds ${smallWords} words, the 64 KB body fills ${largeWords} of ${slots} word slots, ` +
+      `and the extra words go through the tokenizer and the layers. With the same leading words in both (next line) the 64 KB body costs +${I(pure)}, so ~${I(large - small - pure)} of the difference is the extra words`;
+  }
+  const bodyPure = all(f, ['spam.rest.query_100b_full', 'spam.rest.query_64k_full', 'spam.rest.query_100b_full.method', 'spam.rest.query_64k_full.method', 'canister.spam_rest_query_100b_full_words', 'canister.spam_rest_query_64k_full_words', 'canister.spam_word_slots']);
+  if (bodyPure) {
+    const [small, large, smallMethod, largeMethod, smallWords, largeWords, slots] = bodyPure;
+    const perByte = f.get('profile.msgargdata_per_byte');
+    const inMethod = largeMethod - smallMethod;
+    const copied = perByte === undefined ? undefined : perByte * (65_536 - 100);
+    const copy =
+      copied === undefined || perByte === undefined
+        ? ''
+        : ` Azle's msgArgData() copies the whole argument into the JS heap at ${perByte.toFixed(2)} instructions/byte (profile canister): ~${I(copied)} for the extra 64 KB, ${((copied / small) * 100).toFixed(0)}% of the 100 B prediction by itself, ` +
+          `and unavoidable with Azle (a method cannot read only part of its argument); the other ~${I(inMethod - copied)} in the method is its own handling of the larger body.`;
+    details.body_size_same_words =
+      `100 B ${I(small)}, 64 KB ${I(large)}, ${smallWords} and ${largeWords} of ${slots} word slots filled (same tokens, same layers): +${I(large - small)}, ` +
+      `of which ${I(inMethod)} inside the method and ${about(large - small - inMethod, large - small, '')} outside it.${copy}`;
   }
 
-  const init = all(f, ['decentai.init', 'floors.init']);
+  const init = all(f, ['decentai.init', 'floors.hello_init', 'floors.init']);
   if (init) {
-    const [ours, floor] = init;
-    details.init = `decentai ${I(ours)} vs an Azle canister with only empty methods ${I(floor)}: +${I(ours - floor)} to evaluate the canister's own code (engine, registry, Candid codec) at start`;
+    const [ours, hello, floor] = init;
+    const parts = [
+      `decentai ${I(ours)} vs the hello canister ${I(hello)} (+${I(ours - hello)}) and vs the floors canister (only empty methods, bench/floors) ${I(floor)} (${formatRatio(ours / floor, 3)}): ` +
+        `init evaluates only the thin Azle glue, which carries the core (engine, registry, wire) as a minified string, not compiled at init`,
+    ];
+    const load = all(f, ['decentai.first_update', 'decentai.begin_upload_loaded', 'decentai.query_before_update']);
+    if (load) {
+      const [first, later, query] = load;
+      parts.push(
+        `the core is compiled once, by the first update that needs it: the first begin_upload after install costs ${I(first)} vs ${I(later)} for a later one (+${I(first - later)}); ` +
+          `a query before any update compiles it for that call only (predict answering not_found: ${I(query)})`,
+      );
+    }
+    const upgrade = all(f, ['decentai.upgrade_empty', 'decentai.upgrade', 'canister.upgrade_models', 'floors.upgrade']);
+    if (upgrade) {
+      const [empty, full, models, floorUpgrade] = upgrade;
+      parts.push(
+        `upgrade: ${I(empty)} with nothing stored (the floors canister: ${I(floorUpgrade)}), ${I(full)} with ${models} models stored (post_upgrade compiles the core, restores the registry and loads each model)`,
+      );
+    }
+    details.init = parts.join('; ');
   }
 
-  const commit = all(f, [
-    'spam.upload.commit',
-    'profile.float32_loadmodel_in_the_load_update',
-    'profile.float32_of_which_parsemodelfile_checks_metadata_tables',
-    'profile.float32_textdecoder_decode_of_16_kb_a_vocabulary',
-    'profile.float32_canister_decodeutf8_of_the_same_16_kb',
-    'profile.float32_string_fromcharcode_of_the_same_16_kb_4_kb_at_a_time_ascii_only',
-  ]);
-  if (commit) {
-    const [whole, load, parse, textDecoder, decodeUtf8, ascii] = commit;
-    details.commit =
-      `commit ${I(whole)}; engine loadModel of the same file alone costs ${I(load)} in the profile canister, parseModelFile ${I(parse)} of it. ` +
-      `Azle's TextDecoder is pure JS: decoding a 16 KB vocabulary costs ${I(textDecoder)} with it, ${I(decodeUtf8)} with canister/utf8.ts decodeUtf8 and ${I(ascii)} with String.fromCharCode over 4 KB runs (an ASCII fast path); ` +
-      `the rest of the commit (${I(whole - load)}) is Azle's Candid, reading the chunks back and registry bookkeeping`;
-  }
+  const commitOf = (quantize: 'float32' | 'int8', commitId: string): string | undefined => {
+    const p = `profile.${quantize}_load_`;
+    const figures = all(f, [commitId, `${p}load`, `${p}parse`, `${p}checksum`, `${p}checksum_words`, `${p}checksum_per_word`, `${p}vocab_decode`, `${p}vocab_bytes`, `${p}vocab_split`, `${p}tokenizer_map`, `${p}vocab_tokens`]);
+    if (!figures) return undefined;
+    const [whole, load, parse, checksum, words, perWord, decode, vocabBytes, split, map, tokens] = figures;
+    return (
+      `${quantize} file: commit ${I(whole)}${commitId.endsWith('_alone') ? ' as the only model on a fresh canister' : ''}; engine loadModel of the same file alone ${I(load)} (profile canister, each step re-run alone): ` +
+      `parseModelFile ${I(parse)} = the checksum ${I(checksum)} (${formatInteger(words)} 32-bit words at ${perWord.toFixed(0)} each) + decoding the ${formatBytes(vocabBytes)} vocabulary ${I(decode)} ` +
+      `(engine/utf8.ts: native String.fromCharCode.apply + decodeURIComponent) + splitting it ${I(split)} + checks and tables ~${I(parse - checksum - decode - split)}; ` +
+      `then the tokenizer's Map of ${formatInteger(tokens)} tokens ${I(map)}, and ${about(load - parse - map, load)} for tensors and layers. ` +
+      `The vocabulary alone (decode, split, Map) costs ${I(decode + split + map)} whatever the quantization; the rest of the commit (${I(whole - load)}) is Azle's dispatch, reading the chunks back from stable memory and registry bookkeeping`
+    );
+  };
+  // The registry's bookkeeping grows with the models already stored: begin_upload alone shows it.
+  const growth = all(f, ['spam.upload.begin', 'spam.upload.int8.begin', 'spam.upload.int8.commit', 'spam.upload.int8.commit_alone']);
+  const growthNote = growth
+    ? `. On the shared canister, as the third model uploaded, the int8 commit costs ${I(growth[2])} vs ${I(growth[3])} alone: registry writes grow with the models stored (begin_upload: ${I(growth[0])} for the first model, ${I(growth[1])} for the third)`
+    : '';
+  const checksumNote =
+    'QuickJS has no native typed-array sum, so the checksum is an interpreted loop over the words (Math.sumPrecise exists but costs ~2,300 instructions per element: a measurement made outside this run)';
+  const commitFloat32 = commitOf('float32', 'spam.upload.commit');
+  const commitInt8 = commitOf('int8', f.has('spam.upload.int8.commit_alone') ? 'spam.upload.int8.commit_alone' : 'spam.upload.int8.commit');
+  if (commitFloat32) details.commit = `${commitFloat32}. ${checksumNote}`;
+  if (commitInt8) details.commit_int8 = `${commitInt8}${growthNote}. ${checksumNote}`;
 
   const tfjs = all(f, ['tfjs.predict', 'spam.candid.predict_short', 'tfjs.init', 'tfjs.load']);
   if (tfjs) {
@@ -80,13 +130,31 @@ export function targetDetails(f: Figures): Record<string, string> {
       `header and metadata ${formatBytes(header)} (mostly the 2,003-word vocabulary), int8 values ${formatBytes(values)}, float32 scales ${formatBytes(scales)}`;
   }
 
-  const loops = all(f, ['profile.loop_empty_loop', 'profile.loop_float32array_dot', 'profile.loop_float32array_dot_unrolled_8', 'profile.loop_int8array_dot_unrolled_8', 'scaling.best_instructions_per_mac']);
-  if (loops) {
-    const [empty, dot, unrolled, intUnrolled, best] = loops;
+  const kernels = all(f, ['scaling.dense_float32_instructions_per_mac', 'scaling.dense_int8_instructions_per_mac', 'scaling.best_instructions_per_mac', 'profile.loop_empty_loop', 'profile.loop_float32array_dot', 'profile.loop_float32array_dot_unrolled_8']);
+  if (kernels) {
+    const [float32, int8, best, empty, dot, unrolled] = kernels;
+    const bestName = best === int8 ? 'the packed int8 kernel' : best === float32 ? 'the float32 kernel' : 'the best kernel';
+    const packing = f.get('scaling.dense_int8_commit_per_weight');
     details.instructions_per_mac =
-      `best kernel ${best.toFixed(0)}/multiply-add; in this QuickJS an empty loop iteration costs ${empty.toFixed(0)}, a plain dot product ${dot.toFixed(0)} and an 8× unrolled one ${unrolled.toFixed(0)} (int8: ${intUnrolled.toFixed(0)}) per element: ` +
-      `the kernels are at the interpreter's floor for one multiply-add per element, so ≤ 500 needs several multiply-adds per interpreted operation (e.g. two int8 lanes packed in one float64 multiply)`;
-    details.macs_per_query = `at ${best.toFixed(0)} instructions per multiply-add, 5B instructions hold ~${I(5e9 / best)} multiply-adds`;
+      `${bestName}: ${best.toFixed(0)} per multiply-add (int8 files: two int8 weights per float64 lane, so one interpreted multiply-add does two, and 16 outputs per input read); the float32 kernel (float32 and float16 files): ${float32.toFixed(0)}. ` +
+      `In this QuickJS an empty loop iteration costs ${empty.toFixed(0)}, a plain dot product ${dot.toFixed(0)} and an 8× unrolled one ${unrolled.toFixed(0)} per element: one multiply-add per interpreted operation cannot reach 500` +
+      (packing === undefined ? '' : `; the packing is paid at commit: ${packing.toFixed(0)} commit instructions per int8 weight (slope; checksum and checks included)`);
+  }
+  const macs = all(f, ['scaling.max_macs_under_query_limit', 'scaling.best_instructions_per_mac']);
+  if (macs) {
+    const [max, best] = macs;
+    const measured = all(f, ['scaling.largest_answered_side', 'scaling.largest_answered_instructions', 'scaling.largest_answered_commit']);
+    if (measured) {
+      const [side, instructions, commit] = measured;
+      const rejected = f.get('scaling.smallest_rejected_side');
+      const kernel = best === f.get('scaling.dense_int8_instructions_per_mac') ? 'int8 file, packed int8 kernel' : 'best kernel';
+      details.macs_per_query =
+        `largest square layer answered in one query (${kernel}): ${side}×${side} = ${formatInteger(side * side)} multiply-adds, ${I(instructions)} whole message (${(instructions / (side * side)).toFixed(0)} per multiply-add)` +
+        (rejected === undefined ? '' : `; ${rejected}×${rejected} was rejected at the 5B limit`) +
+        `; committing it took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit; the packing runs at commit). At ${best.toFixed(0)} per multiply-add the slope predicts ~${I(5e9 / best)}`;
+    } else {
+      details.macs_per_query = `extrapolated from the slope (--quick runs no layer near the limit): at ${best.toFixed(0)} instructions per multiply-add, 5B instructions hold ~${I(max)} multiply-adds`;
+    }
   }
   return details;
 }

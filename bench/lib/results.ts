@@ -37,7 +37,8 @@ export function newSection(id: string, title: string, description?: string): Sec
   return { id, title, description, calls: [], tables: [], figures: {}, skipped: [] };
 }
 
-export type TargetStatus = 'met' | 'missed' | 'not measured';
+/** "informational": a line beside a target that has no limit of its own (e.g. the same measure with a confound removed). */
+export type TargetStatus = 'met' | 'missed' | 'not measured' | 'informational';
 
 export interface TargetResult {
   id: string;

@@ -13,14 +13,18 @@ interface Row {
 
 function rows(model: string): Row[] {
   return [
-    { what: 'canister init', ours: 'decentai.init', floor: 'floors.init', tfjs: 'tfjs.init' },
+    { what: 'canister init (floor: the hello canister, host/fixtures/hello)', ours: 'decentai.init', floor: 'floors.hello_init', tfjs: 'tfjs.init' },
+    { what: 'canister init (floor: the floors canister, empty methods)', ours: 'decentai.init', floor: 'floors.init' },
+    { what: 'first update after install (begin_upload; decentai: compiles the core)', ours: 'decentai.first_update', floor: 'floors.empty_manual_update' },
     { what: `model load (decentai: commit_upload; TF.js: load update), ${model} model`, ours: `${model}.upload.commit`, tfjs: 'tfjs.load' },
+    { what: `model load, int8 file as the only model (decentai: commit_upload), ${model} model`, ours: `${model}.upload.int8.commit_alone` },
     { what: `predict, short text, Candid query, ${model} model`, ours: `${model}.candid.predict_short`, floor: 'floors.empty_predict', tfjs: 'tfjs.predict' },
     { what: `predict, short text, Candid update, ${model} model`, ours: `${model}.candid.update_short`, floor: 'floors.empty_predict_update' },
     { what: `predict, REST query (http_request), ${model} model`, ours: `${model}.rest.query_short`, floor: 'floors.http_request' },
     { what: `predict, REST verified (http_request_update), ${model} model`, ours: `${model}.rest.update_short`, floor: 'floors.http_request_update' },
     { what: `predict, 64 KB body, REST query, ${model} model`, ours: `${model}.rest.query_64k`, floor: 'floors.http_request_64k' },
-    { what: 'upgrade', ours: 'decentai.upgrade', floor: 'floors.upgrade' },
+    { what: 'upgrade, nothing stored', ours: 'decentai.upgrade_empty', floor: 'floors.upgrade' },
+    { what: 'upgrade, models stored (decentai: compiles the core, restores and loads them)', ours: 'decentai.upgrade', floor: 'floors.upgrade' },
   ];
 }
 
