@@ -253,29 +253,37 @@ export interface RewriteOptions {
   instrumented: boolean;
 }
 
+/** Tables and globals a module imports, from its import section's body. */
+function countImports(body: Uint8Array): { tables: number; globals: number } {
+  const r = new Reader(body);
+  let tables = 0;
+  let globals = 0;
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    r.name();
+    r.name();
+    const kind = r.byte();
+    if (kind === 0) r.u32();
+    else if (kind === 1) {
+      r.byte();
+      skipLimits(r);
+      tables++;
+    } else if (kind === 2) skipLimits(r);
+    else if (kind === 3) {
+      r.byte();
+      r.byte();
+      globals++;
+    } else throw new Error(`wasm rewrite: unsupported import kind ${kind}`);
+  }
+  return { tables, globals };
+}
+
 /** Number of globals (imported + defined) of a module. */
 export function countGlobals(wasm: Uint8Array): number {
   let total = 0;
   for (const s of readSections(wasm)) {
-    const r = new Reader(s.body);
-    if (s.id === 2) {
-      const count = r.u32();
-      for (let i = 0; i < count; i++) {
-        r.name();
-        r.name();
-        const kind = r.byte();
-        if (kind === 0) r.u32();
-        else if (kind === 1) {
-          r.byte();
-          skipLimits(r);
-        } else if (kind === 2) skipLimits(r);
-        else {
-          r.byte();
-          r.byte();
-          total++;
-        }
-      }
-    } else if (s.id === 6) total += r.u32();
+    if (s.id === 2) total += countImports(s.body).globals;
+    else if (s.id === 6) total += new Reader(s.body).u32();
   }
   return total;
 }
@@ -289,23 +297,7 @@ export function rewriteInstrumentedWasm(wasm: Uint8Array, options: RewriteOption
   for (const s of sections) {
     const r = new Reader(s.body);
     if (s.id === 2) {
-      const count = r.u32();
-      for (let i = 0; i < count; i++) {
-        r.name();
-        r.name();
-        const kind = r.byte();
-        if (kind === 0) r.u32();
-        else if (kind === 1) {
-          r.byte();
-          skipLimits(r);
-          importedTables++;
-        } else if (kind === 2) skipLimits(r);
-        else if (kind === 3) {
-          r.byte();
-          r.byte();
-          importedGlobals++;
-        } else throw new Error(`wasm rewrite: unsupported import kind ${kind}`);
-      }
+      ({ tables: importedTables, globals: importedGlobals } = countImports(s.body));
     } else if (s.id === 6) {
       const count = r.u32();
       for (let i = 0; i < count; i++) {
