@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAM, SPAM, augmentWithPrefixes, shortPrefixes, splitStratified, type Example } from '../train/dataset.ts';
 import { emailText } from '../train/email.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { useFastSegmentSum, useStockSegmentSum } from '../train/segment-sum.ts';
@@ -85,6 +86,50 @@ describe('tokenizer and email text', () => {
       '--XYZ--',
     ].join('\n');
     expect(emailText(raw)).toBe('Café offer today Buy now!');
+  });
+});
+
+describe('short-prefix augmentation', () => {
+  /** 50 synthetic emails of 25–44 words, a third spam. */
+  const examples: Example[] = Array.from({ length: 50 }, (_, i) => ({
+    id: `${i % 3 === 0 ? 'spam-1' : 'easy-ham-1'}/${String(i).padStart(5, '0')}`,
+    text: Array.from({ length: 25 + (i % 20) }, (_, w) => `W${i}x${w}`).join(' '),
+    label: i % 3 === 0 ? SPAM : HAM,
+  }));
+
+  it('adds one prefix of 1–19 words per training email, same label, and is deterministic', () => {
+    const { train, heldOut } = splitStratified(examples, 0.2, 7);
+    const trainBefore = structuredClone(train);
+    const heldOutBefore = structuredClone(heldOut);
+    const augmented = augmentWithPrefixes(train, 11);
+    expect(augmentWithPrefixes(structuredClone(train), 11)).toEqual(augmented); // same seed, same set
+    expect(augmentWithPrefixes(train, 12)).not.toEqual(augmented); // the seed drives k
+    expect(train).toEqual(trainBefore); // inputs untouched
+    expect(heldOut).toEqual(heldOutBefore);
+
+    expect(augmented).toHaveLength(2 * train.length);
+    expect(augmented.slice(0, train.length)).toEqual(train); // the emails, whole, first
+    const heldOutIds = new Set(heldOut.map((example) => example.id));
+    const lengths = new Set<number>();
+    augmented.slice(train.length).forEach((prefix, i) => {
+      const source = train[i];
+      expect(prefix.id).toMatch(new RegExp(`^${source.id}#\\d+$`));
+      expect(heldOutIds.has(prefix.id.split('#')[0])).toBe(false); // nothing from the held-out split
+      expect(prefix.label).toBe(source.label);
+      const words = splitWords(prefix.text);
+      const k = Number(prefix.id.split('#')[1]);
+      expect(k).toBeGreaterThanOrEqual(1);
+      expect(k).toBeLessThanOrEqual(19);
+      expect(words).toEqual(splitWords(source.text).slice(0, k));
+      lengths.add(k);
+    });
+    expect(lengths.size).toBeGreaterThan(5); // k actually varies
+  });
+
+  it('keeps an email shorter than k whole', () => {
+    const [prefix] = shortPrefixes([{ id: 'spam-2/00001', text: 'Buy NOW!', label: SPAM }], 3);
+    expect(splitWords(prefix.text)).toEqual(['buy', 'now']);
+    expect(prefix.label).toBe(SPAM);
   });
 });
 

@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { convertFiles } from '../converter/files.ts';
-import { HAM, LABELS, SPAM, loadExamples, splitStratified, type Example } from './dataset.ts';
+import {
+  HAM,
+  LABELS,
+  PREFIX_MAX_WORDS,
+  PREFIX_MIN_WORDS,
+  SPAM,
+  augmentWithPrefixes,
+  loadExamples,
+  shortPrefixes,
+  splitStratified,
+  type Example,
+} from './dataset.ts';
 import { buildModel } from './model.ts';
 import { mulberry32, shuffleInPlace } from './prng.ts';
 import { useFastSegmentSum } from './segment-sum.ts';
@@ -34,6 +45,9 @@ const HIDDEN_UNITS = 16;
 const DROPOUT_RATE = 0.2;
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
 const MODEL_NAME = 'default';
+/** PRNG streams of the short-prefix lengths: one for the training set, one for the held-out set. */
+const TRAIN_PREFIX_STREAM = 0x7072;
+const HELD_OUT_PREFIX_STREAM = 0x686f;
 
 interface TrainOptions {
   epochs: number;
@@ -118,6 +132,28 @@ function evaluate(predicted: Int32Array, actual: Int32Array): Evaluation {
   return { accuracy: correct / actual.length, confusion };
 }
 
+/** Prints accuracy, the confusion counts and the accuracy per corpus group. */
+function report(title: string, examples: readonly Example[], predicted: Int32Array, actual: Int32Array): void {
+  const { accuracy, confusion } = evaluate(predicted, actual);
+  const [[hamAsHam, hamAsSpam], [spamAsHam, spamAsSpam]] = confusion;
+  const right = hamAsHam + spamAsSpam;
+  console.log(
+    `${title}: ${(accuracy * 100).toFixed(2)} % (${right} of ${examples.length}; ` +
+      `ham: ${hamAsHam} right, ${hamAsSpam} flagged as spam; spam: ${spamAsSpam} caught, ${spamAsHam} missed)`,
+  );
+  const groups = new Map<string, { right: number; total: number }>();
+  examples.forEach((example, i) => {
+    const group = example.id.slice(0, example.id.indexOf('/'));
+    const counts = groups.get(group) ?? { right: 0, total: 0 };
+    counts.total++;
+    if (predicted[i] === actual[i]) counts.right++;
+    groups.set(group, counts);
+  });
+  for (const [group, counts] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    console.log(`  ${group}: ${counts.right} of ${counts.total}`);
+  }
+}
+
 /** model.json (standard TF.js layers format) and its single weights shard, stable bytes. */
 async function saveModel(model: tf.LayersModel, out: string): Promise<void> {
   await model.save(
@@ -160,9 +196,21 @@ async function main(): Promise<void> {
       `${heldOut.length} held out (${countSpam(heldOut)} spam)`,
   );
 
+  // The vocab comes from the training emails only; the prefixes add no words.
   const vocab = buildVocab(train.map((example) => example.text));
+  // Fit on the training emails plus one short prefix of each, so that short texts (and the PAD
+  // id they are padded with) are seen in training. The held-out set is never augmented: it is
+  // evaluated whole, and on its own seeded prefixes.
+  const fitSet = augmentWithPrefixes(train, seed ^ TRAIN_PREFIX_STREAM);
+  console.log(
+    `fitting on ${fitSet.length} examples: the ${train.length} training emails and a prefix of each ` +
+      `(first k words, k in [${PREFIX_MIN_WORDS}, ${PREFIX_MAX_WORDS}])`,
+  );
+  const fitData = encodeExamples(fitSet, vocab);
   const trainData = encodeExamples(train, vocab);
   const heldOutData = encodeExamples(heldOut, vocab);
+  const heldOutPrefixes = shortPrefixes(heldOut, seed ^ HELD_OUT_PREFIX_STREAM);
+  const heldOutPrefixData = encodeExamples(heldOutPrefixes, vocab);
 
   const model = buildModel({
     seed,
@@ -177,18 +225,19 @@ async function main(): Promise<void> {
   const random = mulberry32(seed ^ 0x5eed);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const epochStart = Date.now();
-    const { loss, accuracy } = await trainEpoch(model, trainData, random);
+    const { loss, accuracy } = await trainEpoch(model, fitData, random);
     const seconds = ((Date.now() - epochStart) / 1000).toFixed(1);
     console.log(`epoch ${epoch}/${epochs}: loss ${loss.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${seconds} s)`);
   }
 
   const trainResult = evaluate(predictClasses(model, trainData.ids), trainData.labels);
-  const heldOutResult = evaluate(predictClasses(model, heldOutData.ids), heldOutData.labels);
-  const [[hamAsHam, hamAsSpam], [spamAsHam, spamAsSpam]] = heldOutResult.confusion;
-  console.log(`train accuracy ${trainResult.accuracy.toFixed(4)}`);
-  console.log(
-    `held-out accuracy ${heldOutResult.accuracy.toFixed(4)} on ${heldOut.length} emails ` +
-      `(ham: ${hamAsHam} right, ${hamAsSpam} flagged as spam; spam: ${spamAsSpam} caught, ${spamAsHam} missed)`,
+  console.log(`train accuracy ${trainResult.accuracy.toFixed(4)} (whole emails)`);
+  report('held-out accuracy, whole emails', heldOut, predictClasses(model, heldOutData.ids), heldOutData.labels);
+  report(
+    `held-out accuracy, short prefixes (first k words, k in [${PREFIX_MIN_WORDS}, ${PREFIX_MAX_WORDS}])`,
+    heldOutPrefixes,
+    predictClasses(model, heldOutPrefixData.ids),
+    heldOutPrefixData.labels,
   );
 
   await mkdir(out, { recursive: true });
