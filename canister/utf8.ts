@@ -1,7 +1,8 @@
 // UTF-8 without TextEncoder/TextDecoder: Azle's are a JS polyfill that builds
 // strings a character at a time (quadratic). ASCII runs go through the native
 // String.fromCharCode in blocks; everything else is decoded by hand, with U+FFFD
-// for ill-formed sequences like the WHATWG decoder.
+// for ill-formed sequences like the WHATWG decoder. (engine/utf8.ts is the strict
+// twin: a model file with bad UTF-8 is refused, while a user's text is decoded.)
 
 const BLOCK = 4096;
 

@@ -9,6 +9,7 @@ import { buildAzleCanister, Host, type Canister } from '../../host/index.ts';
 import { candidArgs, decodeReply, measureQuery, measureUpdate } from '../lib/calls.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { formatBytes, formatInstructions } from '../lib/format.ts';
+import { httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel } from '../lib/models.ts';
 import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
@@ -31,9 +32,7 @@ function loadStepKey(label: string): string {
 
 /** The Candid http_request argument of a POST with `body`. */
 function httpArg(body: Uint8Array): Uint8Array {
-  const Header = IDL.Tuple(IDL.Text, IDL.Text);
-  const HttpRequest = IDL.Record({ method: IDL.Text, url: IDL.Text, headers: IDL.Vec(Header), body: IDL.Vec(IDL.Nat8), certificate_version: IDL.Opt(IDL.Nat16) });
-  return candidArgs([HttpRequest], [{ method: 'POST', url: '/models/spam/predict', headers: [['content-type', 'application/json']], body, certificate_version: [] }]);
+  return httpRequestArg('POST', '/models/spam/predict', body, [['content-type', 'application/json']], []);
 }
 
 /** msgArgData()'s instructions for an argument carrying `bodyBytes` of body (the profile canister's glue method). */

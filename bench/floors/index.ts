@@ -2,7 +2,7 @@
 // measured call can be set against what Azle's dispatch and Candid cost with no work.
 import { IDL, msgReply, query, update } from 'azle';
 
-import { makeTypes, type PredictOk, type Result } from '../../canister/types.ts';
+import { makeTypes, type HttpResponse as HttpResponseValue, type PredictOk, type Result } from '../../canister/types.ts';
 
 // The decentai canister's own Candid types, so the empty predicts have its exact signatures.
 const decentai = makeTypes(IDL);
@@ -13,14 +13,6 @@ const EMPTY_PREDICTION: Result<PredictOk> = {
 
 // The same HTTP types as the decentai canister's, so the empty http_request has its signature.
 const { HttpRequest, HttpResponse } = decentai;
-
-type HeaderFieldValue = [string, string];
-interface HttpResponseValue {
-  status_code: number;
-  headers: HeaderFieldValue[];
-  body: Uint8Array;
-  upgrade: [] | [boolean];
-}
 
 // "DIDL", no types, no values: the Candid encoding of an empty reply.
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);

@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { IDL } from '@dfinity/candid';
 
 import { makeTypes, type CanisterError, type ModelInfo, type PredictOk, type Result, type UploadStatus, type VerifyStatus } from '../../canister/types.ts';
+import { MAX_CHUNK_BYTES } from '../../client/upload.ts';
 import { DEFAULT_CONTROLLER, type Canister } from '../../host/index.ts';
 import { candidArgs, measureQuery, measureUpdate } from './calls.ts';
 
 export const types = makeTypes(IDL);
 
-/** The canister's largest chunk per append (canister/registry.ts LIMITS.maxChunkBytes). */
-export const CHUNK_BYTES = Math.floor(1.9 * 1024 * 1024);
+/** The canister's largest chunk per append, as the project's uploader sends it. */
+export const CHUNK_BYTES = MAX_CHUNK_BYTES;
 
 function unwrap<T>(result: Result<T>, what: string): T {
   if ('err' in result) {

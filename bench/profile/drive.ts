@@ -6,6 +6,8 @@ import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, Host } from '../../host/index.ts';
 import { candidArgs, decodeReply, measureQuery, measureUpdate } from '../lib/calls.ts';
+import { types } from '../lib/decentai.ts';
+import { httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel } from '../lib/models.ts';
 import { defaultModelDir, spamModelDir } from '../lib/paths.ts';
 import { SHORT_TEXT } from '../lib/texts.ts';
@@ -91,12 +93,9 @@ if (args.includes('--glue')) {
   // The canister's glue around a prediction (Candid predict and REST), piece by piece.
   const dir = spamModelDir() ?? defaultModelDir;
   await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'float32').bytes);
-  const Input = IDL.Variant({ texts: IDL.Vec(IDL.Vec(IDL.Nat8)), vector_batch: IDL.Vec(IDL.Vec(IDL.Float32)), tokens_batch: IDL.Vec(IDL.Vec(IDL.Int32)), text: IDL.Vec(IDL.Nat8), tokens: IDL.Vec(IDL.Int32), vector: IDL.Vec(IDL.Float32) });
-  const candid = new Uint8Array(IDL.encode([IDL.Text, Input], ['spam', { text: new TextEncoder().encode(text) }]));
-  const Header = IDL.Tuple(IDL.Text, IDL.Text);
-  const HttpRequest = IDL.Record({ method: IDL.Text, url: IDL.Text, headers: IDL.Vec(Header), body: IDL.Vec(IDL.Nat8), certificate_version: IDL.Opt(IDL.Nat16) });
+  const candid = new Uint8Array(IDL.encode([IDL.Text, types.Input], ['spam', { text: new TextEncoder().encode(text) }]));
   const bodyText = args.includes('--body') ? args[args.indexOf('--body') + 1] : JSON.stringify({ text: 'check out my channel' });
-  const http = new Uint8Array(IDL.encode([HttpRequest], [{ method: 'POST', url: '/models/spam/predict', headers: [['content-type', 'application/json']], body: new TextEncoder().encode(bodyText), certificate_version: [] }]));
+  const http = httpRequestArg('POST', '/models/spam/predict', new TextEncoder().encode(bodyText), [['content-type', 'application/json']], []);
   print('glue', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'glue', candidArgs([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [candid, http]))).reply));
 }
 
