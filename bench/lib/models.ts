@@ -1,9 +1,10 @@
 // Model files on disk: TF.js directories (model.json, shards, vocab, labels.txt) and
 // their decentAI conversions.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
-import { convertModel, type ConvertResult, type Quantization } from '../../converter/convert.ts';
+import type { ConvertResult, Quantization } from '../../converter/convert.ts';
+import { convertFiles } from '../../converter/files.ts';
 
 export const QUANTIZATIONS: readonly Quantization[] = ['float32', 'float16', 'int8'];
 
@@ -12,24 +13,9 @@ interface TfjsModelJson {
   weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
 }
 
-function readIfPresent(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-}
-
-/** Converts the TF.js model whose model.json is at `modelJsonPath` (vocab and labels.txt beside it). */
+/** Converts the TF.js model at `modelJsonPath` exactly as `npm run convert` does (vocab and labels.txt beside it). */
 export function convertTfjsModel(modelJsonPath: string, quantize: Quantization): ConvertResult {
-  const dir = dirname(modelJsonPath);
-  const text = readFileSync(modelJsonPath, 'utf8');
-  return convertModel(
-    {
-      modelJson: JSON.parse(text),
-      readWeightFile: (path) => new Uint8Array(readFileSync(join(dir, path))),
-      vocabText: readIfPresent(join(dir, 'vocab')),
-      labelsText: readIfPresent(join(dir, 'labels.txt')),
-      modelJsonBytes: Buffer.byteLength(text),
-    },
-    { quantize },
-  );
+  return convertFiles(modelJsonPath, { quantize });
 }
 
 export interface TfjsFileSizes {
