@@ -6,17 +6,14 @@ import type { DType } from '../engine/api.ts';
 import { ModelFormatError } from '../engine/errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, type ActivationName, type LayerKindName } from '../engine/format.ts';
+import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, type Json, type KerasLayer } from './config.ts';
+import { familyConverter, FAMILY_CLASS_NAMES } from './layers/index.ts';
 import { writeModelFile, type LayerEntry, type MetadataEntry, type TensorEntry } from './writer.ts';
+
+export { ConvertError };
 
 export const CONVERTER_NAME = 'decentai-converter 0.1.0';
 
-/** A problem with the converter's input; the message is meant for the user as is. */
-export class ConvertError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConvertError';
-  }
-}
 
 export type Quantization = 'float32' | 'float16' | 'int8';
 
@@ -77,29 +74,7 @@ export const SUPPORTED_LAYERS = [
 ] as const;
 
 const CLASS_ALIASES: Record<string, string> = { GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalMaxPool1D: 'GlobalMaxPooling1D' };
-const ACTIVATION_ALIASES: Record<string, ActivationName> = { hardsigmoid: 'hard_sigmoid', silu: 'swish' };
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function isDim(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 32;
-}
-
-/** One Keras layer as it appears in the topology. */
-interface KerasLayer {
-  className: string;
-  name: string;
-  config: Json;
-}
 
 /** A decoded weight from the manifest. */
 interface Weight {
@@ -431,27 +406,46 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
   layers.forEach((layer, index) => {
     const where = `layer '${layer.name}' (${layer.className})`;
     const { config } = layer;
-    if (!(SUPPORTED_LAYERS as readonly string[]).includes(layer.className)) {
-      throw new ConvertError(`${where} is not supported; supported: ${SUPPORTED_LAYERS.join(', ')}`);
+    const family = familyConverter(layer.className);
+    if (!family && !(SUPPORTED_LAYERS as readonly string[]).includes(layer.className)) {
+      throw new ConvertError(`${where} is not supported; supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES].join(', ')}`);
     }
     if (layer.className === 'InputLayer' && index !== 0) throw new ConvertError(`${where} must be the first layer`);
     if (shape === null) shape = inputShape = declaredInputShape(layer, modelConfig.build_input_shape);
     if (layer.className === 'InputLayer') return;
     const input: number[] = shape;
     const last = input[input.length - 1];
-    const weight = (param: string, expected: number[]): Float32Array => findWeight(weights, layer, param, expected);
+    const weight = (param: string, expected: readonly number[]): Float32Array => findWeight(weights, layer, param, expected);
     const stored: number[] = [];
+    const tensorsBefore = tensors.length;
     // Quantization applies to Dense kernels (int8: a scale per row = per output) and embedding
     // tables (int8_cols: a scale per column = per output channel); vectors stay float32.
-    const addTensor = (param: string, tensorShape: number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector'): void => {
+    const addTensor = (param: string, tensorShape: readonly number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector'): void => {
       const dtype: DType = kind === 'vector' ? 'float32' : quantize === 'int8' && kind === 'embedding' ? 'int8_cols' : quantize;
       stored.push(tensors.length);
-      tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape, values, dtype));
+      tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape.slice(), values, dtype));
     };
-    const store = (kind: LayerKindName, activation: ActivationName, params: number[] = []): void => {
-      entries.push({ name: layer.name, kind, activation, tensors: stored, params });
+    const store = (kind: LayerKindName, activation: ActivationName, params: readonly number[] = []): void => {
+      entries.push({ name: layer.name, kind, activation, tensors: stored.splice(0), params: params.slice() });
     };
     let output = input;
+
+    if (family) {
+      output = family.convert({
+        layer,
+        where,
+        input,
+        weight,
+        hasWeight: (param) => hasWeight(weights, layer, param),
+        addTensor,
+        store,
+      });
+      checkSize(output, `${where}: output shape`);
+      const parameters = tensors.slice(tensorsBefore).reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
+      reports.push({ name: layer.name, className: layer.className, outputShape: output, parameters });
+      shape = output;
+      return;
+    }
 
     switch (layer.className) {
       case 'Embedding': {
@@ -512,7 +506,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         break;
     }
     checkSize(output, `${where}: output shape`);
-    const parameters = stored.reduce((sum, tensorIndex) => sum + tensors[tensorIndex].shape.reduce((x, y) => x * y, 1), 0);
+    const parameters = tensors.slice(tensorsBefore).reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
     reports.push({ name: layer.name, className: layer.className, outputShape: output, parameters });
     shape = output;
   });
@@ -543,23 +537,17 @@ function checkSize(shape: number[], what: string): void {
   if (size > MAX_ACTIVATION_VALUES) throw new ConvertError(`${what} [${shape}] has ${size} values; the engine's limit is ${MAX_ACTIVATION_VALUES}`);
 }
 
-function positiveInt(value: unknown, where: string, what: string): number {
-  if (!isDim(value) || value === 0) throw new ConvertError(`${where}: ${what} ${describe(value)} is not a positive integer`);
-  return value;
-}
 
-function activationOf(value: unknown, where: string): ActivationName {
-  // Keras 3 may serialize a built-in activation as {class_name: 'function', config: 'relu'}.
-  const raw = isObject(value) ? (typeof value.config === 'string' ? value.config : value.class_name) : (value ?? 'linear');
-  if (typeof raw !== 'string') throw new ConvertError(`${where}: activation ${describe(value)} is not a name`);
-  const key = raw.toLowerCase();
-  const name = ACTIVATION_ALIASES[key] ?? ACTIVATIONS.find((candidate) => candidate === key);
-  if (!name) throw new ConvertError(`${where}: activation '${raw}' is not supported; supported: ${ACTIVATIONS.join(', ')}`);
-  return name;
+function hasWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string): boolean {
+  const exact = `${layer.name}/${param}`;
+  return [...weights.values()].some((weight) => {
+    const name = weight.name.replace(/:0$/, '');
+    return name === exact || name.endsWith(`/${exact}`);
+  });
 }
 
 /** The layer's weight `param`, named `layer/param` with or without a scope prefix (and ":0"). */
-function findWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, expected: number[]): Float32Array {
+function findWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, expected: readonly number[]): Float32Array {
   const exact = `${layer.name}/${param}`;
   const matches = [...weights.values()].filter((weight) => {
     const name = weight.name.replace(/:0$/, '');

@@ -9,7 +9,8 @@ import {
   DATA_ALIGNMENT,
   DTYPES,
   FORMAT_VERSION,
-  LAYER_KINDS,
+  MIN_FORMAT_VERSION,
+  layerKindCode,
   MAGIC,
   VALUE_ARRAY,
   VALUE_BOOL,
@@ -123,7 +124,8 @@ function writeScalar(out: ByteWriter, type: string, value: number | boolean | st
 export function writeModelFile(parts: ModelFileParts): Uint8Array {
   const out = new ByteWriter();
   out.u32(MAGIC);
-  out.u32(FORMAT_VERSION);
+  // core-only models stay version 1, readable by every reader
+  out.u32(parts.layers.every((layer) => layerKindCode(layer.kind) < 8) ? MIN_FORMAT_VERSION : FORMAT_VERSION);
   out.u32(0); // fileLength, patched below
   out.u32(parts.metadata.length);
   out.u32(parts.layers.length);
@@ -148,7 +150,7 @@ export function writeModelFile(parts: ModelFileParts): Uint8Array {
 
   for (const layer of parts.layers) {
     out.string(layer.name);
-    out.u32(LAYER_KINDS.indexOf(layer.kind));
+    out.u32(layerKindCode(layer.kind));
     out.u32(ACTIVATIONS.indexOf(layer.activation));
     out.u32(layer.tensors.length);
     for (const index of layer.tensors) out.u32(index);

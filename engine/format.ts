@@ -7,11 +7,16 @@ import type { DType, InputKind, MetadataValue, ModelFormatErrorCode } from './ap
 import { checksumWords } from './checksum.ts';
 import { ModelFormatError } from './errors.ts';
 import { float16ToFloat32 } from './float16.ts';
+import { fail } from './layers/checks.ts';
+import { familyKindByCode, familyKindByName } from './layers/index.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 /** The magic `DCAI` read as a little-endian u32. */
 export const MAGIC = 0x49414344;
-export const FORMAT_VERSION = 1;
+/** The version this reader writes for models with family layer kinds; core-only models stay version 1. */
+export const FORMAT_VERSION = 2;
+/** Oldest version read. */
+export const MIN_FORMAT_VERSION = 1;
 export const HEADER_BYTES = 32;
 export const CHECKSUM_BYTES = 8;
 /** dataOffset and every tensor offset are multiples of this. */
@@ -58,7 +63,15 @@ export const ACTIVATIONS = [
   'gelu',
 ] as const;
 
-export type LayerKindName = NonNullable<(typeof LAYER_KINDS)[number]>;
+/** A core kind (LAYER_KINDS) or a family kind (engine/layers/index.ts). */
+export type CoreLayerKindName = NonNullable<(typeof LAYER_KINDS)[number]>;
+export type LayerKindName = string;
+
+/** Code of a layer kind in the layer table, or -1. */
+export function layerKindCode(name: string): number {
+  const core = (LAYER_KINDS as readonly (string | null)[]).indexOf(name);
+  return core > 0 ? core : (familyKindByName(name)?.code ?? -1);
+}
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export interface ParsedTensor {
@@ -111,9 +124,6 @@ export interface ParsedModelFile {
 /** Type tag of a metadata value: a VALUE_* code, or ARRAY_OF + element code for arrays. */
 const ARRAY_OF = 8;
 
-function fail(code: ModelFormatErrorCode, message: string): never {
-  throw new ModelFormatError(code, message);
-}
 
 /** Sequential reads of u32 words in [pos, end); every read is bounds-checked. */
 class Cursor {
@@ -187,7 +197,7 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
 
   if (words[0] !== MAGIC) fail('bad_magic', 'not a decentAI model file (magic is not "DCAI")');
   const version = words[1];
-  if (version !== FORMAT_VERSION) fail('bad_version', `version ${version} is not supported (this reader reads ${FORMAT_VERSION})`);
+  if (version < MIN_FORMAT_VERSION || version > FORMAT_VERSION) fail('bad_version', `version ${version} is not supported (this reader reads ${MIN_FORMAT_VERSION} to ${FORMAT_VERSION})`);
   const fileLength = words[2];
   if (fileLength !== bytes.length) fail('bad_length', `header fileLength ${fileLength} does not match the ${bytes.length} bytes given`);
   if (fileLength & 3) fail('bad_length', `fileLength ${fileLength} is not a multiple of 4`);
@@ -236,7 +246,8 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
     const name = cursor.string('name');
     cursor.where = `layer ${i} '${name}'`;
     const kindCode = cursor.u32('kind');
-    const kind = LAYER_KINDS[kindCode];
+    // family kinds (codes ≥ 8) exist from version 2 on
+    const kind = LAYER_KINDS[kindCode] ?? (version >= 2 ? familyKindByCode(kindCode)?.name : undefined);
     if (!kind) fail('bad_layer', `${cursor.where}: unknown layer kind ${kindCode}`);
     const activationCode = cursor.u32('activation');
     const activation = ACTIVATIONS[activationCode];
@@ -458,6 +469,12 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         if (!Number.isFinite(layer.params[0]) || layer.params[0] < 0) fail('bad_layer', `${where}: epsilon ${layer.params[0]} must be finite and ≥ 0`);
         output = shape;
         break;
+      }
+      default: {
+        // a family kind (engine/layers/): the reader only lets known kinds through
+        const spec = familyKindByName(layer.kind);
+        if (!spec) fail('bad_layer', `${where}: unknown layer kind`);
+        output = spec.outputShape(layer, shape, tensors, where);
       }
     }
     checkShapeSize(output, `${where}: output shape`);

@@ -29,6 +29,8 @@ import {
   PACKED_GROUP_ROWS,
   scaleShiftInPlace,
 } from './kernels.ts';
+import type { PreparedLayer } from './layers/family.ts';
+import { familyKindByName } from './layers/index.ts';
 import { WordTokenizer } from './tokenizer.ts';
 
 /** The Model contract plus what the engine exposes to tools and tests. */
@@ -71,6 +73,9 @@ const DENSE_INT8_PACKED = 11;
 /** A float32 Dense layer of ≤ SMALL_DENSE_INPUTS inputs: inputs held in locals, weights padded to 8 per unit (float64). */
 const DENSE_SMALL = 12;
 
+/** A layer of a family (engine/layers/): its prepared kernel runs source → target. */
+const LAYER = 13;
+
 /** Widest input of a DENSE_SMALL step. */
 const SMALL_DENSE_INPUTS = 8;
 
@@ -110,10 +115,13 @@ interface Step {
   bias64: Float64Array;
   /** DENSE_SMALL of one row: the layer as straight-line code (compileDenseSmall), or NOT_COMPILED. */
   compiled: CompiledDense;
+  /** LAYER: the family's prepared kernel. */
+  prepared: PreparedLayer;
 }
 
 type CompiledDense = (input: Float32Array, output: Float32Array) => void;
 const NOT_COMPILED: CompiledDense = () => undefined;
+const NOT_PREPARED: PreparedLayer = { run: () => undefined };
 
 function newStep(kind: number, source: Float32Array, target: Float32Array): Step {
   return {
@@ -133,6 +141,7 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     weights64: NO_DOUBLES,
     bias64: NO_DOUBLES,
     compiled: NOT_COMPILED,
+    prepared: NOT_PREPARED,
   };
 }
 
@@ -334,6 +343,9 @@ class LoadedModel implements EngineModel {
           break;
         case COPY:
           copyValues(step.source, 0, step.target, 0, step.outputSize);
+          break;
+        case LAYER:
+          step.prepared.run(step.source, step.target);
           break;
       }
     }
@@ -712,6 +724,18 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         steps.push(step);
         activationStep(layer);
         break;
+      }
+      default: {
+        // a family kind (engine/layers/); the reader let only known kinds through
+        const spec = familyKindByName(layer.kind);
+        if (!spec) throw new Error(`layer kind '${layer.kind}' has no kernel`);
+        const target = nextTarget(i);
+        const step = newStep(LAYER, current, target);
+        step.prepared = spec.prepare({ file, layer, integerInt8 });
+        step.outputSize = product(layer.outputShape);
+        steps.push(step);
+        current = target;
+        if (step.prepared.fusedActivation !== true) activationStep(layer);
       }
     }
   }

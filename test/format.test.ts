@@ -213,7 +213,7 @@ describe('parseModelFile: defects', () => {
   it.each([
     ['short file', good.subarray(0, 39), 'truncated', 'file is 39 bytes; header and checksum alone need 40'],
     ['bad magic', patchWord(good, 0, 0x46554747), 'bad_magic', 'not a decentAI model file (magic is not "DCAI")'],
-    ['bad version', patchWord(good, 4, 2), 'bad_version', 'version 2 is not supported (this reader reads 1)'],
+    ['bad version', patchWord(good, 4, 3), 'bad_version', 'version 3 is not supported (this reader reads 1 to 2)'],
     ['fileLength too big', patchWord(good, 8, good.length + 4), 'bad_length', `header fileLength ${good.length + 4} does not match the ${good.length} bytes given`],
     ['flags', patchWord(good, 28, 1), 'bad_version', 'flags 1 are not supported (must be 0)'],
     ['dataOffset misaligned', patchWord(good, 24, dataOffset + 4), 'bad_length', `dataOffset ${dataOffset + 4} must be a multiple of 16 in [32, ${good.length - 8}]`],

@@ -1,0 +1,33 @@
+// The contract between converter/convert.ts and one layer family's mapping
+// (converter/layers/<family>.ts, named like engine/layers/<family>.ts): from a
+// Keras layer config and its weights to layer-table entries (docs/FORMAT.md).
+
+import type { ActivationName } from '../../engine/format.ts';
+import type { KerasLayer } from '../config.ts';
+
+export interface ConvertContext {
+  readonly layer: KerasLayer;
+  /** "layer 'conv2d' (Conv2D)", to start error messages with. */
+  readonly where: string;
+  /** The layer's input shape without the batch dimension. */
+  readonly input: readonly number[];
+  /** The layer's weight `param` (manifest name `layer/param`), checked to have shape `expected`. */
+  weight(param: string, expected: readonly number[]): Float32Array;
+  /** True when the manifest has weight `param` for this layer. */
+  hasWeight(param: string): boolean;
+  /**
+   * Stores a tensor for the entry made by the next `store`. 'kernel': quantized as
+   * --quantize says, int8 with one scale per row (dims[0] = the output channel);
+   * 'vector': always float32.
+   */
+  addTensor(param: string, shape: readonly number[], values: Float32Array, kind: 'kernel' | 'vector'): void;
+  /** Appends a layer entry with the tensors added since the last store. */
+  store(kind: string, activation: ActivationName, params?: readonly number[]): void;
+}
+
+export interface LayerConverter {
+  /** Keras class names this mapping converts (e.g. 'Conv2D'). */
+  readonly classNames: readonly string[];
+  /** Stores the layer's entries (none for an identity) and returns its output shape. */
+  convert(context: ConvertContext): number[];
+}

@@ -1,0 +1,15 @@
+// Keras class → layer family mapping, for every class beyond the core ones of
+// converter/convert.ts. A family adds its converter here (see family.ts).
+
+import type { LayerConverter } from './family.ts';
+
+const CONVERTERS: readonly LayerConverter[] = [];
+
+const byClass = new Map<string, LayerConverter>();
+for (const converter of CONVERTERS) for (const name of converter.classNames) byClass.set(name, converter);
+
+export const FAMILY_CLASS_NAMES: readonly string[] = [...byClass.keys()];
+
+export function familyConverter(className: string): LayerConverter | undefined {
+  return byClass.get(className);
+}

@@ -1,0 +1,25 @@
+// Every layer kind beyond the core seven (engine/format.ts), by family. A family adds
+// its kinds here; codes are unique (see docs/FORMAT.md's layer table):
+//   8–29 convolution and pooling (engine/layers/convolution.ts, pooling.ts)
+//   30–49 recurrent (engine/layers/recurrent.ts)
+//   50–89 shape, merge, activation layers, normalization (engine/layers/*.ts)
+
+import type { LayerKindSpec } from './family.ts';
+
+export const FAMILY_KINDS: readonly LayerKindSpec[] = [];
+
+const byName = new Map<string, LayerKindSpec>();
+const byCode = new Map<number, LayerKindSpec>();
+for (const spec of FAMILY_KINDS) {
+  if (byName.has(spec.name) || byCode.has(spec.code) || spec.code < 8) throw new Error(`layer kind ${spec.code} '${spec.name}' is defined twice or uses a core code`);
+  byName.set(spec.name, spec);
+  byCode.set(spec.code, spec);
+}
+
+export function familyKindByName(name: string): LayerKindSpec | undefined {
+  return byName.get(name);
+}
+
+export function familyKindByCode(code: number): LayerKindSpec | undefined {
+  return byCode.get(code);
+}
