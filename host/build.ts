@@ -67,6 +67,7 @@ async function buildHash(cwd: string, name: string, entry: DfxCanister): Promise
   hash.update(JSON.stringify({ name, entry }));
   const azlePackage = join(cwd, 'node_modules', 'azle', 'package.json');
   hash.update(existsSync(azlePackage) ? (JSON.parse(readFileSync(azlePackage, 'utf8')) as { version: string }).version : 'no-azle');
+  hash.update(readFileSync(join(cwd, 'scripts', 'azle-build.ts'))); // the build itself
   for (const file of await sourceFiles(cwd, entry.main ?? '')) {
     hash.update(file);
     hash.update(existsSync(file) ? readFileSync(file) : 'missing');
@@ -115,9 +116,10 @@ export async function buildAzleCanister(name: string, options: { cwd?: string } 
     if (!fresh) {
       rmSync(stampPath, { force: true });
       try {
-        await execFileAsync('npx', ['azle', 'build', name], {
+        // `azle build`, reproducibly (the same wasm in any folder): scripts/azle-build.ts.
+        await execFileAsync('npx', ['tsx', 'scripts/azle-build.ts', name], {
           cwd,
-          env: { ...process.env, CANISTER_CANDID_PATH: candidPath, AZLE_DFX_ROOT: cwd },
+          env: { ...process.env, CANISTER_CANDID_PATH: candidPath },
           maxBuffer: 64 * 1024 * 1024,
         });
       } catch (error) {

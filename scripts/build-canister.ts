@@ -4,10 +4,9 @@
  * `azle build`. dfx.json's decentai entry builds through this script, and buildAzleCanister
  * (host/build.ts: tests, `npm start`, the bench) calls generateCore before it hashes and builds.
  *
- *   npm run build:canister               # generate + azle build decentai → .azle/decentai/decentai.wasm
+ *   npm run build:canister               # generate + build decentai → .azle/decentai/decentai.wasm, prints its sha256
  *   tsx scripts/build-canister.ts --generate-only
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,13 +79,15 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const path = await generateCore();
   console.log(`wrote ${path} (${readFileSync(path).length} bytes)`);
   if (!args.includes('--generate-only')) {
-    // Under dfx, CANISTER_CANDID_PATH and the dfx root are set; standalone, use Azle's layout.
-    const env = {
-      ...process.env,
-      AZLE_DFX_ROOT: process.env.AZLE_DFX_ROOT ?? REPO,
-      CANISTER_CANDID_PATH: process.env.CANISTER_CANDID_PATH ?? join(REPO, '.azle', name, `${name}.did`),
-    };
-    const run = spawnSync('npx', ['azle', 'build', name], { cwd: REPO, env, stdio: 'inherit' });
-    process.exit(run.status ?? 1);
+    // Azle's build with canonical embedded data (scripts/azle-build.ts): the same commit gives the same wasm in any folder.
+    const { azleBuild, templateSha256 } = await import('./azle-build.ts');
+    try {
+      const { wasmPath, sha256 } = await azleBuild(name);
+      console.log(`wrote ${wasmPath} (${readFileSync(wasmPath).length} bytes; Azle template sha256 ${templateSha256()})`);
+      console.log(`sha256 ${sha256}`);
+    } catch (e) {
+      console.error(`build-canister: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    }
   }
 }
