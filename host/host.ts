@@ -20,6 +20,7 @@ import { CallError, CanisterTrap, ErrorCode, RejectCode } from './errors.ts';
 import { StableMemory, WASM_PAGE_BYTES } from './stable-memory.ts';
 import { TABLE_EXPORT } from './wasm-rewrite.ts';
 import { Wasm, type WasmGlobal, type WasmImports, type WasmInstance, type WasmMemory, type WasmTable } from './wasm-api.ts';
+import { sha256 } from '@noble/hashes/sha256';
 
 const MiB = 1024 * 1024;
 
@@ -182,6 +183,7 @@ export class Host {
     const id = options.canisterId ?? this.allocateCanisterId();
     if (this.canisters.has(id.toText())) throw new Error(`canister ${id.toText()} already exists on this host`);
     const canister = new Canister(this, id, options.controllers ?? [DEFAULT_CONTROLLER], prepared);
+    canister.moduleHash = sha256(wasm);
     const result = canister.runInit(options.arg ?? EMPTY_CANDID_ARGS);
     if (result.status === 'rejected') {
       throw new CallError(result.rejectCode ?? RejectCode.CanisterError, result.rejectMessage ?? '', result.errorCode, 'canister_init');
@@ -193,6 +195,11 @@ export class Host {
 
   canister(id: Principal): Canister | undefined {
     return this.canisters.get(id.toText());
+  }
+
+  /** Every installed canister, in install order. */
+  canisterList(): Canister[] {
+    return [...this.canisters.values()];
   }
 
   /** Advances the clock and runs whatever timers became due. */
@@ -305,6 +312,8 @@ export class Canister {
   /** Instructions of the last install (canister_init) or upgrade (pre_upgrade + post_upgrade). */
   lastInitInstructions = 0n;
   controllers: Principal[];
+  /** SHA-256 of the installed wasm module (what the IC certifies as module_hash). */
+  moduleHash: Uint8Array = new Uint8Array(0);
 
   private prepared: PreparedModule;
   private instance!: WasmInstance;
@@ -341,6 +350,11 @@ export class Canister {
   /** Canister version: bumped by install/upgrade and every committed update-like execution. */
   get canisterVersion(): bigint {
     return this.version;
+  }
+
+  /** The certified data as of the last committed message (what a certificate covers). */
+  certifiedDataCommitted(): Uint8Array {
+    return this.committedCertifiedData;
   }
 
   stableMemorySize(): bigint {
@@ -391,6 +405,7 @@ export class Canister {
       return { status: 'rejected', rejectCode: trap.code, rejectMessage: trap.message, errorCode: trap.errorCode, instructions: used };
     }
     this.timerDeadline = 0n; // the IC deactivates the global timer on upgrade
+    this.moduleHash = sha256(wasm);
     this.disableTracing();
     this.version++;
     this.commit();

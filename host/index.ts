@@ -38,3 +38,15 @@ export async function installHello(options: HostOptions & { host?: Host } = {}):
   return { host, canister, actor: createActor<HelloService>(canister, helloIdlFactory) };
 }
 export { idlFactoryFromCandid, initArgTypesFromCandid } from './candid-parser.ts';
+export {
+  IcHttpInterface,
+  EnvelopeError,
+  checkEnvelope,
+  witness,
+  loadOrCreateReplicaKeys,
+  newReplicaKeys,
+  REPLICA_KEYS_FILE,
+  type ReplicaKeys,
+  type StateTree,
+  type IcHttpOptions,
+} from './ic-http.ts';

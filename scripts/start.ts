@@ -1,26 +1,33 @@
 // npm start: build the canister (when its sources changed), install it on the
 // in-process IC host, upload the default model (plus ../shared/models/spam-detection
 // when present, plus every --model NAME=PATH), and serve the canister's REST API on
-// http://127.0.0.1:$PORT the way the IC's HTTP gateway does.
+// http://127.0.0.1:$PORT the way the IC's HTTP gateway does, and the replica's /api/… interface
+// on the same port (root key and controller identity kept in the state folder).
 //
-//   npm start -- [--port N] [--model NAME=PATH]... [--no-shared]
+//   npm start -- [--port N] [--state DIR] [--model NAME=PATH]... [--no-shared]
 //   PATH: a model.json (converted on the fly), a directory holding one, or a converted file.
 
 import { createServer } from 'node:http';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host } from '../host/index.ts';
+import { buildAzleCanister, createActor, Host, IcHttpInterface, loadOrCreateReplicaKeys } from '../host/index.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { progressBar, uploadModel } from '../client/upload.ts';
-import { defaultModel, readModel, sharedSpamModel, type ModelSource } from './lib/models.ts';
+import { defaultModel, readModel, REPO_ROOT, sharedSpamModel, type ModelSource } from './lib/models.ts';
+import { loadOrCreatePemIdentity } from './lib/identity.ts';
 import { gatewayHandler } from './lib/gateway.ts';
 
-const USAGE = `usage: npm start -- [--port N] [--model NAME=PATH]... [--no-shared] [--quiet]
+const USAGE = `usage: npm start -- [--port N] [--state DIR] [--model NAME=PATH]... [--no-shared] [--quiet]
 
 Builds the decentai canister (when its sources changed), installs it on the in-process
 IC host, uploads the default model (plus ../shared/models/spam-detection when present,
-plus every --model), and serves its REST API on http://127.0.0.1:PORT (default 8080, or $PORT).
+plus every --model), and serves its REST API on http://127.0.0.1:PORT (default 8080, or $PORT),
+with the IC's HTTP interface (/api/v2/status, query, call, read_state) on the same port for
+@dfinity/agent, icp-cli and npm run upload.
 
   --port N             port to listen on (0: any free port)
+  --state DIR          where the host's root key and the controller identity PEM are kept
+                       (default .decentai/ in the repository; made on the first run)
   --model NAME=PATH    also upload PATH as NAME: a model.json (converted on the fly),
                        a directory holding one, or a converted .dcai file
   --no-shared          do not upload ../shared/models/spam-detection
@@ -37,6 +44,7 @@ function readOptions() {
     return parseArgs({
       options: {
         port: { type: 'string' },
+        state: { type: 'string' },
         model: { type: 'string', multiple: true },
         'no-shared': { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -77,9 +85,13 @@ async function main(): Promise<void> {
   const { wasm } = await buildAzleCanister('decentai');
   // Serving people: the canister sees the wall clock (tests keep the host's deterministic one).
   const host = await Host.create({ startTimeNs: BigInt(Date.now()) * 1_000_000n });
-  const canister = await host.install(wasm);
+  const stateDir = values.state ?? join(REPO_ROOT, '.decentai');
+  const pemPath = join(stateDir, 'identity.pem');
+  const controller = loadOrCreatePemIdentity(pemPath);
+  const ic = new IcHttpInterface(host, loadOrCreateReplicaKeys(stateDir));
+  const canister = await host.install(wasm, { controllers: [controller.getPrincipal()] });
   console.log(`installed decentai on the in-process host (init: ${canister.lastInitInstructions.toLocaleString('en-US')} instructions)`);
-  const admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER });
+  const admin = createActor<DecentAIService>(canister, idlFactory, { caller: controller.getPrincipal() });
   const anonymous = createActor<DecentAIService>(canister, idlFactory);
 
   const tty = process.stdout.isTTY && !values.quiet;
@@ -93,7 +105,10 @@ async function main(): Promise<void> {
     console.log(`  ${s.name}: v${r.model.version}, ${s.bytes.length} bytes${s.how === 'converted' ? ' (converted from ' + s.path + ')' : ''}, sha256 ${r.sha256.slice(0, 16)}…, verified on chain`);
   }
 
-  const server = createServer(gatewayHandler(anonymous, values.quiet ? undefined : (line) => console.log(line)));
+  const rest = gatewayHandler(anonymous, values.quiet ? undefined : (line) => console.log(line));
+  const server = createServer(async (req, res) => {
+    if (!(await ic.handle(req, res))) await rest(req, res);
+  });
   server.on('error', (e) => fail(`cannot listen on 127.0.0.1:${port}: ${e.message}`));
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
@@ -101,6 +116,12 @@ async function main(): Promise<void> {
     const example = sources.find((s) => s.name === 'spam-detection')?.name ?? 'default';
     console.log(`\ndecentAI ready in ${((Date.now() - t0) / 1000).toFixed(1)} s on http://127.0.0.1:${actual} (models: ${sources.map((s) => s.name).join(', ')})`);
     console.log(`  curl -s -X POST localhost:${actual}/models/${example}/predict -d '{"text":"check out my channel"}'`);
+    const rel = relative(process.cwd(), pemPath);
+    const pem = rel && !rel.startsWith('..') ? rel : pemPath;
+    console.log(`IC replica API on http://127.0.0.1:${actual} (root key: fetch it, e.g. shouldFetchRootKey / icp -k fetch)`);
+    console.log(`  canister id: ${canister.id.toText()}`);
+    console.log(`  controller:  ${controller.getPrincipal().toText()} (identity PEM: ${pem})`);
+    console.log(`  npm run upload -- --network http://127.0.0.1:${actual} --canister ${canister.id.toText()} --identity ${pem} --name NAME FILE`);
     console.log('Ctrl-C to stop.');
   });
 

@@ -1,15 +1,20 @@
 // npm start end to end: the real script in a child process, a prediction over HTTP, a clean Ctrl-C.
 
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Actor, HttpAgent } from '@dfinity/agent';
 import { describe, expect, it } from 'vitest';
+import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { convertFiles } from '../converter/files.ts';
 import { sharedSpamModel } from '../scripts/lib/models.ts';
 
 describe('npm start', () => {
   it('serves predictions from the canister and stops cleanly on SIGINT', async () => {
     const tsx = resolve('node_modules/.bin/tsx');
-    const child = spawn(tsx, ['scripts/start.ts', '--port', '0', '--quiet', '--model', 'extra=models/default/model.json'], {
+    const state = mkdtempSync(join(tmpdir(), 'decentai-start-'));
+    const child = spawn(tsx, ['scripts/start.ts', '--port', '0', '--quiet', '--state', state, '--model', 'extra=models/default/model.json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PORT: undefined },
     });
@@ -37,6 +42,12 @@ describe('npm start', () => {
     const list = (await (await fetch(`http://127.0.0.1:${port}/models`)).json()) as { models: { name: string; sha256: string }[] };
     const extra = list.models.find((m) => m.name === 'extra');
     expect(extra).toBeDefined();
+    // The replica API on the same port: the printed canister id answers the real agent.
+    const canisterId = /canister id: (\S+)/.exec(out)?.[1] ?? '';
+    expect(out).toContain(`identity PEM: ${join(state, 'identity.pem')}`);
+    const agent = await HttpAgent.create({ host: `http://127.0.0.1:${port}`, shouldFetchRootKey: true });
+    const actor = Actor.createActor<DecentAIService>(idlFactory as never, { agent, canisterId });
+    expect((await actor.list_models()).map((m) => m.name)).toContain('extra');
     const { createHash } = await import('node:crypto');
     expect(extra!.sha256).toBe(createHash('sha256').update(convertFiles('models/default/model.json', { name: 'extra' }).bytes).digest('hex'));
     const code = await new Promise<number | null>((ok) => {
@@ -44,5 +55,6 @@ describe('npm start', () => {
       child.kill('SIGINT');
     });
     expect(code).toBe(0);
+    rmSync(state, { recursive: true, force: true });
   }, 300_000);
 });

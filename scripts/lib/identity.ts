@@ -3,9 +3,10 @@
 // @noble/curves (already installed with @dfinity/agent), so the upload CLI acts as
 // the same principal as dfx and is a controller of what dfx deployed.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SignIdentity, wrapDER, ED25519_OID, SECP256K1_OID, type PublicKey, type Signature, type DerEncodedPublicKey } from '@dfinity/agent';
 import { ed25519 } from '@noble/curves/ed25519';
 import { secp256k1 } from '@noble/curves/secp256k1';
@@ -87,4 +88,14 @@ export function dfxIdentityPem(): string | undefined {
   }
   const path = join(root, 'identity', name, 'identity.pem');
   return existsSync(path) ? path : undefined;
+}
+
+/** Reads the Ed25519 PEM at `path`, or makes one there (PKCS#8, mode 0600, what `dfx identity new --storage-mode plaintext` writes). */
+export function loadOrCreatePemIdentity(path: string): PemIdentity {
+  if (!existsSync(path)) {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, pem, { mode: 0o600 });
+  }
+  return PemIdentity.fromPem(readFileSync(path, 'utf8'));
 }
