@@ -437,6 +437,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         input,
         weight,
         hasWeight: (param) => hasWeight(weights, layer, param),
+        weightParams: () => weightParams(weights, layer),
         addTensor,
         store,
       });
@@ -544,6 +545,17 @@ function hasWeight(weights: Map<string, Weight>, layer: KerasLayer, param: strin
     const name = weight.name.replace(/:0$/, '');
     return name === exact || name.endsWith(`/${exact}`);
   });
+}
+
+function weightParams(weights: Map<string, Weight>, layer: KerasLayer): string[] {
+  const scope = `${layer.name}/`;
+  const params: string[] = [];
+  for (const weight of weights.values()) {
+    const name = weight.name.replace(/:0$/, '');
+    const at = name.startsWith(scope) ? 0 : name.indexOf(`/${scope}`) + 1;
+    if (at > 0 || name.startsWith(scope)) params.push(name.slice(at + scope.length));
+  }
+  return params;
 }
 
 /** The layer's weight `param`, named `layer/param` with or without a scope prefix (and ":0"). */

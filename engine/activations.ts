@@ -10,7 +10,9 @@ import { ACTIVATIONS } from './format.ts';
  * Activation names indexed by code: the model file's activation table, defined
  * once in format.ts (the codes below must match its order; a test checks them).
  */
-export const ACTIVATION_NAMES = ACTIVATIONS;
+// A re-export (a live binding), not a copy: format.ts loads the layer families, which load this
+// module while format.ts is still being evaluated.
+export { ACTIVATIONS as ACTIVATION_NAMES } from './format.ts';
 
 export type { ActivationName } from './format.ts';
 
@@ -30,7 +32,7 @@ export const GELU = 12;
 
 /** The code of an activation name, or -1 when unknown. */
 export function activationCode(name: string): number {
-  return (ACTIVATION_NAMES as readonly string[]).indexOf(name);
+  return (ACTIVATIONS as readonly string[]).indexOf(name);
 }
 
 // tfjs-core selu_util.ts

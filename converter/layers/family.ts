@@ -16,6 +16,11 @@ export interface ConvertContext {
   /** True when the manifest has weight `param` for this layer. */
   hasWeight(param: string): boolean;
   /**
+   * The params of this layer's weights in the manifest: each name's part after `layer/`
+   * (scope prefix and ":0" dropped), e.g. "lstm_cell/kernel" or "forward_lstm/lstm_cell_1/bias".
+   */
+  weightParams(): string[];
+  /**
    * Stores a tensor for the entry made by the next `store`. 'kernel': quantized as
    * --quantize says, int8 with one scale per row (dims[0] = the output channel);
    * 'vector': always float32.

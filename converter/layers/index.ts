@@ -2,8 +2,11 @@
 // converter/convert.ts. A family adds its converter here (see family.ts).
 
 import type { LayerConverter } from './family.ts';
+import { RECURRENT_CONVERTERS } from './recurrent.ts';
 
-const CONVERTERS: readonly LayerConverter[] = [];
+const CONVERTERS: readonly LayerConverter[] = [
+  ...RECURRENT_CONVERTERS,
+];
 
 const byClass = new Map<string, LayerConverter>();
 for (const converter of CONVERTERS) for (const name of converter.classNames) byClass.set(name, converter);

@@ -5,8 +5,11 @@
 //   50–89 shape, merge, activation layers, normalization (engine/layers/*.ts)
 
 import type { LayerKindSpec } from './family.ts';
+import { RECURRENT_KINDS } from './recurrent.ts';
 
-export const FAMILY_KINDS: readonly LayerKindSpec[] = [];
+export const FAMILY_KINDS: readonly LayerKindSpec[] = [
+  ...RECURRENT_KINDS,
+];
 
 const byName = new Map<string, LayerKindSpec>();
 const byCode = new Map<number, LayerKindSpec>();

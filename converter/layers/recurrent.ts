@@ -1,0 +1,134 @@
+// Keras LSTM, GRU, SimpleRNN and Bidirectional(those) → the recurrent kinds of
+// engine/layers/recurrent.ts (tensors and params documented there). Kernels are
+// stored transposed, a row per gate unit, so int8 keeps one scale per output channel.
+
+import { ACTIVATIONS } from '../../engine/format.ts';
+import { GRU, LSTM, MERGE_MODES, SIMPLE_RNN, PARAM_COUNT } from '../../engine/layers/recurrent.ts';
+import { ConvertError, activationOf, describe, isObject, positiveInt, type Json } from '../config.ts';
+import type { ConvertContext, LayerConverter } from './family.ts';
+
+const CELLS: Record<string, { cell: number; kind: string; gates: number }> = {
+  LSTM: { cell: LSTM, kind: 'lstm', gates: 4 },
+  GRU: { cell: GRU, kind: 'gru', gates: 3 },
+  SimpleRNN: { cell: SIMPLE_RNN, kind: 'simple_rnn', gates: 1 },
+};
+
+/** Options TF.js cannot run or that change the output's form: refused by name when set. */
+const REFUSED_TRUE = ['stateful', 'return_state', 'time_major'] as const;
+
+/** A [rows, cols] row-major matrix transposed to [cols, rows]. */
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; ++r) for (let c = 0; c < cols; ++c) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+const code = (name: string): number => (ACTIVATIONS as readonly string[]).indexOf(name);
+
+interface CellOptions {
+  cell: number;
+  kind: string;
+  gates: number;
+  units: number;
+  activation: number;
+  recurrentActivation: number;
+  useBias: boolean;
+  returnSequences: boolean;
+  goBackwards: boolean;
+  resetAfter: boolean;
+}
+
+function cellOptions(className: string, config: Json, where: string): CellOptions {
+  const spec = CELLS[className];
+  if (!spec) throw new ConvertError(`${where}: wraps ${describe(className)}; Bidirectional supports ${Object.keys(CELLS).join(', ')}`);
+  for (const option of REFUSED_TRUE) if (config[option] === true) throw new ConvertError(`${where}: ${option} true is not supported`);
+  const resetAfter = config.reset_after === true;
+  // TF.js's default recurrent activation is hard_sigmoid (Keras 2.3+ writes it explicitly)
+  const recurrentActivation = spec.cell === SIMPLE_RNN ? 'linear' : activationOf(config.recurrent_activation ?? 'hard_sigmoid', `${where} recurrent_activation`);
+  return {
+    ...spec,
+    units: positiveInt(config.units, where, 'units'),
+    activation: code(activationOf(config.activation ?? 'tanh', where)),
+    recurrentActivation: code(recurrentActivation),
+    useBias: config.use_bias !== false,
+    returnSequences: config.return_sequences === true,
+    goBackwards: config.go_backwards === true,
+    resetAfter: spec.cell === GRU && resetAfter,
+  };
+}
+
+/** Adds kernel, recurrent kernel and bias of one direction; `scope` selects the direction's weights ('' for a plain layer). */
+function addDirection(context: ConvertContext, options: CellOptions, inputDim: number, scope: string): void {
+  const { where } = context;
+  const units = options.units;
+  const cols = options.gates * units;
+  const params = context.weightParams().filter((param) => scope === '' || param.split('/')[0].startsWith(scope));
+  const find = (last: string): string => {
+    const matches = params.filter((param) => param.split('/').pop() === last);
+    if (matches.length !== 1) {
+      throw new ConvertError(`${where}: ${matches.length === 0 ? 'has no' : 'has several'} ${scope ? `${scope} ` : ''}'${last}' weight${matches.length > 1 ? `s (${matches.join(', ')})` : ''}`);
+    }
+    return matches[0];
+  };
+  const direction = scope ? `${scope}/` : '';
+  const kernel = context.weight(find('kernel'), [inputDim, cols]);
+  const recurrent = context.weight(find('recurrent_kernel'), [units, cols]);
+  context.addTensor(`${direction}kernel`, [cols, inputDim], transpose(kernel, inputDim, cols), 'kernel');
+  context.addTensor(`${direction}recurrent_kernel`, [cols, units], transpose(recurrent, units, cols), 'kernel');
+  const biasShape = options.resetAfter ? [2, cols] : [cols];
+  const bias = options.useBias ? context.weight(find('bias'), biasShape) : new Float32Array(biasShape.reduce((a, b) => a * b, 1));
+  context.addTensor(`${direction}bias`, [bias.length], bias, 'vector');
+}
+
+function storeRecurrent(context: ConvertContext, options: CellOptions, merge: number): number[] {
+  const params = [
+    options.units,
+    options.activation,
+    options.recurrentActivation,
+    options.returnSequences ? 1 : 0,
+    options.goBackwards ? 1 : 0,
+    merge,
+    options.resetAfter ? 1 : 0,
+  ];
+  if (params.length !== PARAM_COUNT) throw new Error('recurrent params out of step with the engine');
+  context.store(options.kind, 'linear', params);
+  const width = merge === 1 ? 2 * options.units : options.units;
+  return options.returnSequences ? [context.input[0], width] : [width];
+}
+
+function checkInput(context: ConvertContext): number {
+  if (context.input.length !== 2) throw new ConvertError(`${context.where} needs a [steps, features] input, got [${context.input}]`);
+  return context.input[1];
+}
+
+const cellConverter: LayerConverter = {
+  classNames: Object.keys(CELLS),
+  convert(context) {
+    const inputDim = checkInput(context);
+    const options = cellOptions(context.layer.className, context.layer.config, context.where);
+    addDirection(context, options, inputDim, '');
+    return storeRecurrent(context, options, 0);
+  },
+};
+
+const bidirectionalConverter: LayerConverter = {
+  classNames: ['Bidirectional'],
+  convert(context) {
+    const { config } = context.layer;
+    const where = context.where;
+    const inputDim = checkInput(context);
+    if (config.backward_layer !== undefined && config.backward_layer !== null) throw new ConvertError(`${where}: backward_layer is not supported (TF.js builds the backward layer itself)`);
+    const mergeMode = config.merge_mode === undefined ? 'concat' : config.merge_mode;
+    const merge = (MERGE_MODES as readonly unknown[]).indexOf(mergeMode);
+    if (mergeMode === null) throw new ConvertError(`${where}: merge_mode None (two outputs) is not supported; use concat, sum, mul or ave`);
+    if (merge < 1) throw new ConvertError(`${where}: merge_mode ${describe(mergeMode)} is not supported; use concat, sum, mul or ave`);
+    const inner = config.layer;
+    if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) throw new ConvertError(`${where}: has no wrapped layer config`);
+    const options = cellOptions(inner.class_name, inner.config, `${where} wrapping ${inner.class_name}`);
+    addDirection(context, options, inputDim, 'forward');
+    addDirection(context, options, inputDim, 'backward');
+    return storeRecurrent(context, options, merge);
+  },
+};
+
+export const RECURRENT_CONVERTERS: readonly LayerConverter[] = [cellConverter, bidirectionalConverter];

@@ -1,0 +1,367 @@
+// Recurrent layer family: LSTM, GRU and SimpleRNN, each one direction or
+// Bidirectional, with TF.js / Keras inference semantics (tfjs-layers
+// layers/recurrent.ts and wrappers.ts). Plain reference: recurrent.reference.ts;
+// the converter's mapping: converter/layers/recurrent.ts.
+//
+// One entry per layer (a Bidirectional wrapper included). Input [steps, inputDim].
+//   tensors, per direction (forward, then backward when merged):
+//     kernel            [gates·units, inputDim]  float32, float16 or int8 (row = gate unit = output channel)
+//     recurrent kernel  [gates·units, units]     float32, float16 or int8
+//     bias              [gates·units] (GRU reset_after: [2·gates·units], input bias then recurrent bias)  float32 or float16
+//   gates: LSTM 4 (i, f, c, o), GRU 3 (z, r, h), SimpleRNN 1; Keras's order, rows = Keras columns.
+//   params: [units, activation, recurrentActivation (activation codes; SimpleRNN: 0),
+//            returnSequences 0/1, goBackwards 0/1, merge (0 one direction, 1 concat, 2 sum, 3 mul, 4 ave),
+//            resetAfter 0/1 (GRU only)]
+//   output: [steps, width] with returnSequences, else [width]; width = 2·units for concat, else units.
+// The layer's own activation is linear (the cell's activations are params).
+// int8 and float16 kernels are decoded to float32 once at prepare (one scale per gate unit).
+//
+// Per step and direction, one pass over the gate rows: each row's input dot product,
+// recurrent dot product and bias in one double sum (the fused gates), then the
+// gate activations over whole gate blocks (activateElements: TF.js's formulas).
+
+import { activateElements, ACTIVATION_NAMES } from '../activations.ts';
+import { tensorFloat32, type ParsedLayer, type ParsedTensor } from '../format.ts';
+import { expectCounts, expectDType, expectShape, fail, intParam } from './checks.ts';
+import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
+
+export const LSTM = 0;
+export const GRU = 1;
+export const SIMPLE_RNN = 2;
+const GATES = [4, 3, 1];
+const KIND_NAMES = ['lstm', 'gru', 'simple_rnn'];
+
+export const MERGE_NONE = 0;
+export const MERGE_CONCAT = 1;
+export const MERGE_SUM = 2;
+export const MERGE_MUL = 3;
+export const MERGE_AVE = 4;
+export const MERGE_MODES = [null, 'concat', 'sum', 'mul', 'ave'] as const;
+
+/** The params of a recurrent entry, decoded. */
+export interface RecurrentConfig {
+  cell: number;
+  units: number;
+  activation: number;
+  recurrentActivation: number;
+  returnSequences: boolean;
+  goBackwards: boolean;
+  merge: number;
+  resetAfter: boolean;
+}
+
+export const PARAM_COUNT = 7;
+
+export function recurrentConfig(cell: number, layer: ParsedLayer, where: string): RecurrentConfig {
+  const activations = ACTIVATION_NAMES.length - 1;
+  return {
+    cell,
+    units: intParam(layer, 0, 1, 1 << 16, 'units', where),
+    activation: intParam(layer, 1, 0, activations, 'activation', where),
+    recurrentActivation: intParam(layer, 2, 0, activations, 'recurrent activation', where),
+    returnSequences: intParam(layer, 3, 0, 1, 'returnSequences', where) === 1,
+    goBackwards: intParam(layer, 4, 0, 1, 'goBackwards', where) === 1,
+    merge: intParam(layer, 5, 0, MERGE_MODES.length - 1, 'merge mode', where),
+    resetAfter: intParam(layer, 6, 0, cell === GRU ? 1 : 0, 'resetAfter', where) === 1,
+  };
+}
+
+export function recurrentOutputShape(config: RecurrentConfig, steps: number): number[] {
+  const width = config.merge === MERGE_CONCAT ? 2 * config.units : config.units;
+  return config.returnSequences ? [steps, width] : [width];
+}
+
+/** Length of a direction's bias. */
+export function biasLength(config: RecurrentConfig): number {
+  return GATES[config.cell] * config.units * (config.resetAfter ? 2 : 1);
+}
+
+function kindSpec(cell: number, code: number): LayerKindSpec {
+  return {
+    code,
+    name: KIND_NAMES[cell],
+    outputShape(layer, input, tensors, where) {
+      const all = expectCounts(layer, tensors, [3, 6], PARAM_COUNT, where);
+      const config = recurrentConfig(cell, layer, where);
+      if (input.length !== 2) fail('bad_shape', `${where}: needs an input of rank 2 [steps, features], got [${input}]`);
+      if ((all.length === 6) !== (config.merge !== MERGE_NONE)) fail('bad_layer', `${where}: ${all.length} tensors do not match merge mode ${config.merge}`);
+      if (layer.activation !== 'linear') fail('bad_layer', `${where}: the layer activation must be linear (the cell's are params)`);
+      const rows = GATES[cell] * config.units;
+      for (let d = 0; d < all.length; d += 3) {
+        checkDirection(all[d], all[d + 1], all[d + 2], rows, input[1], config, where);
+      }
+      return recurrentOutputShape(config, input[0]);
+    },
+    prepare: (context) => prepareRecurrent(cell, context),
+  };
+}
+
+function checkDirection(kernel: ParsedTensor, recurrent: ParsedTensor, bias: ParsedTensor, rows: number, inputDim: number, config: RecurrentConfig, where: string): void {
+  expectShape(kernel, [rows, inputDim], where);
+  expectDType(kernel, 'int8', where);
+  expectShape(recurrent, [rows, config.units], where);
+  expectDType(recurrent, 'int8', where);
+  expectShape(bias, [biasLength(config)], where);
+  expectDType(bias, null, where);
+}
+
+export const RECURRENT_KINDS: readonly LayerKindSpec[] = [kindSpec(LSTM, 30), kindSpec(GRU, 31), kindSpec(SIMPLE_RNN, 32)];
+
+/** One direction's weights (float32, decoded once), state and scratch. */
+interface Direction {
+  kernel: Float32Array;
+  recurrent: Float32Array;
+  bias: Float32Array;
+  /** Reads the input last step first. */
+  reverseInput: boolean;
+  /** Writes output k at position steps − 1 − k (Bidirectional's backward layer, re-aligned). */
+  reverseOutput: boolean;
+  /** Hidden state h (the output) and, for LSTM, the carry c. */
+  h: Float32Array;
+  c: Float32Array;
+  /** Gate pre-activations / activations, gates·units. */
+  z: Float32Array;
+  /** GRU: r·h (reset before) or the recurrent candidate term (reset after); LSTM: act(c). */
+  extra: Float32Array;
+  /** Where this direction writes: the layer's target (one direction) or its own buffer before merging. */
+  out: Float32Array;
+}
+
+function prepareRecurrent(cell: number, { file, layer }: PrepareContext): PreparedLayer {
+  const where = `layer '${layer.name}' (${layer.kind})`;
+  const config = recurrentConfig(cell, layer, where);
+  const steps = layer.inputShape[0];
+  const inputDim = layer.inputShape[1];
+  const units = config.units;
+  const rows = GATES[cell] * units;
+  const merged = config.merge !== MERGE_NONE;
+  const outLength = (config.returnSequences ? steps : 1) * units;
+  const directions: Direction[] = [];
+  for (let d = 0; d < layer.tensors.length; d += 3) {
+    const backward = d > 0;
+    directions.push({
+      kernel: tensorFloat32(file, layer.tensors[d]),
+      recurrent: tensorFloat32(file, layer.tensors[d + 1]),
+      bias: tensorFloat32(file, layer.tensors[d + 2]),
+      // Bidirectional runs its backward copy with go_backwards flipped and reverses that copy's sequence output
+      reverseInput: backward ? !config.goBackwards : config.goBackwards,
+      reverseOutput: backward && config.returnSequences,
+      h: new Float32Array(units),
+      c: new Float32Array(units),
+      z: new Float32Array(rows),
+      extra: new Float32Array(units),
+      out: merged ? new Float32Array(outLength) : NO_OUTPUT,
+    });
+  }
+  const run = cell === LSTM ? lstmDirection : cell === GRU ? gruDirection : simpleRnnDirection;
+  const forward = directions[0];
+  const backward = merged ? directions[1] : forward;
+  return {
+    run(source: Float32Array, target: Float32Array): void {
+      if (!merged) {
+        forward.out = target;
+        run(forward, config, source, steps, inputDim);
+        return;
+      }
+      run(forward, config, source, steps, inputDim);
+      run(backward, config, source, steps, inputDim);
+      mergeDirections(config.merge, forward.out, backward.out, outLength / units, units, target);
+    },
+  };
+}
+
+const NO_OUTPUT = new Float32Array(0);
+
+/** Writes the merged rows of a and b (rows × units each) into target. */
+function mergeDirections(merge: number, a: Float32Array, b: Float32Array, rowCount: number, units: number, target: Float32Array): void {
+  var n = (rowCount * units) | 0;
+  var i = 0;
+  var r = 0;
+  var k = 0;
+  var o = 0;
+  if (merge === MERGE_CONCAT) {
+    for (r = 0; r < rowCount; r++) {
+      for (k = 0; k < units; k++) target[o++] = a[i + k];
+      for (k = 0; k < units; k++) target[o++] = b[i + k];
+      i += units;
+    }
+  } else if (merge === MERGE_SUM) {
+    for (i = 0; i < n; i++) target[i] = a[i] + b[i];
+  } else if (merge === MERGE_MUL) {
+    for (i = 0; i < n; i++) target[i] = a[i] * b[i];
+  } else {
+    for (i = 0; i < n; i++) target[i] = (a[i] + b[i]) / 2;
+  }
+}
+
+/** Copies h to output step k (or to the only output row without returnSequences). */
+function writeOutput(direction: Direction, returnSequences: boolean, k: number, steps: number, units: number): void {
+  var out = direction.out;
+  var h = direction.h;
+  var at = returnSequences ? (direction.reverseOutput ? steps - 1 - k : k) * units : 0;
+  var j = 0;
+  if (!returnSequences && k !== steps - 1) return;
+  for (j = 0; j < units; j++) out[at + j] = h[j];
+}
+
+/**
+ * LSTM (tfjs LSTMCell): z = x·W + h·U + b; i, f, o = recurrentActivation; c = f·c + i·activation(z_c);
+ * h = o·activation(c).
+ */
+function lstmDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+  var units = config.units | 0;
+  var rows = (4 * units) | 0;
+  var kernel = direction.kernel;
+  var recurrent = direction.recurrent;
+  var bias = direction.bias;
+  var h = direction.h;
+  var c = direction.c;
+  var z = direction.z;
+  var actC = direction.extra;
+  var activation = config.activation;
+  var recurrentActivation = config.recurrentActivation;
+  var n = inputDim | 0;
+  var t = 0;
+  var k = 0;
+  var j = 0;
+  var w = 0;
+  var x = 0;
+  var u = 0;
+  var sum = 0.0;
+  h.fill(0);
+  c.fill(0);
+  for (k = 0; k < steps; k++) {
+    x = (direction.reverseInput ? steps - 1 - k : k) * n;
+    w = 0;
+    // fused gates: one pass over the rows of the concatenated kernels
+    for (j = 0; j < rows; j++) {
+      sum = 0.0;
+      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
+      w += n;
+      u = j * units;
+      for (t = 0; t < units; t++) sum += h[t] * recurrent[u + t];
+      z[j] = sum + bias[j];
+    }
+    // one call per gate block: softmax, if used, is over each gate's units
+    activateElements(recurrentActivation, z, 0, units);
+    activateElements(recurrentActivation, z, units, units);
+    activateElements(activation, z, 2 * units, units);
+    activateElements(recurrentActivation, z, 3 * units, units);
+    for (j = 0; j < units; j++) {
+      c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j];
+      actC[j] = c[j];
+    }
+    activateElements(activation, actC, 0, units);
+    for (j = 0; j < units; j++) h[j] = z[3 * units + j] * actC[j];
+    writeOutput(direction, config.returnSequences, k, steps, units);
+  }
+}
+
+/**
+ * GRU, gates z (update), r (reset), h (candidate). Reset before (tfjs GRUCell, reset_after false):
+ * hh = activation(x·W_h + b_h + (r·h)·U_h). Reset after (Keras, reset_after true; tfjs refuses it):
+ * hh = activation(x·W_h + b_h + r·(h·U_h + b'_h)), with the recurrent bias b' added to z and r too.
+ * h = z·h + (1 − z)·hh.
+ */
+function gruDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+  var units = config.units | 0;
+  var gateRows = (2 * units) | 0;
+  var rows = (3 * units) | 0;
+  var kernel = direction.kernel;
+  var recurrent = direction.recurrent;
+  var bias = direction.bias;
+  var h = direction.h;
+  var z = direction.z;
+  var extra = direction.extra;
+  var resetAfter = config.resetAfter;
+  var activation = config.activation;
+  var n = inputDim | 0;
+  var t = 0;
+  var k = 0;
+  var j = 0;
+  var w = 0;
+  var x = 0;
+  var u = 0;
+  var sum = 0.0;
+  var inner = 0.0;
+  var gate = 0.0;
+  h.fill(0);
+  for (k = 0; k < steps; k++) {
+    x = (direction.reverseInput ? steps - 1 - k : k) * n;
+    w = 0;
+    for (j = 0; j < rows; j++) {
+      sum = 0.0;
+      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
+      w += n;
+      if (j < gateRows) {
+        u = j * units;
+        inner = 0.0;
+        for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
+        // reset after: the recurrent bias follows the input bias
+        z[j] = resetAfter ? sum + bias[j] + (inner + bias[rows + j]) : sum + bias[j] + inner;
+      } else {
+        z[j] = sum + bias[j];
+      }
+    }
+    activateElements(config.recurrentActivation, z, 0, units);
+    activateElements(config.recurrentActivation, z, units, units);
+    if (resetAfter) {
+      for (j = 0; j < units; j++) {
+        u = (gateRows + j) * units;
+        inner = 0.0;
+        for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
+        z[gateRows + j] = z[gateRows + j] + z[units + j] * (inner + bias[rows + gateRows + j]);
+      }
+    } else {
+      for (j = 0; j < units; j++) extra[j] = z[units + j] * h[j];
+      for (j = 0; j < units; j++) {
+        u = (gateRows + j) * units;
+        inner = 0.0;
+        for (t = 0; t < units; t++) inner += extra[t] * recurrent[u + t];
+        z[gateRows + j] = z[gateRows + j] + inner;
+      }
+    }
+    activateElements(activation, z, gateRows, units);
+    for (j = 0; j < units; j++) {
+      gate = z[j];
+      h[j] = gate * h[j] + (1 - gate) * z[gateRows + j];
+    }
+    writeOutput(direction, config.returnSequences, k, steps, units);
+  }
+}
+
+/** SimpleRNN (tfjs SimpleRNNCell): h = activation(x·W + b + h·U). */
+function simpleRnnDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+  var units = config.units | 0;
+  var kernel = direction.kernel;
+  var recurrent = direction.recurrent;
+  var bias = direction.bias;
+  var h = direction.h;
+  var z = direction.z;
+  var n = inputDim | 0;
+  var t = 0;
+  var k = 0;
+  var j = 0;
+  var w = 0;
+  var x = 0;
+  var u = 0;
+  var sum = 0.0;
+  var inner = 0.0;
+  h.fill(0);
+  for (k = 0; k < steps; k++) {
+    x = (direction.reverseInput ? steps - 1 - k : k) * n;
+    w = 0;
+    for (j = 0; j < units; j++) {
+      sum = 0.0;
+      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
+      w += n;
+      u = j * units;
+      inner = 0.0;
+      for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
+      z[j] = sum + bias[j] + inner;
+    }
+    activateElements(config.activation, z, 0, units);
+    for (j = 0; j < units; j++) h[j] = z[j];
+    writeOutput(direction, config.returnSequences, k, steps, units);
+  }
+}
