@@ -38,6 +38,7 @@ import {
 
 import type * as Core from './core.ts';
 import { CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
+import { moduleHashFromArg } from './module-hash.ts';
 import type { BytesMap } from './registry.ts';
 import type { idlFactory } from './types.ts';
 
@@ -75,6 +76,9 @@ interface Loaded {
   ctx: Core.M.Ctx;
 }
 let core: Loaded | undefined;
+/** The sha256 of the wasm installed, when the installer said it (module-hash.ts). */
+let moduleHash: string | undefined;
+const installArg = BUILD ? [IDL.Opt(IDL.Text)] : [];
 
 /** The core, compiled and set up on first call (kept by updates and post_upgrade; a query's copy is discarded). */
 function load(): Loaded {
@@ -83,18 +87,21 @@ function load(): Loaded {
     const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare });
     core = {
       M: c.M,
-      ctx: { reg, isController: () => isController(msgCaller()), instructions: () => performanceCounter(0) },
+      ctx: { reg, isController: () => isController(msgCaller()), instructions: () => performanceCounter(0), moduleHash: () => moduleHash },
     };
   }
   return core;
 }
 
 export default class {
-  @init([])
-  init(): void {}
+  @init(installArg, manual)
+  init(): void {
+    moduleHash = moduleHashFromArg(msgArgData());
+  }
 
-  @postUpgrade([])
+  @postUpgrade(installArg, manual)
   postUpgrade(): void {
+    moduleHash = moduleHashFromArg(msgArgData());
     if (stableMap(0).get(STATE_KEY) !== undefined) load().ctx.reg.restore();
   }
 

@@ -17,6 +17,8 @@ export interface Ctx {
   reg: Registry;
   isController: () => boolean;
   instructions: () => bigint;
+  /** The sha256 of the installed wasm, when its installer said it (canister/module-hash.ts). */
+  moduleHash?: () => string | undefined;
 }
 
 export function errorCode(e: unknown): { code: string; message: string } {
@@ -318,7 +320,7 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
         ? restPredict(l, body, route.verified, update, ctx.instructions)
         : method.length > 16 || url.length > 8192
           ? errorResponse(400, 'bad_request', 'method or url too long')
-          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body }, update, ctx.instructions);
+          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body }, update, ctx.instructions, ctx.moduleHash?.());
   }
   return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
 }

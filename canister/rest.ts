@@ -316,8 +316,11 @@ const STATUS_OF: Record<string, number> = {
   conflict: 409,
 };
 
+/** The wasm's sha256 the canister was installed from, when its installer said it (module-hash.ts). */
+const moduleHashJson = (h: string | undefined) => `"module_hash":${h === undefined ? 'null' : `"${h}"`}`;
+
 /** Answers one HTTP request. `update` is true in http_request_update. */
-export function handleRest(reg: Registry, req: RestRequest, update: boolean, instructions: () => bigint): RestResponse {
+export function handleRest(reg: Registry, req: RestRequest, update: boolean, instructions: () => bigint, moduleHash?: string): RestResponse {
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
   const query = q < 0 ? '' : req.url.slice(q + 1);
@@ -327,7 +330,7 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
   try {
     if (parts.length === 0) {
       if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on /`, [['allow', 'GET']]);
-      return json(200, '{"service":"decentai","endpoints":["GET /models","GET /models/{name}","POST /models/{name}/predict"]}');
+      return json(200, `{"service":"decentai",${moduleHashJson(moduleHash)},"endpoints":["GET /models","GET /models/{name}","POST /models/{name}/predict"]}`);
     }
     if (parts[0] !== 'models' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'predict')) {
       return errorResponse(404, 'not_found', `no route for ${path}`);
@@ -337,7 +340,7 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
       if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
       if (parts.length === 1) {
         const list = [...reg.loaded.values()].map((l) => versionJson(reg, l.record));
-        return json(200, `{"models":[${list.join(',')}]}`);
+        return json(200, `{${moduleHashJson(moduleHash)},"models":[${list.join(',')}]}`);
       }
       const versions = reg.versions(name);
       const active = reg.version(name);

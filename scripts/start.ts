@@ -7,8 +7,10 @@
 //   npm start -- [--port N] [--state DIR] [--model NAME=PATH]... [--no-shared]
 //   PATH: a model.json (converted on the fly), a directory holding one, or a converted file.
 
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join, relative } from 'node:path';
+import { IDL } from '@dfinity/candid';
 import { parseArgs } from 'node:util';
 import { buildAzleCanister, createActor, Host, IcHttpInterface, loadOrCreateReplicaKeys } from '../host/index.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
   const pemPath = join(stateDir, 'identity.pem');
   const controller = loadOrCreatePemIdentity(pemPath);
   const ic = new IcHttpInterface(host, loadOrCreateReplicaKeys(stateDir));
-  const canister = await host.install(wasm, { controllers: [controller.getPrincipal()] });
+  // The wasm's sha256 (what read_state's module_hash shows), told to the canister for GET / and GET /models.
+  const moduleHash = createHash('sha256').update(wasm).digest('hex');
+  const canister = await host.install(wasm, { controllers: [controller.getPrincipal()], arg: new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[moduleHash]])) });
   console.log(`installed decentai on the in-process host (init: ${canister.lastInitInstructions.toLocaleString('en-US')} instructions)`);
   const admin = createActor<DecentAIService>(canister, idlFactory, { caller: controller.getPrincipal() });
   const anonymous = createActor<DecentAIService>(canister, idlFactory);
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     const example = sources.find((s) => s.name === 'spam-detection')?.name ?? 'default';
-    console.log(`\ndecentAI ready in ${((Date.now() - t0) / 1000).toFixed(1)} s on http://127.0.0.1:${actual} (models: ${sources.map((s) => s.name).join(', ')})`);
+    console.log(`\ndecentAI ready in ${((Date.now() - t0) / 1000).toFixed(1)} s on http://127.0.0.1:${actual} (models: ${sources.map((s) => s.name).join(', ')}; canister wasm sha256 ${moduleHash})`);
     console.log(`  curl -s -X POST localhost:${actual}/models/${example}/predict -d '{"text":"check out my channel"}'`);
     const rel = relative(process.cwd(), pemPath);
     const pem = rel && !rel.startsWith('..') ? rel : pemPath;

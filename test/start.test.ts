@@ -1,10 +1,12 @@
 // npm start end to end: the real script in a child process, a prediction over HTTP, a clean Ctrl-C.
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Actor, HttpAgent } from '@dfinity/agent';
+import { Actor, CanisterStatus, HttpAgent } from '@dfinity/agent';
+import { Principal } from '@dfinity/principal';
 import { describe, expect, it } from 'vitest';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { convertFiles } from '../converter/files.ts';
@@ -32,6 +34,12 @@ describe('npm start', () => {
       });
       child.on('exit', (code) => fail(new Error(`exited with ${code}:\n${out}`)));
     });
+    // The ready line names the wasm's sha256, and the canister repeats it (the module hash it was installed from).
+    const moduleHash = /^decentAI ready .* canister wasm sha256 ([0-9a-f]{64})\)$/m.exec(out)?.[1];
+    expect(moduleHash).toBeDefined();
+    const { readFileSync } = await import('node:fs');
+    expect(moduleHash).toBe(createHash('sha256').update(readFileSync('.azle/decentai/decentai.wasm')).digest('hex'));
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).json()).toMatchObject({ service: 'decentai', module_hash: moduleHash });
     expect(out).toMatch(/curl -s -X POST localhost:\d+\/models\/\S+\/predict -d '\{"text":"check out my channel"\}'/);
     const name = sharedSpamModel() ? 'spam-detection' : 'default';
     const res = await fetch(`http://127.0.0.1:${port}/models/${name}/predict`, { method: 'POST', body: '{"text":"check out my channel"}' });
@@ -39,7 +47,8 @@ describe('npm start', () => {
     const body = (await res.json()) as { model: string; predictions: { label: string }[] };
     expect(body.model).toBe(name);
     expect(body.predictions).toHaveLength(1);
-    const list = (await (await fetch(`http://127.0.0.1:${port}/models`)).json()) as { models: { name: string; sha256: string }[] };
+    const list = (await (await fetch(`http://127.0.0.1:${port}/models`)).json()) as { module_hash: string; models: { name: string; sha256: string }[] };
+    expect(list.module_hash).toBe(moduleHash);
     const extra = list.models.find((m) => m.name === 'extra');
     expect(extra).toBeDefined();
     // The replica API on the same port: the printed canister id answers the real agent.
@@ -48,7 +57,8 @@ describe('npm start', () => {
     const agent = await HttpAgent.create({ host: `http://127.0.0.1:${port}`, shouldFetchRootKey: true });
     const actor = Actor.createActor<DecentAIService>(idlFactory as never, { agent, canisterId });
     expect((await actor.list_models()).map((m) => m.name)).toContain('extra');
-    const { createHash } = await import('node:crypto');
+    // The README's verification, step 2 (the agent's read_state): the certified module hash is the ready line's.
+    expect((await CanisterStatus.request({ agent, canisterId: Principal.fromText(canisterId), paths: ['module_hash'] })).get('module_hash')).toBe(moduleHash);
     expect(extra!.sha256).toBe(createHash('sha256').update(convertFiles('models/default/model.json', { name: 'extra' }).bytes).digest('hex'));
     const code = await new Promise<number | null>((ok) => {
       child.on('exit', (c) => ok(c));
