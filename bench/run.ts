@@ -52,7 +52,9 @@ function usage(): string {
                    scaling models and the layers near the 5B query limit, and
                    repeats less in Node
   --only <ids>     run only these sections, comma-separated: ${SECTIONS.map((s) => s.id).join(', ')}
-  --no-write       print the report but leave bench/results.{md,json} alone
+  --write          also write the report to bench/results.{md,json} (the committed
+                   snapshot comes from a full run); without it nothing is written
+  --no-write       accepted for old scripts: the default now
   --spam-model <dir|none>
                    the spam model's TF.js directory (default ../shared/models/spam-detection
                    when present); "none" runs as on a fresh clone without it
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       options: {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
+        write: { type: 'boolean', default: false },
         'no-write': { type: 'boolean', default: false },
         'spam-model': { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   };
   const markdown = renderMarkdown(results);
   process.stdout.write(markdown);
-  if (!values['no-write']) {
+  if (values.write && !values['no-write']) {
     await writeFile(join(repoRoot, 'bench', 'results.md'), markdown);
     await writeFile(join(repoRoot, 'bench', 'results.json'), renderJson(results));
     progress('wrote bench/results.md and bench/results.json');

@@ -93,23 +93,77 @@ export function denseFloat32(
 export function quantizeRowInt8(input: Float32Array, offset: number, size: number, quantized: Int8Array): number {
   var start = offset | 0;
   var n = size | 0;
+  var unrolledEnd = (n - (n & 7)) | 0;
   var i = 0;
+  var x = start;
   var value = 0.0;
-  var maxAbs = 0.0;
-  for (i = 0; i < n; i = (i + 1) | 0) {
-    value = input[(start + i) | 0];
-    if (value < 0) value = -value;
-    if (value > maxAbs) maxAbs = value;
+  var high = 0.0;
+  var low = 0.0;
+  // both loops unrolled ×8: a loop iteration costs as much as several loads in QuickJS
+  for (i = 0; i < unrolledEnd; i = (i + 8) | 0) {
+    value = input[x];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 1];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 2];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 3];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 4];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 5];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 6];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    value = input[x + 7];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    x = (x + 8) | 0;
   }
+  for (; i < n; i = (i + 1) | 0) {
+    value = input[x];
+    if (value > high) high = value;
+    if (value < low) low = value;
+    x = (x + 1) | 0;
+  }
+  var maxAbs = -low > high ? -low : high;
   if (maxAbs === 0) {
-    for (i = 0; i < n; i = (i + 1) | 0) quantized[i] = 0;
+    quantized.fill(0, 0, n);
     return 0;
   }
   var inverseScale = 127 / maxAbs;
-  for (i = 0; i < n; i = (i + 1) | 0) {
-    value = input[(start + i) | 0] * inverseScale;
-    // round half away from zero without a Math.round call
+  x = start;
+  // round half away from zero without a Math.round call
+  for (i = 0; i < unrolledEnd; i = (i + 8) | 0) {
+    value = input[x] * inverseScale;
     quantized[i] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 1] * inverseScale;
+    quantized[i + 1] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 2] * inverseScale;
+    quantized[i + 2] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 3] * inverseScale;
+    quantized[i + 3] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 4] * inverseScale;
+    quantized[i + 4] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 5] * inverseScale;
+    quantized[i + 5] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 6] * inverseScale;
+    quantized[i + 6] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    value = input[x + 7] * inverseScale;
+    quantized[i + 7] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    x = (x + 8) | 0;
+  }
+  for (; i < n; i = (i + 1) | 0) {
+    value = input[x] * inverseScale;
+    quantized[i] = value >= 0 ? (value + 0.5) | 0 : -((0.5 - value) | 0);
+    x = (x + 1) | 0;
   }
   return maxAbs / 127;
 }

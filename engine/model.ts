@@ -31,6 +31,7 @@ import {
 } from './kernels.ts';
 import type { PreparedLayer } from './layers/family.ts';
 import { familyKindByName } from './layers/index.ts';
+import { denseInt8Lanes, laneBucketsFor, laneKernelWins, packLaneKernel, type LaneKernel } from './kernels-lanes.ts';
 import { WordTokenizer } from './tokenizer.ts';
 
 /** The Model contract plus what the engine exposes to tools and tests. */
@@ -55,6 +56,13 @@ export interface LoadOptions {
    * load. Default true; false keeps only the int8 tensor.
    */
   packInt8?: boolean;
+  /**
+   * With int8 'integer', which int8 Dense kernel runs: 'auto' (default) picks by shape
+   * (kernels-lanes.ts laneKernelWins: BigInt lanes from 32 units, the packed kernel from
+   * 16, denseInt8 below); 'lanes', 'packed' and 'plain' force one where the shape allows
+   * it (else the next of lanes → packed → plain). All give the same integer sums.
+   */
+  int8Kernel?: 'auto' | 'lanes' | 'packed' | 'plain';
 }
 
 // Step kinds of the plan.
@@ -75,6 +83,8 @@ const DENSE_SMALL = 12;
 
 /** A layer of a family (engine/layers/): its prepared kernel runs source → target. */
 const LAYER = 13;
+/** An int8 Dense layer on BigInt lanes (kernels-lanes.ts). */
+const DENSE_INT8_LANES = 14;
 
 /** Widest input of a DENSE_SMALL step. */
 const SMALL_DENSE_INPUTS = 8;
@@ -110,6 +120,9 @@ interface Step {
   /** Packed int8 Dense kernel (packInt8Kernel) and its lane weight 2^S. */
   lanes: Float64Array[];
   laneScale: number;
+  /** DENSE_INT8_LANES: the kernel as BigInt lanes and its bucket scratch (or null). */
+  laneKernel: LaneKernel | null;
+  laneBuckets: bigint[] | null;
   /** DENSE_SMALL: the kernel as [units][8] float64 (zero-padded) and the bias as float64. */
   weights64: Float64Array;
   bias64: Float64Array;
@@ -141,6 +154,8 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     weights64: NO_DOUBLES,
     bias64: NO_DOUBLES,
     compiled: NOT_COMPILED,
+    laneKernel: null,
+    laneBuckets: null,
     prepared: NOT_PREPARED,
   };
 }
@@ -328,6 +343,14 @@ class LoadedModel implements EngineModel {
             step.source, 0, step.rows, step.inputSize, step.weightsInt8, step.scales, step.bias, step.outputSize, step.target, 0,
             step.activation, this.quantized,
           );
+          break;
+        case DENSE_INT8_LANES:
+          if (step.laneKernel !== null) {
+            denseInt8Lanes(
+              step.source, 0, step.rows, step.laneKernel, step.scales, step.bias, step.target, 0, step.activation, this.quantized,
+              step.laneBuckets,
+            );
+          }
           break;
         case DENSE_INT8_PACKED:
           denseInt8Packed(
@@ -674,18 +697,31 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         const { rows, width } = rowsOf(layer.inputShape);
         const units = kernel.shape[0];
         const int8 = kernel.dtype === 'int8' && integerInt8 && width <= INT8_MAX_INPUT_SIZE;
-        const laneScale = int8 && (options.packInt8 ?? true) && units >= PACKED_GROUP_ROWS ? packedInt8LaneScale(width) : 0;
+        const quantized = int8 ? tensorInt8(file, tensors[0]) : null;
+        // int8 kernel: lanes → packed → plain, by shape (options.int8Kernel forces one where it can run)
+        const choice = (options.packInt8 ?? true) ? (options.int8Kernel ?? 'auto') : 'plain';
+        const laneKernel =
+          quantized !== null && (choice === 'lanes' || (choice === 'auto' && laneKernelWins(units, width))) ? packLaneKernel(quantized.values, units, width) : null;
+        const packed = int8 && laneKernel === null && choice !== 'plain' && (choice !== 'auto' || units >= PACKED_GROUP_ROWS);
+        const laneScale = packed ? packedInt8LaneScale(width) : 0;
         const target = nextTarget(i);
         const small = !int8 && width <= SMALL_DENSE_INPUTS;
-        const step = newStep(laneScale > 0 ? DENSE_INT8_PACKED : int8 ? DENSE_INT8 : small ? DENSE_SMALL : DENSE, current, target);
+        const step = newStep(
+          laneKernel !== null ? DENSE_INT8_LANES : laneScale > 0 ? DENSE_INT8_PACKED : int8 ? DENSE_INT8 : small ? DENSE_SMALL : DENSE,
+          current,
+          target,
+        );
         step.rows = rows;
         step.inputSize = width;
         step.outputSize = units;
         step.activation = ACTIVATION_NAMES.indexOf(layer.activation);
-        if (int8) {
-          const quantized = tensorInt8(file, tensors[0]);
+        if (quantized !== null) {
           step.weightsInt8 = quantized.values;
           step.scales = quantized.scales;
+          if (laneKernel !== null) {
+            step.laneKernel = laneKernel;
+            step.laneBuckets = laneBucketsFor(width);
+          }
           if (laneScale > 0) {
             step.lanes = packInt8Kernel(quantized.values, units, width, laneScale);
             step.laneScale = laneScale;

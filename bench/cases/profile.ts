@@ -13,9 +13,52 @@ import { httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel } from '../lib/models.ts';
 import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
+import { LANE_BUCKETS_MIN_INPUTS, laneKernelWins } from '../../engine/kernels-lanes.ts';
 
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
 const LOOP_LENGTH = 10_000;
+/** Square int8 Dense layers whose kernels are compared per multiply-add (the dense_int8_mac_* targets). */
+const DENSE_SIDES = [512, 1024];
+
+/** Stable figure keys for the profile canister's dense and denseSetup rows. */
+function denseRowKey(label: string): string | null {
+  if (label.startsWith('denseInt8 (plain')) return 'plain';
+  if (label.startsWith('denseInt8Packed')) return 'packed';
+  if (label.startsWith('denseInt8Lanes, multiply-add')) return 'lanes_column';
+  if (label.startsWith('denseInt8Lanes, buckets')) return 'lanes_buckets';
+  if (label.startsWith('packed and lane outputs bit-identical')) return 'identical';
+  if (label.startsWith('pack: float64 pairs')) return 'pack_packed_per_weight';
+  if (label.startsWith('pack: lanes from hex bytes')) return 'pack_lanes_hex_bytes_per_weight';
+  if (label.startsWith('pack: lanes by shifts')) return 'pack_lanes_shifts_per_weight';
+  if (label.startsWith('pack: lanes from joined hex')) return 'pack_lanes_joined_per_weight';
+  return null;
+}
+
+/** Every int8 Dense kernel on n×n layers in the profile canister, side by side, whole layer each. */
+async function denseKernels(canister: Canister, section: Section): Promise<void> {
+  const perMac: Record<string, Record<number, number>> = {};
+  const labels: Record<string, string> = {};
+  for (const n of DENSE_SIDES) {
+    const setup = await measureUpdate(canister, 'denseSetup', candidArgs([IDL.Nat32, IDL.Nat32], [n, n]));
+    const replies = [...decodeReply<[string, number][]>(Phases, setup.reply), ...decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'dense', candidArgs([IDL.Nat32], [2]))).reply)];
+    for (const [label, value] of replies) {
+      const rowKey = denseRowKey(label);
+      if (rowKey === null) continue;
+      section.figures[`dense_${n}_${rowKey}${rowKey.startsWith('pack') || rowKey === 'identical' ? '' : '_per_mac'}`] = value;
+      if (rowKey === 'identical') continue;
+      (perMac[rowKey] ??= {})[n] = value;
+      labels[rowKey] = label;
+    }
+    // what loadModel runs for this shape
+    const chosen = laneKernelWins(n, n) ? (n >= LANE_BUCKETS_MIN_INPUTS ? 'lanes_buckets' : 'lanes_column') : 'packed';
+    section.figures[`dense_${n}_chosen_per_mac`] = perMac[chosen]?.[n] ?? NaN;
+    section.figures[`dense_${n}_chosen`] = chosen;
+  }
+  section.tables.push({
+    headers: ['int8 Dense kernel, whole layer (bench/profile dense; pack rows: denseSetup)', ...DENSE_SIDES.map((n) => `${n}×${n}, instructions per multiply-add (pack: per weight)`)],
+    rows: Object.keys(perMac).map((rowKey) => [labels[rowKey], ...DENSE_SIDES.map((n) => (perMac[rowKey][n] === undefined ? '—' : perMac[rowKey][n].toFixed(1)))]),
+  });
+}
 
 const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
 
@@ -106,6 +149,8 @@ export async function run(ctx: BenchContext): Promise<Section> {
   } catch (error) {
     section.skipped.push(`msgArgData() per byte: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
+  ctx.progress('profile: int8 Dense kernels on 512² and 1024² layers');
+  await denseKernels(canister, section);
   const { reply } = await measureQuery(canister, 'loops', candidArgs([IDL.Nat32], [LOOP_LENGTH]));
   const loopRows: string[][] = [];
   for (const [variant, perElement] of decodeReply<[string, number][]>(Phases, reply)) {

@@ -1,9 +1,9 @@
 // Scaling: synthetic models of growing size on the decentai canister, to get the
 // instructions per multiply-add of each kernel variant (float32 Dense; float16 file
-// decoded to float32 at load; int8 file on the packed int8 kernel, engine/kernels.ts:
-// two int8 weights per float64 lane, 16 outputs per input read, packed at load;
-// embedding lookup + average pooling), what a commit costs per weight, and the largest
-// dense layer that answers one query under the 5B limit.
+// decoded to float32 at load; int8 file on the int8 kernel loadModel picks by shape:
+// BigInt lanes, engine/kernels-lanes.ts, from 32 units; embedding lookup + average
+// pooling), what a commit costs per weight, and the most multiply-adds one query answers
+// under the 5B limit (square layers near it, and one Dense applied to many rows).
 import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, DEFAULT_CONTROLLER, Host, IC_INSTRUCTION_LIMITS, type Canister } from '../../host/index.ts';
@@ -15,7 +15,7 @@ import { predict, types, uploadModel } from '../lib/decentai.ts';
 import { convertTfjsModel, QUANTIZATIONS } from '../lib/models.ts';
 import { buildDir } from '../lib/paths.ts';
 import type { Section } from '../lib/results.ts';
-import { writeDenseModel, writeEmbeddingModel } from '../lib/synthetic.ts';
+import { writeDenseModel, writeEmbeddingModel, writeRowsDenseModel } from '../lib/synthetic.ts';
 
 /** The canister refuses model files above this (canister/registry.ts LIMITS.maxModelBytes). */
 const MAX_MODEL_BYTES = 32 * 1024 * 1024;
@@ -43,8 +43,16 @@ async function dropModel(canister: Canister, name: string): Promise<void> {
 const KERNEL_NAMES: Record<Quantization, string> = {
   float32: 'float32 kernel',
   float16: 'float32 kernel (float16 decoded at load)',
-  int8: 'packed int8 kernel (two weights per float64 lane)',
+  int8: 'int8 kernel by shape (BigInt lanes, engine/kernels-lanes.ts)',
 };
+
+/**
+ * One Dense layer applied to ROWS_TRIAL.rows rows of its input (a time-distributed Dense,
+ * as in sequence models): 40.1M multiply-adds from 2.36M weights, a file far under the
+ * canister's size limit and a lane packing (~9,000 instructions per weight) under the 40B
+ * update limit.
+ */
+const ROWS_TRIAL = { rows: 17, side: 1536 };
 
 /** The int8 dense layer sides run in one query near the limit: one under the predicted largest, the 10M target, one over. */
 function limitTrials(predictedSide: number): number[] {
@@ -55,13 +63,13 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'scaling',
     'Scaling: synthetic models',
-    'Synthetic TF.js models (bench/lib/synthetic.ts) converted per quantization, uploaded to one decentai canister and predicted once each. Dense: one square n×n layer on a float vector (n² multiply-adds); float32 and float16 files run the float32 kernel, int8 files the packed int8 kernel (engine/kernels.ts: two int8 weights per float64 lane, 16 outputs per input read; loadModel packs int8 Dense layers of ≥ 16 units at commit). Embedding: Embedding(1000, d) → average pooling → Dense(2) on 20 ids (20·d adds in the lookup). Instructions per multiply-add (and commit instructions per weight) are the slope between the two largest sizes, so fixed costs cancel; the largest int8 layers are then asked in one query each, near the 5B limit.',
+    'Synthetic TF.js models (bench/lib/synthetic.ts) converted per quantization, uploaded to one decentai canister and predicted once each. Dense: one square n×n layer on a float vector (n² multiply-adds); float32 and float16 files run the float32 kernel, int8 files the int8 kernel loadModel picks by shape (BigInt lanes, engine/kernels-lanes.ts, for ≥ 32 units and ≤ 2.5M weights; the packed kernel of engine/kernels.ts, two int8 weights per float64 lane, from 16 units; packed at commit). Embedding: Embedding(1000, d) → average pooling → Dense(2) on 20 ids (20·d adds in the lookup). Instructions per multiply-add (and commit instructions per weight) are the slope between the two largest sizes, so fixed costs cancel; the largest int8 layers are then asked in one query each, near the 5B limit.',
   );
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   const canister = await host.install(wasm);
 
-  const denseSizes = ctx.quick ? [128, 256, 512] : [256, 512, 1024, 1536];
+  const denseSizes = ctx.quick ? [256, 512, 1024] : [256, 512, 1024, 1536];
   const rows: string[][] = [];
   let bestPerMac = Infinity;
   let bestVariant: Quantization = 'float32';
@@ -170,6 +178,41 @@ export async function run(ctx: BenchContext): Promise<Section> {
     section.figures.max_macs_under_query_limit = largestAnswered;
     section.figures.max_macs_measured = true;
     if (Number.isFinite(smallestRejected)) section.figures.min_macs_rejected = smallestRejected;
+  }
+
+  // Many multiply-adds per weight: one int8 Dense over many rows, asked in one query (quick runs too).
+  {
+    const { rows: rowCount, side } = ROWS_TRIAL;
+    const macs = rowCount * side * side;
+    const bytes = convertTfjsModel(await writeRowsDenseModel(`${buildDir}/synthetic/dense-rows-${rowCount}x${side}`, rowCount, side, side), 'int8').bytes;
+    const name = `dense-rows-${rowCount}x${side}`;
+    ctx.progress(`scaling: ${name} (${formatBytes(bytes.length)}; ${formatInstructions(macs)} multiply-adds per prediction)`);
+    try {
+      const upload = await uploadModel(canister, name, bytes);
+      record(section, 'scaling.dense_rows_commit', `dense ${side}×${side} over ${rowCount} rows, int8: commit_upload (${formatBytes(bytes.length)}; packs ${formatInteger(side * side)} weights into lanes)`, 'update', upload.commit, {
+        note: `${(upload.commit / (side * side)).toFixed(0)} instructions per weight; ${((upload.commit / Number(IC_INSTRUCTION_LIMITS.update)) * 100).toFixed(1)}% of the update limit`,
+      });
+      const input = Array.from({ length: rowCount * side }, (_, i) => Math.cos(i * 0.37));
+      const result = await canister.query('predict', candidArgs([IDL.Text, types.Input], [name, { vector: input }]));
+      const instructions = Number(result.instructions);
+      const answered = result.status === 'replied';
+      record(section, 'scaling.dense_rows', `dense ${side}×${side} on a [${rowCount}, ${side}] input (then pooling and Dense(2)), int8: ${formatInteger(macs)} multiply-adds in one query`, 'query', instructions, {
+        note: answered ? `answered; ${(instructions / macs).toFixed(1)} instructions per multiply-add, whole message` : `rejected: ${result.rejectMessage?.split('\n')[0] ?? 'no message'}`,
+      });
+      section.figures.rows_trial_macs = macs;
+      section.figures.rows_trial_rows = rowCount;
+      section.figures.rows_trial_side = side;
+      section.figures.rows_trial_instructions = instructions;
+      section.figures.rows_trial_commit = upload.commit;
+      section.figures.rows_trial_answered = answered ? 1 : 0;
+      if (answered && (!section.figures.max_macs_measured || macs > (section.figures.max_macs_under_query_limit as number))) {
+        section.figures.max_macs_under_query_limit = macs;
+        section.figures.max_macs_measured = true;
+      }
+      await dropModel(canister, name);
+    } catch (error) {
+      section.skipped.push(`dense ${side}×${side} over ${rowCount} rows: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
   }
 
   const dimensions = ctx.quick ? [16, 64, 256] : [16, 64, 256, 1024];

@@ -133,18 +133,24 @@ export function targetDetails(f: Figures): Record<string, string> {
   const kernels = all(f, ['scaling.dense_float32_instructions_per_mac', 'scaling.dense_int8_instructions_per_mac', 'scaling.best_instructions_per_mac', 'profile.loop_empty_loop', 'profile.loop_float32array_dot', 'profile.loop_float32array_dot_unrolled_8']);
   if (kernels) {
     const [float32, int8, best, empty, dot, unrolled] = kernels;
-    const bestName = best === int8 ? 'the packed int8 kernel' : best === float32 ? 'the float32 kernel' : 'the best kernel';
+    const bestName = best === int8 ? 'the int8 kernel loadModel picks (BigInt lanes at these sizes)' : best === float32 ? 'the float32 kernel' : 'the best kernel';
     const packing = f.get('scaling.dense_int8_commit_per_weight');
     details.instructions_per_mac =
-      `${bestName}: ${best.toFixed(0)} per multiply-add (int8 files: two int8 weights per float64 lane, so one interpreted multiply-add does two, and 16 outputs per input read); the float32 kernel (float32 and float16 files): ${float32.toFixed(0)}. ` +
-      `In this QuickJS an empty loop iteration costs ${empty.toFixed(0)}, a plain dot product ${dot.toFixed(0)} and an 8× unrolled one ${unrolled.toFixed(0)} per element: one multiply-add per interpreted operation cannot reach 500` +
+      `${bestName}: ${best.toFixed(0)} per multiply-add (int8 files: one native BigInt add per input column does the multiply-adds of all outputs, engine/kernels-lanes.ts); the float32 kernel (float32 and float16 files): ${float32.toFixed(0)}. ` +
+      `In this QuickJS an empty loop iteration costs ${empty.toFixed(0)}, a plain dot product ${dot.toFixed(0)} and an 8× unrolled one ${unrolled.toFixed(0)} per element: one multiply-add per interpreted operation cannot reach 120` +
       (packing === undefined ? '' : `; the packing is paid at commit: ${packing.toFixed(0)} commit instructions per int8 weight (slope; checksum and checks included)`);
   }
   const macs = all(f, ['scaling.max_macs_under_query_limit', 'scaling.best_instructions_per_mac']);
   if (macs) {
     const [max, best] = macs;
     const measured = all(f, ['scaling.largest_answered_side', 'scaling.largest_answered_instructions', 'scaling.largest_answered_commit']);
-    if (measured) {
+    const rowsTrial = all(f, ['scaling.rows_trial_macs', 'scaling.rows_trial_rows', 'scaling.rows_trial_side', 'scaling.rows_trial_instructions', 'scaling.rows_trial_commit', 'scaling.rows_trial_answered']);
+    if (rowsTrial && rowsTrial[0] === max) {
+      const [trialMacs, rows, side, instructions, commit, answered] = rowsTrial;
+      details.macs_per_query =
+        `one int8 Dense ${side}×${side} applied to each of ${rows} input rows (then pooling and Dense(2)): ${formatInteger(trialMacs)} multiply-adds ${answered ? 'answered' : 'not answered'} in one query, ${I(instructions)} whole message (${(instructions / trialMacs).toFixed(0)} per multiply-add); ` +
+        `committing it (lane packing of ${formatInteger(side * side)} weights) took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit). Square layers near the limit need files over the canister's 32 MiB cap`;
+    } else if (measured) {
       const [side, instructions, commit] = measured;
       const rejected = f.get('scaling.smallest_rejected_side');
       const kernel = best === f.get('scaling.dense_int8_instructions_per_mac') ? 'int8 file, packed int8 kernel' : 'best kernel';

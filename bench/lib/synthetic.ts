@@ -75,6 +75,32 @@ export async function writeDenseModel(dir: string, inputs: number, units: number
 }
 
 /**
+ * Dense `inputs → units` applied to each of `rows` rows of a [rows, inputs] input (rows ×
+ * inputs × units multiply-adds, one kernel), then GlobalAveragePooling1D → Dense(2, softmax):
+ * many multiply-adds per weight, so a query's worth of work fits a file the canister accepts.
+ */
+export async function writeRowsDenseModel(dir: string, rows: number, inputs: number, units: number): Promise<string> {
+  const kernel = new Float32Array(inputs * units);
+  fillWeights(kernel, inputs * 31 + units, 1 / Math.sqrt(inputs));
+  const bias = new Float32Array(units);
+  fillWeights(bias, units, 0.1);
+  const head = new Float32Array(units * 2);
+  fillWeights(head, 7, 1 / Math.sqrt(units));
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, rows, inputs], dtype: 'float32', name: 'input' } },
+    { class_name: 'Dense', config: { name: 'dense', units, activation: 'relu', use_bias: true, dtype: 'float32' } },
+    { class_name: 'GlobalAveragePooling1D', config: { name: 'pool', dtype: 'float32' } },
+    { class_name: 'Dense', config: { name: 'head', units: 2, activation: 'softmax', use_bias: false, dtype: 'float32' } },
+  ];
+  const weights: WeightSpec[] = [
+    { name: 'dense/kernel', shape: [inputs, units], dtype: 'float32' },
+    { name: 'dense/bias', shape: [units], dtype: 'float32' },
+    { name: 'head/kernel', shape: [units, 2], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`dense_rows_${rows}x${inputs}x${units}`, layers, weights), [kernel, bias, head], 2);
+}
+
+/**
  * Embedding(vocabulary, dimension) → GlobalAveragePooling1D → Dense(2, softmax) on
  * `sequence` token ids: the shape of the spam model, with a table as large as wanted.
  */

@@ -1,6 +1,6 @@
 // Quick driver for the profile canister (bench/profile): prints the spam model's load
 // breakdown and prediction phases, and the int8 Dense kernels' instructions per
-// multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048] [--no-spam]
+// multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048,64x512] [--no-spam]
 // [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments]
 import { IDL } from '@dfinity/candid';
 
@@ -15,7 +15,7 @@ import { SHORT_TEXT } from '../lib/texts.ts';
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
 const args = process.argv.slice(2);
 const denseArg = args.includes('--dense') ? args[args.indexOf('--dense') + 1] : '';
-const denseSizes = denseArg ? denseArg.split(',').map(Number) : [];
+const denseSizes = denseArg ? denseArg.split(',') : [];
 const text = args.includes('--text') ? args[args.indexOf('--text') + 1] : SHORT_TEXT;
 
 const fmt = (v: number): string => (v >= 1e5 ? `${(v / 1e6).toFixed(3)}M` : v.toFixed(1));
@@ -37,12 +37,15 @@ if (!args.includes('--no-spam')) {
     print(`${quantize}: phases`, phases);
   }
 }
-for (const n of denseSizes) {
-  const setup = await measureUpdate(canister, 'denseSetup', candidArgs([IDL.Nat32], [n]));
-  print(`dense ${n}×${n}: setup message ${fmt(setup.instructions)}`, decodeReply<[string, number][]>(Phases, setup.reply));
-  // Both kernels and the check fit one query up to 1024; above, one query per kernel (the plain one alone is ~4.6B at 2048).
-  for (const mode of n <= 1024 ? [2] : [0, 1]) {
-    print(`dense ${n}×${n}: instructions per multiply-add`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'dense', candidArgs([IDL.Nat32], [mode]))).reply));
+for (const shape of denseSizes) {
+  // "n" is n×n; "unitsxn" is units outputs of n inputs
+  const [units, n] = shape.includes('x') ? shape.split('x').map(Number) : [Number(shape), Number(shape)];
+  const setup = await measureUpdate(canister, 'denseSetup', candidArgs([IDL.Nat32, IDL.Nat32], [units, n]));
+  print(`dense ${units}×${n}: setup message ${fmt(setup.instructions)}`, decodeReply<[string, number][]>(Phases, setup.reply));
+  // All kernels and the check fit one query up to 1024²; above, one query per kernel (the plain one alone is ~4.6B at 2048²).
+  for (const mode of units * n <= 1024 * 1024 ? [2] : [0, 1, 3]) {
+    if (mode === 2 || mode === 3) print(`dense ${units}×${n}: lane kernel steps`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'laneSteps', candidArgs([], []))).reply));
+    print(`dense ${units}×${n}: instructions per multiply-add`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'dense', candidArgs([IDL.Nat32], [mode]))).reply));
   }
 }
 

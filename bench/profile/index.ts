@@ -7,6 +7,7 @@ import { decodeUtf8 } from '../../canister/utf8.ts';
 import { checksumWords } from '../../engine/checksum.ts';
 import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
 import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
+import { denseInt8Lanes, LANE_BUCKETS_MIN_INPUTS, laneBitsFor, packLaneKernel, type LaneKernel } from '../../engine/kernels-lanes.ts';
 import { Reader } from '../../canister/candid-wire.ts';
 import { textPrefix } from '../../canister/predict.ts';
 import { fastText, matchPredictRoute } from '../../canister/rest.ts';
@@ -280,11 +281,13 @@ function checksumFloat(words: Int32Array, count: number): number {
 }
 
 interface DenseCase {
+  units: number;
   n: number;
   values: Int8Array;
   scales: Float32Array;
   bias: Float32Array;
   packed: unknown;
+  lanes: LaneKernel | null;
 }
 let dense: DenseCase | undefined;
 
@@ -293,9 +296,43 @@ const checksumOf = (bytes: Uint8Array): void => { checksumWords(bytes, bytes.len
 const utf8Decode = (bytes: Uint8Array): string => decodeUtf8Strict(bytes);
 const packDense = (values: Int8Array, rows: number, cols: number): unknown =>
   kernels.packInt8Kernel(values, rows, cols, kernels.packedInt8LaneScale(cols));
-const runPacked = (packed: unknown, input: Float32Array, scales: Float32Array, bias: Float32Array, n: number, output: Float32Array, quantized: Int8Array): void => {
-  kernels.denseInt8Packed(input, 0, 1, n, packed as Float64Array[], kernels.packedInt8LaneScale(n), scales, bias, n, output, 0, 0, quantized, new Float64Array(n));
+const runPacked = (packed: unknown, input: Float32Array, scales: Float32Array, bias: Float32Array, units: number, n: number, output: Float32Array, quantized: Int8Array): void => {
+  kernels.denseInt8Packed(input, 0, 1, n, packed as Float64Array[], kernels.packedInt8LaneScale(n), scales, bias, units, output, 0, 0, quantized, new Float64Array(n));
 };
+
+/** Packing alternative: lane BigInts by divide and conquer (leaf BigInts, then left + (right << width)). */
+function packColumnsShifts(values: Int8Array, units: number, n: number, bits: number, columns: number): bigint[] {
+  const leaves: bigint[] = Array.from({ length: 256 }, (_, v) => BigInt(v));
+  const out: bigint[] = [];
+  const nodes: bigint[] = new Array<bigint>(units);
+  for (var j = 0; j < columns; j = (j + 1) | 0) {
+    var count = units;
+    for (var i = 0; i < units; i = (i + 1) | 0) nodes[i] = leaves[(values[(i * n + j) | 0] + 128) | 0];
+    var width = BigInt(bits);
+    while (count > 1) {
+      var half = 0;
+      for (var k = 0; k + 1 < count; k = (k + 2) | 0) nodes[half++] = nodes[k] + (nodes[k + 1] << width);
+      if (count & 1) nodes[half++] = nodes[count - 1];
+      count = half;
+      width = width * BigInt(2);
+    }
+    out.push(nodes[0]);
+  }
+  return out;
+}
+
+/** Packing alternative (lane widths that are whole hex digits): a string per lane from a table, joined. */
+function packColumnsJoin(values: Int8Array, units: number, n: number, bits: number, columns: number): bigint[] {
+  const digits = bits / 4;
+  const table = Array.from({ length: 256 }, (_, v) => v.toString(16).padStart(digits, '0'));
+  const parts: string[] = new Array<string>(units);
+  const out: bigint[] = [];
+  for (var j = 0; j < columns; j = (j + 1) | 0) {
+    for (var i = 0; i < units; i = (i + 1) | 0) parts[(units - 1 - i) | 0] = table[(values[(i * n + j) | 0] + 128) | 0];
+    out.push(BigInt('0x' + parts.join('')));
+  }
+  return out;
+}
 
 export default class {
   /** The argument is a raw .dcai file (no Candid): loads it as the model to profile. */
@@ -356,10 +393,14 @@ export default class {
     ];
   }
 
-  /** Sets up an n×n int8 Dense layer (synthetic weights) for `dense`; returns nothing. */
-  @update([IDL.Nat32], IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64)))
-  denseSetup(n: number): [string, number][] {
-    const values = new Int8Array(n * n);
+  /**
+   * Sets up a units×n int8 Dense layer (synthetic weights) for `dense` and packs it for
+   * both kernels; replies each packing's instructions per weight (the lane packing's
+   * alternatives on the first columns only).
+   */
+  @update([IDL.Nat32, IDL.Nat32], Phases)
+  denseSetup(units: number, n: number): [string, number][] {
+    const values = new Int8Array(units * n);
     let state = 12345;
     const seed = Math.min(values.length, 4093);
     for (let i = 0; i < seed; i++) {
@@ -368,33 +409,95 @@ export default class {
     }
     // Native copies spread the seed over the table (period 4093, prime: rows differ).
     for (let filled = seed; filled < values.length; filled *= 2) values.copyWithin(filled, 0, Math.min(filled, values.length - filled));
-    dense = { n, values, scales: new Float32Array(n).fill(0.01), bias: new Float32Array(n).fill(0.1), packed: null };
-    const packCost = cost(() => { if (dense) dense.packed = packDense(dense.values, n, n); });
-    return [['pack', packCost]];
+    dense = { units, n, values, scales: new Float32Array(units).fill(0.01), bias: new Float32Array(units).fill(0.1), packed: null, lanes: null };
+    const weights = units * n;
+    const rows: [string, number][] = [];
+    const d = dense;
+    rows.push(['pack: float64 pairs (packInt8Kernel), per weight', cost(() => { d.packed = packDense(values, units, n); }) / weights]);
+    rows.push(['pack: lanes from hex bytes (packLaneKernel), per weight', cost(() => { d.lanes = packLaneKernel(values, units, n); }) / weights]);
+    const bits = laneBitsFor(n);
+    const sample = Math.min(n, 16);
+    const columns = d.lanes?.columns ?? [];
+    let shifted: bigint[] = [];
+    rows.push([`pack: lanes by shifts (divide and conquer), ${sample} columns, per weight`, cost(() => { shifted = packColumnsShifts(values, units, n, bits, sample); }) / (units * sample)]);
+    rows.push(['pack: shifts agree with hex bytes (1 = yes)', shifted.every((c, j) => c === columns[j]) ? 1 : 0]);
+    if (bits % 4 === 0) {
+      let joined: bigint[] = [];
+      rows.push([`pack: lanes from joined hex strings, ${sample} columns, per weight`, cost(() => { joined = packColumnsJoin(values, units, n, bits, sample); }) / (units * sample)]);
+      rows.push(['pack: joined strings agree with hex bytes (1 = yes)', joined.every((c, j) => c === columns[j]) ? 1 : 0]);
+    }
+    const textBytes = new Uint8Array(Math.ceil((units * bits) / 4)).fill(97);
+    rows.push(['String.fromCharCode.apply of one column\'s hex (4 KB blocks), per weight', cost(() => { for (let at = 0; at < textBytes.length; at += 4096) String.fromCharCode.apply(null, textBytes.subarray(at, at + 4096) as unknown as number[]); }) / units]);
+    const text = '0x' + 'a'.repeat(Math.ceil((units * bits) / 4));
+    const limbs = Math.ceil((units * bits) / 32);
+    rows.push([`BigInt('0x…') of one column (${limbs} limbs), per limb`, cost(() => { BigInt(text); }) / limbs]);
+    return rows;
   }
 
-  /** Instructions per multiply-add of the int8 Dense kernels on the layer `denseSetup` made: mode 0 plain, 1 packed, 2 both + a bit-identity check. */
+  /**
+   * Instructions per multiply-add of the int8 Dense kernels on the layer `denseSetup`
+   * made, the whole layer each (quantization, kernel, extraction, scale and bias): mode 0
+   * plain, 1 packed, 2 plain + packed + lanes + a bit-identity check, 3 lanes only.
+   */
   @query([IDL.Nat32], Phases)
   dense(mode: number): [string, number][] {
     if (dense === undefined) throw new Error('call denseSetup first');
-    const { n, values, scales, bias, packed } = dense;
+    const { units, n, values, scales, bias, packed, lanes } = dense;
     const input = new Float32Array(n);
     for (let i = 0; i < n; i++) input[i] = Math.sin(i);
-    const output = new Float32Array(n);
+    const output = new Float32Array(units);
     const quantized = new Int8Array(n);
-    const macs = n * n;
+    const buckets: bigint[] = new Array<bigint>(128);
+    const macs = units * n;
     const rows: [string, number][] = [];
-    if (mode !== 1) rows.push(['denseInt8 (plain integer)', cost(() => { kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, output, 0, 0, quantized); }) / macs]);
-    if (mode !== 0 && packed) rows.push(['denseInt8Packed', cost(() => { runPacked(packed, input, scales, bias, n, output, quantized); }) / macs]);
-    if (mode === 2 && packed) {
-      const plain = new Float32Array(n);
-      kernels.denseInt8(input, 0, 1, n, values, scales, bias, n, plain, 0, 0, quantized);
-      runPacked(packed, input, scales, bias, n, output, quantized);
+    if (mode === 0 || mode === 2) rows.push(['denseInt8 (plain integer)', cost(() => { kernels.denseInt8(input, 0, 1, n, values, scales, bias, units, output, 0, 0, quantized); }) / macs]);
+    if ((mode === 1 || mode === 2) && packed) rows.push(['denseInt8Packed', cost(() => { runPacked(packed, input, scales, bias, units, n, output, quantized); }) / macs]);
+    if ((mode === 2 || mode === 3) && lanes) {
+      rows.push([`denseInt8Lanes, multiply-add per column, L=${lanes.laneBits}`, cost(() => { denseInt8Lanes(input, 0, 1, lanes, scales, bias, output, 0, 0, quantized, null); }) / macs]);
+      rows.push([`denseInt8Lanes, buckets, L=${lanes.laneBits}`, cost(() => { denseInt8Lanes(input, 0, 1, lanes, scales, bias, output, 0, 0, quantized, buckets); }) / macs]);
+      rows.push([`(buckets from ${LANE_BUCKETS_MIN_INPUTS} inputs in loadModel)`, 0]);
+    }
+    if (mode === 2 && packed && lanes) {
+      const plain = new Float32Array(units);
+      kernels.denseInt8(input, 0, 1, n, values, scales, bias, units, plain, 0, 0, quantized);
       let same = 1;
-      for (let o = 0; o < n; o++) if (!Object.is(plain[o], output[o])) same = 0;
-      rows.push(['packed output bit-identical to plain (1 = yes)', same]);
+      runPacked(packed, input, scales, bias, units, n, output, quantized);
+      for (let o = 0; o < units; o++) if (!Object.is(plain[o], output[o])) same = 0;
+      for (const b of [null, buckets]) {
+        denseInt8Lanes(input, 0, 1, lanes, scales, bias, output, 0, 0, quantized, b);
+        for (let o = 0; o < units; o++) if (!Object.is(plain[o], output[o])) same = 0;
+      }
+      rows.push(['packed and lane outputs bit-identical to plain (1 = yes)', same]);
     }
     return rows;
+  }
+
+  /** Where a lane-kernel row's instructions go, on the layer `denseSetup` made (buckets). */
+  @query([], Phases)
+  laneSteps(): [string, number][] {
+    if (dense === undefined || dense.lanes === null) throw new Error('call denseSetup first');
+    const { n, lanes } = dense;
+    const input = new Float32Array(n);
+    for (let i = 0; i < n; i++) input[i] = Math.sin(i);
+    const quantized = new Int8Array(n);
+    kernels.quantizeRowInt8(input, 0, n, quantized);
+    const columns = lanes.columns;
+    const buckets: bigint[] = new Array<bigint>(128).fill(BigInt(0));
+    let acc = BigInt(0);
+    const zero = BigInt(0);
+    return [
+      ['quantizeRowInt8', cost(() => { kernels.quantizeRowInt8(input, 0, n, quantized); })],
+      ['bucket adds (all columns)', cost(() => {
+        for (var j = 0; j < n; j = (j + 1) | 0) { var q = quantized[j]; if (q > 0) buckets[q] = buckets[q] + columns[j]; else if (q < 0) buckets[-q] = buckets[-q] - columns[j]; }
+      })],
+      ['empty loop with the same branches', cost(() => {
+        for (var j = 0; j < n; j = (j + 1) | 0) { var q = quantized[j]; if (q > 0) buckets[q] = buckets[q]; else if (q < 0) buckets[-q] = buckets[-q]; }
+      })],
+      ['one column add, per limb', cost(() => { acc = columns[0] + columns[1]; }) / (lanes.units * lanes.laneBits / 32)],
+      ['127 bucket multiply-adds', cost(() => { acc = zero; for (var a = 1; a < 128; a = (a + 1) | 0) acc = acc + BigInt(a) * buckets[a]; })],
+      ['toString(16)', cost(() => { acc.toString(16); })],
+      [`columns: ${n}, limbs per column: ${Math.ceil(lanes.units * lanes.laneBits / 32)}`, 0],
+    ];
   }
 
   /** Alternatives for load-time steps, on the loaded file's vocabulary. */

@@ -1,0 +1,311 @@
+// int8 Dense on BigInt lanes: the interpreter's per-bytecode cost is paid per column,
+// and libbf (native, 32-bit limbs on wasm32) does the multiply-adds of a whole column.
+//
+// At load, column j of the int8 kernel (row i = output i, stored transposed) becomes one
+// BigInt C_j = Σ_i (w_ij + 128)·2^(L·i): unsigned lanes of L bits, built from hex text
+// (packLaneKernel). A prediction quantizes the input to int8 (quantizeRowInt8), adds
+// x_j·C_j for every column into one accumulator that starts at (B − 128·Σ_j x_j)·Σ_i 2^(L·i)
+// with B = 2^(L−1), so lane i ends at B + Σ_j w_ij·x_j, which is in [0, 2^L) while
+// |Σ_j w_ij·x_j| < B. One toString(16) of the accumulator and one parseInt per two lanes
+// (L ≤ 26; one lane per parseInt at L = 28) read the exact integer sums back; they are
+// those of denseInt8, so the outputs are denseInt8's bit for bit.
+//
+// "Buckets" (large inputs): columns are first summed per |x_j| (one BigInt add each,
+// cheaper than a multiply-add), then one multiply-add per distinct |x_j| (≤ 127).
+//
+// Measured in the canister (bench/profile dense): see bench/README.md and the
+// dense_int8_mac_* targets. kernels-lanes.reference.ts holds the plain integer sums.
+
+import { LINEAR, RELU, activateRows } from './activations.ts';
+import { quantizeRowInt8 } from './kernels.ts';
+
+/** An int8 kernel packed into one BigInt per input column (packLaneKernel). */
+export interface LaneKernel {
+  /** Bits per lane (24, 26 or 28). */
+  laneBits: number;
+  units: number;
+  inputSize: number;
+  /** columns[j] = Σ_i (w_ij + 128)·2^(laneBits·i). */
+  columns: bigint[];
+  /** Σ_i 2^(laneBits·i). */
+  ones: bigint;
+  /** Hex digits per parseInt (laneBits/2 for two lanes, laneBits/4 for one). */
+  chunkDigits: number;
+  /** Lanes per parseInt: 2, or 1 at 28 bits (two would pass 2^53). */
+  chunkLanes: number;
+}
+
+/** The lane widths used, narrowest first: more bits per lane means more limbs per column. */
+const LANE_WIDTHS = [24, 26, 28];
+const MAX_INPUT = 127;
+/** From this many inputs buckets beat the per-column multiply-add (measured in the canister: 137 vs 153 per multiply-add at 512², 323 vs 324 at 64×512). */
+export const LANE_BUCKETS_MIN_INPUTS = 512;
+/**
+ * Fewest units for which the lane kernel beats denseInt8Packed (measured in the canister,
+ * bench/profile dense: 677 vs 711 instructions per multiply-add at 32×64, 952 vs 817 at 16×256).
+ */
+export const LANE_MIN_UNITS = 32;
+/**
+ * Most weights packed into lanes by default: packing costs ~9,000 instructions per weight
+ * (packLaneKernel), and a load must stay far under the 40B update limit (2.5M weights ≈ 23B).
+ */
+export const LANE_MAX_WEIGHTS = 2_500_000;
+
+/** Whether the lane kernel is the cheapest int8 Dense kernel for this shape (the loader's default). */
+export function laneKernelWins(units: number, inputSize: number): boolean {
+  return units >= LANE_MIN_UNITS && units * inputSize <= LANE_MAX_WEIGHTS && laneBitsFor(inputSize, 128) > 0;
+}
+
+/** The bucket scratch for a lane kernel of this input size, or null for the per-column multiply-add. */
+export function laneBucketsFor(inputSize: number): bigint[] | null {
+  return inputSize >= LANE_BUCKETS_MIN_INPUTS ? new Array<bigint>(128) : null;
+}
+
+/**
+ * The narrowest lane width that keeps every integer sum exact for `inputSize` inputs
+ * whose weights have |w| ≤ maxAbsWeight (127 from the converter, 128 at worst):
+ * inputSize·127·maxAbsWeight < 2^(L−1). With 127: L = 24 up to 520 inputs, 26 up to
+ * 2,080, 28 up to 8,321; 0 above (no lane kernel).
+ */
+export function laneBitsFor(inputSize: number, maxAbsWeight = 127): number {
+  const bound = inputSize * MAX_INPUT * maxAbsWeight;
+  for (const bits of LANE_WIDTHS) if (bound < 2 ** (bits - 1)) return bits;
+  return 0;
+}
+
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const ZERO_CHAR = 48;
+/** Characters per String.fromCharCode.apply (QuickJS copies the arguments onto its stack). */
+const TEXT_BLOCK = 4096;
+/** The BigInts −128 … 127, indexed by value + 128 (no BigInt(number) per column). */
+const SMALL: bigint[] = Array.from({ length: 256 }, (_, v) => BigInt(v - 128));
+
+/** The Latin-1 string of text[0, length) (native, in blocks). */
+function textOf(text: Uint8Array, length: number): string {
+  if (length <= TEXT_BLOCK) return String.fromCharCode.apply(null, text.subarray(0, length) as unknown as number[]);
+  var parts: string[] = [];
+  for (var start = 0; start < length; start = (start + TEXT_BLOCK) | 0) {
+    parts.push(String.fromCharCode.apply(null, text.subarray(start, Math.min(length, start + TEXT_BLOCK)) as unknown as number[]));
+  }
+  return parts.join('');
+}
+
+/**
+ * Packs an int8 kernel [units][inputSize] (row o = output o) into lane BigInts, or
+ * returns null when no lane width keeps the sums exact. Each column is written as hex
+ * text (three digit stores per weight into a byte buffer, the lane's 8 bits shifted by
+ * its bit offset mod 4) and parsed by one BigInt('0x…'): the cost is mostly libbf's
+ * hex parse, per limb (bench/profile: denseSetup rows).
+ */
+export function packLaneKernel(kernel: Int8Array, units: number, inputSize: number): LaneKernel | null {
+  var n = inputSize | 0;
+  var unitCount = units | 0;
+  // a -128 weight (allowed by the format, never written by the converter) widens the bound
+  var bits = laneBitsFor(n, kernel.indexOf(-128) >= 0 ? 128 : 127);
+  if (bits === 0 || unitCount < 1 || n < 1) return null;
+  // one spare leading digit: the top lane's third digit store never falls off the buffer
+  var digits = (Math.ceil((unitCount * bits) / 4) + 1) | 0;
+  var text = new Uint8Array(digits);
+  var hex = HEX_DIGITS;
+  var columns: bigint[] = new Array<bigint>(n);
+  // where each lane's digits go and how far its 8 bits are shifted inside them: the same for every column
+  var laneAt = new Int32Array(unitCount);
+  var laneShift = new Int32Array(unitCount);
+  var j = 0;
+  var i = 0;
+  var w = 0;
+  var value = 0;
+  var at = 0;
+  for (i = 0; i < unitCount; i = (i + 1) | 0) {
+    laneAt[i] = digits - 1 - ((i * bits) >> 2);
+    laneShift[i] = (i * bits) & 3;
+  }
+  for (j = 0; j < n; j = (j + 1) | 0) {
+    text.fill(ZERO_CHAR);
+    w = j;
+    for (i = 0; i < unitCount; i = (i + 1) | 0) {
+      value = (kernel[w] + 128) << laneShift[i];
+      at = laneAt[i];
+      text[at] = hex[value & 15];
+      text[(at - 1) | 0] = hex[(value >> 4) & 15];
+      text[(at - 2) | 0] = hex[value >> 8];
+      w = (w + n) | 0;
+    }
+    columns[j] = BigInt('0x' + textOf(text, digits));
+  }
+  var two = bits === 28 ? 1 : 2;
+  return {
+    laneBits: bits,
+    units: unitCount,
+    inputSize: n,
+    columns,
+    ones: onesOf(unitCount, bits),
+    chunkDigits: (two * bits) / 4,
+    chunkLanes: two,
+  };
+}
+
+/** Σ_i 2^(bits·i) for i < count, by doubling (O(log count) BigInt operations). */
+function onesOf(count: number, bits: number): bigint {
+  let result = BigInt(0);
+  let block = BigInt(1); // Σ over `size` lanes
+  let size = 1;
+  let filled = 0;
+  const width = BigInt(bits);
+  for (let remaining = count; remaining > 0; remaining = Math.floor(remaining / 2)) {
+    if (remaining % 2 === 1) {
+      result = result + (block << (width * BigInt(filled)));
+      filled += size;
+    }
+    block = block + (block << (width * BigInt(size)));
+    size *= 2;
+  }
+  return result;
+}
+
+/**
+ * The exact integer sums Σ_j w_ij·quantized[j] of a packed kernel into sums[0, units).
+ * `buckets` (length ≥ 128, any contents) selects the bucketed accumulation; null the
+ * per-column multiply-add.
+ */
+export function laneIntegerSums(lanes: LaneKernel, quantized: Int8Array, sums: Int32Array, buckets: bigint[] | null): void {
+  readLanes(laneAccumulator(lanes, quantized, buckets), lanes, 2 ** (lanes.laneBits - 1), sums);
+}
+
+/** The accumulator of laneIntegerSums in hex: lane i (from the right) holds 2^(L−1) + Σ_j w_ij·quantized[j]. */
+function laneAccumulator(lanes: LaneKernel, quantized: Int8Array, buckets: bigint[] | null): string {
+  var n = lanes.inputSize | 0;
+  var columns = lanes.columns;
+  var zero = SMALL[128];
+  var acc = zero;
+  var bucket = zero;
+  var total = 0;
+  var q = 0;
+  var j = 0;
+  if (buckets === null) {
+    for (j = 0; j < n; j = (j + 1) | 0) {
+      q = quantized[j];
+      if (q !== 0) {
+        acc = acc + SMALL[(q + 128) | 0] * columns[j];
+        total = (total + q) | 0;
+      }
+    }
+  } else {
+    for (j = 0; j < 128; j = (j + 1) | 0) buckets[j] = zero;
+    for (j = 0; j < n; j = (j + 1) | 0) {
+      q = quantized[j];
+      // an empty bucket takes the column itself: no add (and its copy) for the first one
+      if (q > 0) {
+        bucket = buckets[q];
+        buckets[q] = bucket === zero ? columns[j] : bucket + columns[j];
+        total = (total + q) | 0;
+      } else if (q < 0) {
+        bucket = buckets[-q];
+        buckets[-q] = bucket === zero ? -columns[j] : bucket - columns[j];
+        total = (total + q) | 0;
+      }
+    }
+    for (j = 1; j < 128; j = (j + 1) | 0) if (buckets[j] !== zero) acc = acc + SMALL[(j + 128) | 0] * buckets[j];
+  }
+  var bits = lanes.laneBits | 0;
+  var half = 2 ** (bits - 1);
+  // lanes carry w + 128: remove 128·Σx from every lane and add the bias B = 2^(L−1)
+  acc = acc + BigInt(half - 128 * total) * lanes.ones;
+  return acc.toString(16);
+}
+
+/** Reads the lanes of `hex` (least significant last) into sums, minus `half`. */
+function readLanes(hex: string, lanes: LaneKernel, half: number, sums: Int32Array): void {
+  var unitCount = lanes.units | 0;
+  var digits = lanes.chunkDigits | 0;
+  var laneScale = 2 ** lanes.laneBits;
+  var pairs = lanes.chunkLanes === 2;
+  var end = hex.length | 0;
+  var o = 0;
+  var chunk = 0;
+  var high = 0;
+  while (o < unitCount) {
+    // substring clamps a negative start to 0: the top lane's leading zero digits are not printed
+    chunk = end > 0 ? parseInt(hex.substring(end - digits, end), 16) : 0;
+    if (pairs) {
+      high = Math.floor(chunk / laneScale);
+      sums[o] = chunk - high * laneScale - half;
+      if (((o + 1) | 0) < unitCount) sums[(o + 1) | 0] = high - half;
+      o = (o + 2) | 0;
+    } else {
+      sums[o] = chunk - half;
+      o = (o + 1) | 0;
+    }
+    end = (end - digits) | 0;
+  }
+}
+
+/**
+ * denseInt8 on a lane-packed kernel: the same integer sums, so the same outputs bit
+ * for bit. Scratch: `quantized` (length ≥ inputSize) and `buckets` (length ≥ 128) or
+ * null (see laneIntegerSums).
+ *
+ * Error against the layer with the kernel dequantized to float, per output (from the
+ * input rounding only): |Δ| ≤ (inputScale / 2) · Σ_k |q[o][k] · rowScale[o]|.
+ */
+export function denseInt8Lanes(
+  input: Float32Array,
+  inputOffset: number,
+  rows: number,
+  lanes: LaneKernel,
+  rowScales: Float32Array,
+  bias: Float32Array,
+  output: Float32Array,
+  outputOffset: number,
+  activation: number,
+  quantized: Int8Array,
+  buckets: bigint[] | null,
+): void {
+  var rowCount = rows | 0;
+  var n = lanes.inputSize | 0;
+  var unitCount = lanes.units | 0;
+  var relu = activation === RELU;
+  var digits = lanes.chunkDigits | 0;
+  var laneScale = 2 ** lanes.laneBits;
+  var half = 2 ** (lanes.laneBits - 1);
+  var pairs = lanes.chunkLanes === 2;
+  var r = 0;
+  var o = 0;
+  var end = 0;
+  var chunk = 0;
+  var high = 0;
+  var sum = 0.0;
+  var inputScale = 0.0;
+  var hex = '';
+  var rowStart = inputOffset | 0;
+  var out = outputOffset | 0;
+  for (r = 0; r < rowCount; r = (r + 1) | 0) {
+    inputScale = quantizeRowInt8(input, rowStart, n, quantized);
+    hex = laneAccumulator(lanes, quantized, buckets);
+    // readLanes fused with scale, bias and relu (no round trip through `sums`)
+    end = hex.length | 0;
+    o = 0;
+    while (o < unitCount) {
+      chunk = end > 0 ? parseInt(hex.substring(end - digits, end), 16) : 0;
+      if (pairs) {
+        high = Math.floor(chunk / laneScale);
+        sum = (chunk - high * laneScale - half) * inputScale * rowScales[o] + bias[o];
+        output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+        o = (o + 1) | 0;
+        if (o < unitCount) {
+          sum = (high - half) * inputScale * rowScales[o] + bias[o];
+          output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+          o = (o + 1) | 0;
+        }
+      } else {
+        sum = (chunk - half) * inputScale * rowScales[o] + bias[o];
+        output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+        o = (o + 1) | 0;
+      }
+      end = (end - digits) | 0;
+    }
+    out = (out + unitCount) | 0;
+    rowStart = (rowStart + n) | 0;
+  }
+  if (activation !== LINEAR && !relu) activateRows(activation, output, outputOffset, rowCount, unitCount);
+}
