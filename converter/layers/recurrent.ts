@@ -1,5 +1,6 @@
 // Keras LSTM, GRU, SimpleRNN and Bidirectional(those) → the recurrent kinds of
-// engine/layers/recurrent.ts (tensors and params documented there). Kernels are
+// engine/layers/recurrent.ts (tensors and params documented there); TimeDistributed(Dense)
+// → the core Dense kind. Kernels are
 // stored transposed, a row per gate unit, so int8 keeps one scale per output channel.
 
 import { ACTIVATIONS } from '../../engine/format.ts';
@@ -57,19 +58,25 @@ function cellOptions(className: string, config: Json, where: string): CellOption
   };
 }
 
+/**
+ * The param of the layer's weight whose name ends in `last` (kernel, recurrent_kernel, bias), below
+ * a first path part starting with `scope` ('forward', 'backward'; '' for any): Keras nests them
+ * under cell names such as `lstm_cell_13/` or `forward_lstm_4/lstm_cell_13/`.
+ */
+function weightParam(context: ConvertContext, scope: string, last: string): string {
+  const matches = context.weightParams().filter((param) => (scope === '' || param.split('/')[0].startsWith(scope)) && param.split('/').pop() === last);
+  if (matches.length !== 1) {
+    const what = `${scope ? `${scope} ` : ''}'${last}' weight`;
+    throw new ConvertError(`${context.where}: ${matches.length === 0 ? `has no ${what}` : `has several ${what}s (${matches.join(', ')})`}`);
+  }
+  return matches[0];
+}
+
 /** Adds kernel, recurrent kernel and bias of one direction; `scope` selects the direction's weights ('' for a plain layer). */
 function addDirection(context: ConvertContext, options: CellOptions, inputDim: number, scope: string): void {
-  const { where } = context;
   const units = options.units;
   const cols = options.gates * units;
-  const params = context.weightParams().filter((param) => scope === '' || param.split('/')[0].startsWith(scope));
-  const find = (last: string): string => {
-    const matches = params.filter((param) => param.split('/').pop() === last);
-    if (matches.length !== 1) {
-      throw new ConvertError(`${where}: ${matches.length === 0 ? 'has no' : 'has several'} ${scope ? `${scope} ` : ''}'${last}' weight${matches.length > 1 ? `s (${matches.join(', ')})` : ''}`);
-    }
-    return matches[0];
-  };
+  const find = (last: string): string => weightParam(context, scope, last);
   const direction = scope ? `${scope}/` : '';
   const kernel = context.weight(find('kernel'), [inputDim, cols]);
   const recurrent = context.weight(find('recurrent_kernel'), [units, cols]);
@@ -131,4 +138,27 @@ const bidirectionalConverter: LayerConverter = {
   },
 };
 
-export const RECURRENT_CONVERTERS: readonly LayerConverter[] = [cellConverter, bidirectionalConverter];
+/**
+ * TimeDistributed(Dense): Dense applied to each step is the engine's Dense over the last axis
+ * (the core 'dense' kind). Other wrapped layers are refused by name.
+ */
+const timeDistributedConverter: LayerConverter = {
+  classNames: ['TimeDistributed'],
+  convert(context) {
+    const { where, input } = context;
+    const inner = context.layer.config.layer;
+    if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) throw new ConvertError(`${where}: has no wrapped layer config`);
+    if (inner.class_name !== 'Dense') throw new ConvertError(`${where}: wraps ${inner.class_name}; TimeDistributed supports only Dense`);
+    if (input.length < 2) throw new ConvertError(`${where} needs an input of rank ≥ 2 [steps, ...], got [${input}]`);
+    const units = positiveInt(inner.config.units, where, 'units');
+    const activation = activationOf(inner.config.activation, where);
+    const last = input[input.length - 1];
+    const find = (name: string): string => weightParam(context, '', name);
+    context.addTensor('kernel', [units, last], transpose(context.weight(find('kernel'), [last, units]), last, units), 'kernel');
+    if (inner.config.use_bias !== false) context.addTensor('bias', [units], context.weight(find('bias'), [units]), 'vector');
+    context.store('dense', activation);
+    return [...input.slice(0, -1), units];
+  },
+};
+
+export const RECURRENT_CONVERTERS: readonly LayerConverter[] = [cellConverter, bidirectionalConverter, timeDistributedConverter];
