@@ -2,17 +2,22 @@
 // a minimal JSON reader over the body's bytes (texts stay bytes, see
 // predict.ts) and JSON answers.
 //
+//   GET  /                          the web page (canister/page.ts), /page.css, /page.js
+//   GET  /api                       this list of endpoints, as JSON
+//   OPTIONS any path                CORS preflight (answers also carry access-control-allow-origin: *)
 //   GET  /models                    active models
 //   GET  /models/{name}             one model, with all its versions
 //   POST /models/{name}/predict     {"text":..} {"texts":[..]} {"tokens":[..]} {"input":[..]}
 //                                   (tokens/input may also be arrays of arrays: a batch)
-//   ?verified=true                  answered by http_request_update (the subnet agrees)
+//   ?verified=true                  answered by http_request_update (the subnet agrees): the answer
+//                                   says "verified":true and carries x-decentai-verified: true
 
 import { InputError } from '../engine/index.ts';
 import { prefixEnd, PredictError, PREDICT_LIMITS, quickCut, runPrediction, stoppedAtQuote, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
-import { JSON_HEADERS, predictionJsonBytes, wireOf } from './wire.ts';
+import { JSON_HEADERS, predictionJsonBytes, VERIFIED_JSON_HEADERS, wireOf } from './wire.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
+import { PAGE_PATHS, pageResponse } from './page.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -319,6 +324,25 @@ const STATUS_OF: Record<string, number> = {
 /** The wasm's sha256 the canister was installed from, when its installer said it (module-hash.ts). */
 const moduleHashJson = (h: string | undefined) => `"module_hash":${h === undefined ? 'null' : `"${h}"`}`;
 
+/** GET /api: the endpoints, for API clients (GET / is the web page, canister/page.ts). */
+const API_ENDPOINTS =
+  '["GET / (web page)","GET /api","GET /models","GET /models/{name}","POST /models/{name}/predict","POST /models/{name}/predict?verified=true"]';
+
+/** CORS: any origin may call the API; a preflight (OPTIONS, any path) is answered here. */
+function preflight(): RestResponse {
+  return {
+    status: 204,
+    headers: [
+      ['access-control-allow-origin', '*'],
+      ['access-control-allow-methods', 'GET, HEAD, POST, OPTIONS'],
+      ['access-control-allow-headers', 'content-type, accept'],
+      ['access-control-max-age', '86400'],
+    ],
+    body: new Uint8Array(0),
+    upgrade: false,
+  };
+}
+
 /** Answers one HTTP request. `update` is true in http_request_update. */
 export function handleRest(reg: Registry, req: RestRequest, update: boolean, instructions: () => bigint, moduleHash?: string): RestResponse {
   const q = req.url.indexOf('?');
@@ -328,9 +352,13 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
   const method = req.method.toUpperCase();
   const parts = path.split('/').filter((p) => p.length > 0);
   try {
-    if (parts.length === 0) {
-      if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on /`, [['allow', 'GET']]);
-      return json(200, `{"service":"decentai",${moduleHashJson(moduleHash)},"endpoints":["GET /models","GET /models/{name}","POST /models/{name}/predict"]}`);
+    if (method === 'OPTIONS') return preflight();
+    const page = pageResponse(method, path);
+    if (page !== null) return page;
+    if (PAGE_PATHS.includes(path)) return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET, HEAD']]);
+    if (parts.length === 1 && parts[0] === 'api') {
+      if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
+      return json(200, `{"service":"decentai",${moduleHashJson(moduleHash)},"endpoints":${API_ENDPOINTS}}`);
     }
     if (parts[0] !== 'models' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'predict')) {
       return errorResponse(404, 'not_found', `no route for ${path}`);
@@ -366,7 +394,8 @@ export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, upda
     if (body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
     if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
     const o = runPrediction(l, inputFromBody(body, l.words));
-    return { status: 200, headers: JSON_HEADERS, body: predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions), upgrade: false };
+    const answer = predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions, update);
+    return { status: 200, headers: update ? VERIFIED_JSON_HEADERS : JSON_HEADERS, body: answer, upgrade: false };
   } catch (e) {
     return caught(e);
   }

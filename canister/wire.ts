@@ -11,6 +11,12 @@ export const JSON_HEADERS: [string, string][] = [
   ['access-control-allow-origin', '*'],
 ];
 
+/** A prediction answered by http_request_update (the subnet agreed): says so in a header a page may read. */
+export const VERIFIED_JSON_HEADERS: [string, string][] = JSON_HEADERS.concat([
+  ['x-decentai-verified', 'true'],
+  ['access-control-expose-headers', 'x-decentai-verified'],
+]);
+
 // ---------------------------------------------------------------- types
 
 const Err: CType = { record: [['code', T.text], ['message', T.text]] };
@@ -312,6 +318,9 @@ export function writeAscii(w: Writer, s: string): void {
 }
 
 const CLOSE_ITEM = encodeUtf8('}}');
+// Whether the answer went through consensus (http_request_update), and the object's close.
+const VERIFIED_TRUE = encodeUtf8(',"verified":true}');
+const VERIFIED_FALSE = encodeUtf8(',"verified":false}');
 const INSTRUCTIONS_KEY = encodeUtf8('],"instructions":');
 const COMMA = 0x2c;
 /** 10^k for k in [0, 30] (exact up to 10^22; the rest correctly rounded, used only on values ≥ 1e-15). */
@@ -401,7 +410,7 @@ function putFloat32(w: Writer, v: number): void {
 }
 
 /** The JSON answer of a prediction, written as bytes from the model's precomputed pieces. */
-export function predictionJsonBytes(wire: Wire, scores: Float32Array, count: number, outputs: number, top: number[], instructions: () => bigint): Uint8Array {
+export function predictionJsonBytes(wire: Wire, scores: Float32Array, count: number, outputs: number, top: number[], instructions: () => bigint, verified = false): Uint8Array {
   const w = new Writer(wire.jsonPrefixBytes.length + 64 + count * (48 + outputs * 40));
   w.bytes(wire.jsonPrefixBytes);
   for (let i = 0; i < count; i++) {
@@ -417,6 +426,6 @@ export function predictionJsonBytes(wire: Wire, scores: Float32Array, count: num
   w.bytes(INSTRUCTIONS_KEY);
   w.reserve(24);
   w.pos = putDigits(w.buf, w.pos, Number(instructions()));
-  w.byte(0x7d);
+  w.bytes(verified ? VERIFIED_TRUE : VERIFIED_FALSE);
   return w.finish();
 }

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const pemPath = join(stateDir, 'identity.pem');
   const controller = loadOrCreatePemIdentity(pemPath);
   const ic = new IcHttpInterface(host, loadOrCreateReplicaKeys(stateDir));
-  // The wasm's sha256 (what read_state's module_hash shows), told to the canister for GET / and GET /models.
+  // The wasm's sha256 (what read_state's module_hash shows), told to the canister for GET /api and GET /models.
   const moduleHash = createHash('sha256').update(wasm).digest('hex');
   const canister = await host.install(wasm, { controllers: [controller.getPrincipal()], arg: new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[moduleHash]])) });
   console.log(`installed decentai on the in-process host (init: ${canister.lastInitInstructions.toLocaleString('en-US')} instructions)`);

@@ -1,4 +1,4 @@
-// The install argument (opt text: the wasm's sha256) and where the canister repeats it: GET / and GET /models.
+// The install argument (opt text: the wasm's sha256) and where the canister repeats it: GET /api and GET /models.
 
 import { IDL } from '@dfinity/candid';
 import { describe, expect, it } from 'vitest';
@@ -24,10 +24,10 @@ describe('module hash', () => {
     }
   });
 
-  it('is in GET / and GET /models, null when the installer did not say it', () => {
-    expect(get('/', HASH)).toMatchObject({ service: 'decentai', module_hash: HASH });
+  it('is in GET /api and GET /models, null when the installer did not say it', () => {
+    expect(get('/api', HASH)).toMatchObject({ service: 'decentai', module_hash: HASH });
     expect(get('/models', HASH)).toEqual({ module_hash: HASH, models: [] });
-    expect(get('/').module_hash).toBeNull();
+    expect(get('/api').module_hash).toBeNull();
     expect(get('/models').module_hash).toBeNull();
   });
 });

@@ -70,7 +70,12 @@ describe('REST on the host', () => {
     const u = await call('POST', `/models/${name}/predict?verified=true`, '{"text":"win a prize"}');
     expect(q.upgraded).toBe(false);
     expect(u.upgraded).toBe(true);
-    expect({ ...json(u), instructions: 0 }).toEqual({ ...json(q), instructions: 0 });
+    expect({ ...json(u), instructions: 0, verified: 'x' }).toEqual({ ...json(q), instructions: 0, verified: 'x' });
+    expect([json(q).verified, json(u).verified]).toEqual([false, true]);
+    expect(u.headers).toContainEqual(['x-decentai-verified', 'true']);
+    expect(q.headers.find(([k]) => k === 'x-decentai-verified')).toBeUndefined();
+    const one = await call('POST', `/models/${name}/predict?verified=1`, '{"text":"win a prize"}');
+    expect([one.upgraded, json(one).verified]).toEqual([true, true]);
   });
 
   it('answers errors as JSON with the right status', async () => {

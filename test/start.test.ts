@@ -39,7 +39,10 @@ describe('npm start', () => {
     expect(moduleHash).toBeDefined();
     const { readFileSync } = await import('node:fs');
     expect(moduleHash).toBe(createHash('sha256').update(readFileSync('.azle/decentai/decentai.wasm')).digest('hex'));
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).json()).toMatchObject({ service: 'decentai', module_hash: moduleHash });
+    expect(await (await fetch(`http://127.0.0.1:${port}/api`)).json()).toMatchObject({ service: 'decentai', module_hash: moduleHash });
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<script src="/page.js" defer></script>');
     expect(out).toMatch(/curl -s -X POST localhost:\d+\/models\/\S+\/predict -d '\{"text":"check out my channel"\}'/);
     const name = sharedSpamModel() ? 'spam-detection' : 'default';
     const res = await fetch(`http://127.0.0.1:${port}/models/${name}/predict`, { method: 'POST', body: '{"text":"check out my channel"}' });
