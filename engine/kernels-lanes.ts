@@ -13,8 +13,11 @@
 // "Buckets" (large inputs): columns are first summed per |x_j| (one BigInt add each,
 // cheaper than a multiply-add), then one multiply-add per distinct |x_j| (≤ 127).
 //
-// Measured in the canister (bench/profile dense): see bench/README.md and the
-// dense_int8_mac_* targets. kernels-lanes.reference.ts holds the plain integer sums.
+// Unlike the other kernels this one allocates per prediction: BigInt and string primitives
+// (libbf writes every result anew), no objects or typed arrays.
+//
+// Measured in the canister (bench/profile dense, the profile section of npm run bench and
+// its dense_int8_mac_* targets). kernels-lanes.reference.ts holds the plain integer sums.
 
 import { LINEAR, RELU, activateRows } from './activations.ts';
 import { quantizeRowInt8 } from './kernels.ts';
@@ -46,8 +49,8 @@ export const LANE_BUCKETS_MIN_INPUTS = 512;
  */
 export const LANE_MIN_UNITS = 32;
 /**
- * Most weights packed into lanes by default: packing costs ~9,000 instructions per weight
- * (packLaneKernel), and a load must stay far under the 40B update limit (2.5M weights ≈ 23B).
+ * Most weights packed into lanes by default: packing costs ~7,300 instructions per weight
+ * (packLaneKernel), and a load must stay far under the 40B update limit (2.5M weights ≈ 18B).
  */
 export const LANE_MAX_WEIGHTS = 2_500_000;
 
@@ -93,9 +96,9 @@ function textOf(text: Uint8Array, length: number): string {
 /**
  * Packs an int8 kernel [units][inputSize] (row o = output o) into lane BigInts, or
  * returns null when no lane width keeps the sums exact. Each column is written as hex
- * text (three digit stores per weight into a byte buffer, the lane's 8 bits shifted by
- * its bit offset mod 4) and parsed by one BigInt('0x…'): the cost is mostly libbf's
- * hex parse, per limb (bench/profile: denseSetup rows).
+ * text (two 16-bit stores per weight from tables of the lane's digits, its 8 bits shifted
+ * by its bit offset mod 4), turned into a string (String.fromCharCode.apply) and parsed by
+ * one BigInt('0x…'). Measured in the canister (bench/profile denseSetup rows), per weight.
  */
 export function packLaneKernel(kernel: Int8Array, units: number, inputSize: number): LaneKernel | null {
   var n = inputSize | 0;
@@ -103,32 +106,52 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
   // a -128 weight (allowed by the format, never written by the converter) widens the bound
   var bits = laneBitsFor(n, kernel.indexOf(-128) >= 0 ? 128 : 127);
   if (bits === 0 || unitCount < 1 || n < 1) return null;
-  // one spare leading digit: the top lane's third digit store never falls off the buffer
-  var digits = (Math.ceil((unitCount * bits) / 4) + 1) | 0;
+  // an even number of digits, one spare leading digit at least: every lane's digits lie in
+  // two aligned 16-bit words of the buffer (the lane's own zero digits fill the rest)
+  var digits = ((Math.ceil((unitCount * bits) / 4) + 2) & ~1) | 0;
   var text = new Uint8Array(digits);
-  var hex = HEX_DIGITS;
+  var words = new Uint16Array(text.buffer);
   var columns: bigint[] = new Array<bigint>(n);
-  // where each lane's digits go and how far its 8 bits are shifted inside them: the same for every column
-  var laneAt = new Int32Array(unitCount);
-  var laneShift = new Int32Array(unitCount);
-  var j = 0;
+  var last = (digits - 1) | 0;
+  // per lane: its first word, and which pair of word tables (its bit shift mod 4, its digit parity)
+  var laneWord = new Int32Array(unitCount);
+  var laneClass = new Int32Array(unitCount);
+  var highWords = new Uint16Array(8 * 256);
+  var lowWords = new Uint16Array(8 * 256);
   var i = 0;
+  var j = 0;
   var w = 0;
-  var value = 0;
-  var at = 0;
+  var t = 0;
+  var k = 0;
   for (i = 0; i < unitCount; i = (i + 1) | 0) {
-    laneAt[i] = digits - 1 - ((i * bits) >> 2);
-    laneShift[i] = (i * bits) & 3;
+    var at = last - ((i * bits) >> 2); // the lane's lowest digit (from the left)
+    laneWord[i] = (at >> 1) - 1;
+    laneClass[i] = ((((i * bits) & 3) << 1) | (at & 1)) << 8;
+  }
+  for (var c = 0; c < 8; c = (c + 1) | 0) {
+    for (var v = 0; v < 256; v = (v + 1) | 0) {
+      var u = v << (c >> 1);
+      var d0 = HEX_DIGITS[u & 15];
+      var d1 = HEX_DIGITS[(u >> 4) & 15];
+      var d2 = HEX_DIGITS[u >> 8];
+      // little-endian words: the lower address (the more significant digit) in the low byte
+      if (c & 1) {
+        highWords[(c << 8) | v] = ZERO_CHAR | (d2 << 8);
+        lowWords[(c << 8) | v] = d1 | (d0 << 8);
+      } else {
+        highWords[(c << 8) | v] = d2 | (d1 << 8);
+        lowWords[(c << 8) | v] = d0 | (ZERO_CHAR << 8);
+      }
+    }
   }
   for (j = 0; j < n; j = (j + 1) | 0) {
-    text.fill(ZERO_CHAR);
+    words.fill(ZERO_CHAR | (ZERO_CHAR << 8));
     w = j;
     for (i = 0; i < unitCount; i = (i + 1) | 0) {
-      value = (kernel[w] + 128) << laneShift[i];
-      at = laneAt[i];
-      text[at] = hex[value & 15];
-      text[(at - 1) | 0] = hex[(value >> 4) & 15];
-      text[(at - 2) | 0] = hex[value >> 8];
+      t = (laneClass[i] + kernel[w] + 128) | 0;
+      k = laneWord[i];
+      words[k] = highWords[t];
+      words[(k + 1) | 0] = lowWords[t];
       w = (w + n) | 0;
     }
     columns[j] = BigInt('0x' + textOf(text, digits));
