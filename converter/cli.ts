@@ -2,6 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage, isArgsError } from '../engine/cli-args.ts';
 import { CONVERTER_NAME, ConvertError, type ConvertSummary, type Quantization } from './convert.ts';
 import { convertFiles } from './files.ts';
 
@@ -60,9 +61,7 @@ function main(argv: string[]): void {
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  // parseArgs reports bad flags with a TypeError carrying an ERR_PARSE_ARGS_* code.
-  const usage = error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
-  if (!(error instanceof ConvertError) && !usage) throw error;
-  console.error(`convert: ${error.message}`);
+  if (!(error instanceof ConvertError) && !isArgsError(error)) throw error;
+  console.error(`convert: ${argsErrorMessage(error)}`);
   process.exitCode = 1;
 }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage, isArgsError } from './cli-args.ts';
 import { InputError, ModelFormatError } from './errors.ts';
 import { loadModel, type EngineModel } from './model.ts';
 
@@ -82,10 +83,8 @@ function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof ModelFormatError) return { message: `invalid model file (${error.code}): ${error.message}`, exitCode: 1 };
   if (error instanceof InputError) return { message: `bad input (${error.code}): ${error.message}`, exitCode: 1 };
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return { message: `${message} (see --help)`, exitCode: 2 };
-  return { message, exitCode: 1 };
+  if (isArgsError(error)) return { message: `${argsErrorMessage(error)} (see --help)`, exitCode: 2 };
+  return { message: error instanceof Error ? error.message : String(error), exitCode: 1 };
 }
 
 async function main(argv: string[]): Promise<void> {

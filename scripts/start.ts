@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import { join, relative } from 'node:path';
 import { IDL } from '@dfinity/candid';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage } from '../engine/cli-args.ts';
 import { buildAzleCanister, createActor, Host, IcHttpInterface, loadOrCreateReplicaKeys } from '../host/index.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { progressBar, uploadModel } from '../client/upload.ts';
@@ -54,7 +55,7 @@ function readOptions() {
       },
     }).values;
   } catch (e) {
-    return fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return fail(`${argsErrorMessage(e)}\n${USAGE}`);
   }
 }
 

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage } from '../engine/cli-args.ts';
 import { Actor, HttpAgent } from '@dfinity/agent';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { MAX_CHUNK_BYTES, progressBar, uploadModel } from '../client/upload.ts';
@@ -76,4 +77,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ name: r.model.name, version: r.model.version, bytes: source.bytes.length, sha256: r.sha256, verified: r.model.verified }, null, 2));
 }
 
-main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
+main().catch((e) => fail(argsErrorMessage(e)));
