@@ -336,6 +336,11 @@ describe('recurrent options the engine cannot honour are refused by name', () =>
     expect(lstm({ merge_mode: 'max' }, 'Bidirectional')).toThrow(/merge_mode "max" is not supported/);
     expect(lstm({ merge_mode: 'sum', backward_layer: { class_name: 'LSTM', config: {} } }, 'Bidirectional')).toThrow(/backward_layer is not supported/);
   });
+  it('activation null is linear (as TF.js reads it); a missing recurrent_activation is TF.js\'s default hard_sigmoid', () => {
+    const stored = (config: Record<string, unknown>) => parseModelFile(lstm(config)().bytes).layers[0].params.slice(1, 3);
+    expect(stored({ activation: null, recurrent_activation: null })).toEqual([ACTIVATIONS.indexOf('linear'), ACTIVATIONS.indexOf('linear')]);
+    expect(stored({})).toEqual([ACTIVATIONS.indexOf('tanh'), ACTIVATIONS.indexOf('hard_sigmoid')]);
+  });
   it('dropout and unroll are accepted (identity / no effect at inference)', () => {
     expect(lstm({ dropout: 0.3, recurrent_dropout: 0.2, unroll: true })()).toBeTruthy();
   });

@@ -45,11 +45,12 @@ function cellOptions(className: string, config: Json, where: string): CellOption
   for (const option of REFUSED_TRUE) if (config[option] === true) throw new ConvertError(`${where}: ${option} true is not supported`);
   const resetAfter = config.reset_after === true;
   // TF.js's default recurrent activation is hard_sigmoid (Keras 2.3+ writes it explicitly)
-  const recurrentActivation = spec.cell === SIMPLE_RNN ? 'linear' : activationOf(config.recurrent_activation ?? 'hard_sigmoid', `${where} recurrent_activation`);
+  // (an explicit null is linear, as in TF.js's getActivation)
+  const recurrentActivation = spec.cell === SIMPLE_RNN ? 'linear' : activationOf(config.recurrent_activation === undefined ? 'hard_sigmoid' : config.recurrent_activation, `${where} recurrent_activation`);
   return {
     ...spec,
     units: positiveInt(config.units, where, 'units'),
-    activation: code(activationOf(config.activation ?? 'tanh', where)),
+    activation: code(activationOf(config.activation === undefined ? 'tanh' : config.activation, where)),
     recurrentActivation: code(recurrentActivation),
     useBias: config.use_bias !== false,
     returnSequences: config.return_sequences === true,
