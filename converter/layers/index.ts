@@ -1,10 +1,14 @@
 // Keras class → layer family mapping, for every class beyond the core ones of
 // converter/convert.ts. A family adds its converter here (see family.ts).
 
+import { CONVOLUTION_CONVERTERS } from './convolution.ts';
 import type { LayerConverter } from './family.ts';
+import { POOLING_CONVERTERS } from './pooling.ts';
 import { RECURRENT_CONVERTERS } from './recurrent.ts';
 
 const CONVERTERS: readonly LayerConverter[] = [
+  ...CONVOLUTION_CONVERTERS,
+  ...POOLING_CONVERTERS,
   ...RECURRENT_CONVERTERS,
 ];
 

@@ -4,10 +4,14 @@
 //   30–49 recurrent (engine/layers/recurrent.ts)
 //   50–89 shape, merge, activation layers, normalization (engine/layers/*.ts)
 
+import { CONVOLUTION_KINDS } from './convolution.ts';
 import type { LayerKindSpec } from './family.ts';
+import { POOLING_KINDS } from './pooling.ts';
 import { RECURRENT_KINDS } from './recurrent.ts';
 
 export const FAMILY_KINDS: readonly LayerKindSpec[] = [
+  ...CONVOLUTION_KINDS,
+  ...POOLING_KINDS,
   ...RECURRENT_KINDS,
 ];
 

@@ -1,0 +1,250 @@
+// The convolution family (engine/layers/convolution.ts) against @tensorflow/tfjs on random
+// configs, shapes, weights and inputs, and the kernels against their plain reference.
+//
+// Bounds (a = engine, b = TF.js on the float32 model):
+//   float32: |a − b| ≤ 1e-5 · max(1, |b|)
+//   float16 / int8, linear or relu: each output is Σ w·x over at most `fanIn` taps with |x| ≤ 1,
+//   so |a − b| ≤ fanIn · Δw + 1e-5 · max(1, |b|), Δw the largest weight error the converter
+//   documents: |w|·2⁻¹¹ for float16, max|w|/254 (half an int8 step) for int8.
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Quantization } from '../converter/convert.ts';
+import { parseModelFile, tensorFloat32 } from '../engine/format.ts';
+import { convolve, padInto, type Geometry } from '../engine/layers/convolution.ts';
+import { referenceConvolution } from '../engine/layers/convolution.reference.ts';
+import { mulberry32 } from '../train/prng.ts';
+import { firstMismatch, relative, runLayerCase, type LayerCase } from './layer-check.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const ACTIVATIONS = ['linear', 'relu', 'tanh', 'sigmoid', 'elu'] as const;
+type Activation = (typeof ACTIVATIONS)[number];
+
+interface ConvCase extends LayerCase {
+  /** Multiply-adds per output value: the bound's fanIn. */
+  fanIn: number;
+  what: string;
+}
+
+const activationArb = (linearOnly: boolean) => (linearOnly ? fc.constantFrom<Activation>('linear', 'relu') : fc.constantFrom(...ACTIVATIONS));
+
+/** Per-axis window settings; `stride > 1` and `dilation > 1` never together (TF.js refuses it). */
+const axisArb = fc.record({ size: fc.integer({ min: 1, max: 7 }), kernel: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), dilation: fc.integer({ min: 1, max: 2 }) });
+
+function windows(axes: { size: number; kernel: number; stride: number; dilation: number }[], dilated: boolean) {
+  const strided = !dilated || axes.some((a) => a.stride > 1);
+  return axes.map((a) => {
+    const dilation = strided ? 1 : a.dilation;
+    const stride = dilated && !strided ? 1 : a.stride;
+    // valid padding needs the input to cover the kernel's span
+    return { size: Math.max(a.size, dilation * (a.kernel - 1) + 1), kernel: a.kernel, stride, dilation };
+  });
+}
+
+function convCaseArb(linearOnly: boolean): fc.Arbitrary<ConvCase> {
+  const plain = fc
+    .record({
+      rank: fc.constantFrom(1, 2, 3),
+      axes: fc.array(axisArb, { minLength: 3, maxLength: 3 }),
+      dilated: fc.boolean(),
+      channels: fc.integer({ min: 1, max: 4 }),
+      filters: fc.integer({ min: 1, max: 4 }),
+      padding: fc.constantFrom('valid', 'same'),
+      useBias: fc.boolean(),
+      activation: activationArb(linearOnly),
+      seed: fc.integer(),
+    })
+    .map((c): ConvCase => {
+      const axes = windows(c.axes.slice(0, c.rank).map((a) => (c.rank === 3 ? { ...a, size: Math.min(a.size, 4) } : a)), c.dilated);
+      const padding = c.padding as 'valid' | 'same';
+      const options = {
+        filters: c.filters,
+        kernelSize: axes.map((a) => a.kernel),
+        strides: axes.map((a) => a.stride),
+        dilationRate: axes.map((a) => a.dilation),
+        padding,
+        useBias: c.useBias,
+        activation: c.activation,
+      };
+      const make = c.rank === 1 ? tf.layers.conv1d : c.rank === 2 ? tf.layers.conv2d : tf.layers.conv3d;
+      const fanIn = axes.reduce((n, a) => n * a.kernel, c.channels);
+      return { inputShape: [...axes.map((a) => a.size), c.channels], layers: () => [make(options as never)], seed: c.seed, fanIn, what: `conv${c.rank}d ${JSON.stringify(options)}` };
+    });
+  const depthwise = fc
+    .record({
+      axes: fc.array(axisArb, { minLength: 2, maxLength: 2 }),
+      dilated: fc.boolean(),
+      channels: fc.integer({ min: 1, max: 4 }),
+      multiplier: fc.integer({ min: 1, max: 3 }),
+      filters: fc.integer({ min: 1, max: 4 }),
+      separable: fc.boolean(),
+      padding: fc.constantFrom<'valid' | 'same'>('valid', 'same'),
+      useBias: fc.boolean(),
+      activation: activationArb(linearOnly),
+      seed: fc.integer(),
+    })
+    .map((c): ConvCase => {
+      // TF.js's DepthwiseConv2D ignores dilation_rate (the converter refuses it); SeparableConv2D applies it
+      const axes = windows(c.axes, c.dilated && c.separable && !linearOnly);
+      const separable = c.separable && !linearOnly; // two stacked quantized kernels: outside the one-layer bound
+      const options = {
+        kernelSize: axes.map((a) => a.kernel),
+        strides: axes.map((a) => a.stride),
+        dilationRate: axes.map((a) => a.dilation),
+        // TF.js does not save SeparableConv2D's depthMultiplier (its own reload then fails): 1 there
+        depthMultiplier: separable ? 1 : c.multiplier,
+        padding: c.padding,
+        useBias: c.useBias,
+        activation: c.activation,
+        ...(separable ? { filters: c.filters } : {}),
+      };
+      const fanIn = axes.reduce((n, a) => n * a.kernel, 1);
+      return {
+        inputShape: [...axes.map((a) => a.size), c.channels],
+        layers: () => [separable ? tf.layers.separableConv2d(options as never) : tf.layers.depthwiseConv2d(options as never)],
+        seed: c.seed,
+        fanIn,
+        what: `${separable ? 'separableConv2d' : 'depthwiseConv2d'} ${JSON.stringify(options)}`,
+      };
+    });
+  const transpose = fc
+    .record({
+      size: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 2 }),
+      kernel: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 2 }),
+      strides: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 2 }),
+      channels: fc.integer({ min: 1, max: 3 }),
+      filters: fc.integer({ min: 1, max: 3 }),
+      padding: fc.constantFrom<'valid' | 'same'>('valid', 'same'),
+      useBias: fc.boolean(),
+      activation: activationArb(linearOnly),
+      seed: fc.integer(),
+    })
+    .map((c): ConvCase => {
+      const options = { filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding, useBias: c.useBias, activation: c.activation };
+      return {
+        inputShape: [...c.size, c.channels],
+        layers: () => [tf.layers.conv2dTranspose(options as never)],
+        seed: c.seed,
+        fanIn: c.kernel[0] * c.kernel[1] * c.channels,
+        what: `conv2dTranspose ${JSON.stringify(options)}`,
+      };
+    });
+  return fc.oneof({ arbitrary: plain, weight: 3 }, { arbitrary: depthwise, weight: 2 }, { arbitrary: transpose, weight: 2 });
+}
+
+describe('convolution family vs TF.js', () => {
+  it('float32: Conv1D/2D/3D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose within 1e-5 · max(1, |b|)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCaseArb(false), async (c) => {
+        const run = await runLayerCase(c, 3);
+        const mismatch = firstMismatch(run, relative(1e-5));
+        if (mismatch) throw new Error(`${c.what} on [${c.inputShape}]: ${mismatch}`);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('float16 and int8 (integer and dequantized kernels): within fanIn · Δw of the float32 model', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCaseArb(true), fc.constantFrom<[Quantization, 'integer' | 'float']>(['float16', 'float'], ['int8', 'integer'], ['int8', 'float']), async (c, [quantize, int8]) => {
+        const run = await runLayerCase(c, 2, quantize, int8);
+        const weightError = quantize === 'float16' ? run.maxWeight * 2 ** -11 : run.maxWeight / 254;
+        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + 1e-5 * Math.max(1, Math.abs(b)));
+        if (mismatch) throw new Error(`${quantize}/${int8} ${c.what} on [${c.inputShape}]: ${mismatch}`);
+        // the int8 file really holds int8 kernels with a scale per output channel
+        const file = parseModelFile(run.bytes);
+        for (const layer of file.layers) expect(file.tensors[layer.tensors[0]].dtype).toBe(quantize);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses what it cannot run with one clear line', async () => {
+    await expect(runLayerCase({ inputShape: [4, 4, 2], layers: () => [tf.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'channelsFirst' })], seed: 1 }, 1)).rejects.toThrow(
+      /data_format "channels_first" is not supported; only channels_last/,
+    );
+  });
+});
+
+describe('convolution kernel vs its plain reference', () => {
+  it('grouped 3-D convolution with explicit asymmetric padding', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          dims: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 3 }),
+          kernel: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 3, maxLength: 3 }),
+          strides: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 3, maxLength: 3 }),
+          dilations: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 3, maxLength: 3 }),
+          pads: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 6, maxLength: 6 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          groupIn: fc.integer({ min: 1, max: 3 }),
+          groupOut: fc.integer({ min: 1, max: 3 }),
+          seed: fc.integer(),
+        }),
+        (c) => {
+          const padBefore = c.pads.slice(0, 3);
+          const padAfter = c.pads.slice(3);
+          const spans = c.kernel.map((k, a) => c.dilations[a] * (k - 1) + 1);
+          const dims = c.dims.map((n, a) => Math.max(n, spans[a] - padBefore[a] - padAfter[a]));
+          const C = c.groups * c.groupIn;
+          const outC = c.groups * c.groupOut;
+          const next = mulberry32(c.seed);
+          const input = new Float32Array(dims[0] * dims[1] * dims[2] * C).map(() => next() * 2 - 1);
+          const kernel = new Float32Array(outC * c.kernel[0] * c.kernel[1] * c.kernel[2] * c.groupIn).map(() => next() * 2 - 1);
+          const bias = new Float32Array(outC).map(() => next());
+          const params = [...c.strides, ...c.dilations, ...padBefore, ...padAfter];
+          const expected = referenceConvolution(input, [...dims, C], kernel, [outC, ...c.kernel, c.groupIn], bias, params);
+          const outDims = expected.shape.slice(0, 3);
+          const g: Geometry = { inDims: dims, inChannels: C, kernelDims: c.kernel, strides: c.strides, dilations: c.dilations, padBefore, padAfter, outDims, outChannels: outC, groups: c.groups };
+          const padded = dims.map((n, a) => n + padBefore[a] + padAfter[a]);
+          const scratch = new Float32Array(padded[0] * padded[1] * padded[2] * C);
+          padInto(input, scratch, dims, C, padBefore, padAfter);
+          const actual = new Float32Array(expected.output.length);
+          convolve(scratch, padded[1], padded[2], C, kernel, new Float32Array(outC).fill(1), bias, g, actual);
+          actual.forEach((a, i) => expect(Math.abs(a - expected.output[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected.output[i]))));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('causal Conv1D (TF.js cannot run it) equals ZeroPadding1D([d·(k−1), 0]) + valid Conv1D in TF.js; the kernel is stored output channel first', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ steps: fc.integer({ min: 1, max: 8 }), channels: fc.integer({ min: 1, max: 3 }), filters: fc.integer({ min: 1, max: 3 }), kernel: fc.integer({ min: 1, max: 4 }), dilation: fc.integer({ min: 1, max: 3 }), seed: fc.integer() }),
+        async (drawn) => {
+          // TF.js sizes a causal layer like a valid one when building it: steps must cover the span
+          const c = { ...drawn, steps: Math.max(drawn.steps, drawn.dilation * (drawn.kernel - 1) + 1) };
+          const run = await runLayerCase(
+            {
+              inputShape: [c.steps, c.channels],
+              layers: () => [tf.layers.conv1d({ filters: c.filters, kernelSize: c.kernel, padding: 'causal', dilationRate: c.dilation })],
+              // TF.js has no ZeroPadding1D: pad as 2-D between reshapes
+              tfjsLayers: () => [
+                tf.layers.reshape({ targetShape: [c.steps, 1, c.channels] }),
+                tf.layers.zeroPadding2d({ padding: [[c.dilation * (c.kernel - 1), 0], [0, 0]] }),
+                tf.layers.reshape({ targetShape: [c.steps + c.dilation * (c.kernel - 1), c.channels] }),
+                tf.layers.conv1d({ filters: c.filters, kernelSize: c.kernel, dilationRate: c.dilation }),
+              ],
+              seed: c.seed,
+            },
+            2,
+          );
+          const mismatch = firstMismatch(run, relative(1e-5));
+          if (mismatch) throw new Error(`causal ${JSON.stringify(c)}: ${mismatch}`);
+          const file = parseModelFile(run.bytes);
+          const [layer] = file.layers;
+          const kernel = file.tensors[layer.tensors[0]];
+          expect(kernel.shape).toEqual([c.filters, c.kernel, c.channels]);
+          const expected = referenceConvolution(run.inputs[0], [c.steps, c.channels], tensorFloat32(file, layer.tensors[0]), kernel.shape, tensorFloat32(file, layer.tensors[1]), layer.params);
+          expect(expected.shape).toEqual([c.steps, c.filters]);
+          expected.output.forEach((v, i) => expect(Math.abs(v - run.tfjs[0][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});

@@ -1,0 +1,131 @@
+// The pooling family (engine/layers/pooling.ts) against @tensorflow/tfjs on random configs,
+// shapes and inputs (no weights: float32 only), within 1e-5 · max(1, |b|); the pooling kernel
+// against its plain reference.
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pool, type PoolGeometry } from '../engine/layers/pooling.ts';
+import { referencePool } from '../engine/layers/pooling.reference.ts';
+import { mulberry32 } from '../train/prng.ts';
+import { firstMismatch, relative, runLayerCase, type LayerCase } from './layer-check.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+interface PoolCase extends LayerCase {
+  what: string;
+}
+
+const dimsArb = (rank: number, max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: rank, maxLength: rank });
+
+const windowPool: fc.Arbitrary<PoolCase> = fc
+  .record({
+    rank: fc.constantFrom(1, 2, 3),
+    average: fc.boolean(),
+    dims: dimsArb(3, 7),
+    pool: dimsArb(3, 3),
+    strides: fc.option(dimsArb(3, 3), { nil: null }),
+    padding: fc.constantFrom<'valid' | 'same'>('valid', 'same'),
+    channels: fc.integer({ min: 1, max: 4 }),
+    seed: fc.integer(),
+  })
+  .map((c): PoolCase => {
+    const poolSize = c.pool.slice(0, c.rank);
+    const dims = c.dims.slice(0, c.rank).map((n, a) => Math.max(c.rank === 3 ? Math.min(n, 5) : n, poolSize[a]));
+    const options = { poolSize: c.rank === 1 ? poolSize[0] : poolSize, strides: c.strides ? (c.rank === 1 ? c.strides[0] : c.strides.slice(0, c.rank)) : undefined, padding: c.padding };
+    const makers = c.average ? [tf.layers.averagePooling1d, tf.layers.averagePooling2d, tf.layers.averagePooling3d] : [tf.layers.maxPooling1d, tf.layers.maxPooling2d, tf.layers.maxPooling3d];
+    const make = makers[c.rank - 1];
+    return { inputShape: [...dims, c.channels], layers: () => [make(options as never)], seed: c.seed, what: `${c.average ? 'average' : 'max'}Pooling${c.rank}d ${JSON.stringify(options)}` };
+  });
+
+const reshaping: fc.Arbitrary<PoolCase> = fc
+  .record({
+    kind: fc.constantFrom('gap2d', 'gmp2d', 'gap1d', 'zeroPadding2d', 'cropping2D', 'upSampling2d'),
+    dims: dimsArb(2, 6),
+    amounts: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
+    channels: fc.integer({ min: 1, max: 4 }),
+    seed: fc.integer(),
+  })
+  .map((c): PoolCase => {
+    const [t, b, l, r] = c.amounts;
+    const dims = c.dims.map((n, a) => (c.kind === 'cropping2D' ? n + c.amounts[2 * a] + c.amounts[2 * a + 1] : n));
+    const layer = (): tf.layers.Layer => {
+      switch (c.kind) {
+        case 'gap2d':
+          return tf.layers.globalAveragePooling2d({});
+        case 'gmp2d':
+          return tf.layers.globalMaxPooling2d({});
+        case 'gap1d':
+          return tf.layers.globalAveragePooling1d({});
+        case 'zeroPadding2d':
+          return tf.layers.zeroPadding2d({ padding: [[t, b], [l, r]] });
+        case 'cropping2D':
+          return tf.layers.cropping2D({ cropping: [[t, b], [l, r]] });
+        default:
+          return tf.layers.upSampling2d({ size: [t + 1, l + 1] });
+      }
+    };
+    const inputShape = c.kind === 'gap1d' ? [dims[0], c.channels] : [...dims, c.channels];
+    return { inputShape, layers: () => [layer()], seed: c.seed, what: `${c.kind} ${JSON.stringify(c.amounts)}` };
+  });
+
+describe('pooling family vs TF.js', () => {
+  it('Max/AveragePooling1D/2D/3D, GlobalAverage/MaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D within 1e-5 · max(1, |b|)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(windowPool, reshaping), async (c) => {
+        const run = await runLayerCase(c, 2);
+        const mismatch = firstMismatch(run, relative(1e-5));
+        if (mismatch) throw new Error(`${c.what} on [${c.inputShape}]: ${mismatch}`);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('a small CNN: Conv2D → MaxPooling2D → Conv2D → GlobalAveragePooling2D → Dense softmax', async () => {
+    const run = await runLayerCase(
+      {
+        inputShape: [12, 12, 1],
+        layers: () => [
+          tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        seed: 42,
+      },
+      4,
+    );
+    expect(firstMismatch(run, relative(1e-5))).toBeNull();
+  });
+
+  it('refuses bilinear UpSampling2D with one clear line', async () => {
+    await expect(runLayerCase({ inputShape: [3, 3, 1], layers: () => [tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' })], seed: 1 }, 1)).rejects.toThrow(
+      /interpolation "bilinear" is not supported; only 'nearest'/,
+    );
+  });
+});
+
+describe('pooling kernel vs its plain reference', () => {
+  it('3-D max and average pooling with padding below the pool size', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ dims: dimsArb(3, 6), pool: dimsArb(3, 4), strides: dimsArb(3, 3), pads: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }), channels: fc.integer({ min: 1, max: 3 }), average: fc.boolean(), seed: fc.integer() }),
+        (c) => {
+          const padBefore = c.pads.slice(0, 3).map((p, a) => p % c.pool[a]);
+          const padAfter = c.pads.slice(3).map((p, a) => p % c.pool[a]);
+          const dims = c.dims.map((n, a) => Math.max(n, c.pool[a]));
+          const next = mulberry32(c.seed);
+          const input = new Float32Array(dims[0] * dims[1] * dims[2] * c.channels).map(() => next() * 2 - 1);
+          const expected = referencePool(input, [...dims, c.channels], [...c.pool, ...c.strides, ...padBefore, ...padAfter], c.average);
+          const g: PoolGeometry = { inDims: dims, channels: c.channels, pool: c.pool, strides: c.strides, padBefore, outDims: expected.shape.slice(0, 3) };
+          const actual = new Float32Array(expected.output.length);
+          pool(input, g, c.average, actual);
+          actual.forEach((a, i) => expect(Math.abs(a - expected.output[i])).toBeLessThanOrEqual(1e-6));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
