@@ -158,6 +158,11 @@ export class Host {
   readonly instrument: boolean;
   timeNs: bigint;
   readonly timeStepNs: bigint;
+  /**
+   * What `ic0.data_certificate_copy` gives a canister in a query: set by an IcHttpInterface to its real,
+   * BLS-signed certificate of `canister/<id>/certified_data`; when unset (or undefined) a marker.
+   */
+  dataCertificate?: (canister: Canister) => Uint8Array | undefined;
   private readonly seed: string;
   private randCounter = 0;
   private readonly canisters = new Map<string, Canister>();
@@ -850,12 +855,12 @@ export class Canister {
         if (size >>> 0 > 32) throw new CanisterTrap('ic0.certified_data_set: certified data cannot be larger than 32 bytes', ErrorCode.CanisterContractViolation);
         this.certifiedData = this.readHeap('ic0.certified_data_set', src, size);
       },
-      // Non-replicated queries get a certificate. It is NOT a real BLS-signed IC certificate: it is a
-      // marker followed by the certified data, enough for code paths that only pass it through.
+      // Non-replicated queries get a certificate: the IC HTTP interface's real one when the host has
+      // one (host.dataCertificate), otherwise a marker followed by the certified data.
       data_certificate_present: (): number => (this.exec('data_certificate_present').replicated ? 0 : 1),
-      data_certificate_size: (): number => this.fakeCertificate().length,
+      data_certificate_size: (): number => this.dataCertificate().length,
       data_certificate_copy: (dst: number, offset: number, size: number): void => {
-        this.copyOut('data_certificate_copy', this.fakeCertificate(), dst, offset, size);
+        this.copyOut('data_certificate_copy', this.dataCertificate(), dst, offset, size);
       },
       stable64_size: (): bigint => BigInt(this.stable.pageCount),
       stable64_grow: (pages: bigint): bigint => BigInt(this.stable.grow(Number(pages))),
@@ -917,7 +922,9 @@ export class Canister {
     return call;
   }
 
-  private fakeCertificate(): Uint8Array {
+  private dataCertificate(): Uint8Array {
+    const real = this.host.dataCertificate?.(this);
+    if (real) return real;
     const marker = new TextEncoder().encode('decentai-host-fake-certificate:');
     const out = new Uint8Array(marker.length + this.certifiedData.length);
     out.set(marker);

@@ -230,6 +230,7 @@ export class IcHttpInterface {
   readonly nodeId: Principal;
   private readonly nodeKeyDer: Uint8Array;
   private readonly statuses = new Map<string, RequestStatus>();
+  private readonly dataCertificates = new Map<string, { data: string; timeNs: bigint; certificate: Uint8Array }>();
   private readonly wallClock: boolean;
 
   constructor(
@@ -242,6 +243,7 @@ export class IcHttpInterface {
     this.nodeKeyDer = wrapDER(ed25519.getPublicKey(keys.nodeSecret), ED25519_OID);
     this.nodeId = Principal.selfAuthenticating(this.nodeKeyDer);
     this.wallClock = options.wallClock ?? true;
+    host.dataCertificate = (canister) => this.dataCertificates.get(canister.id.toText())?.certificate;
   }
 
   /** Handles `/api/…` requests; answers false (and leaves the response alone) for any other path. */
@@ -251,7 +253,12 @@ export class IcHttpInterface {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = (req.url ?? '/').split('?')[0];
-    if (!url.startsWith('/api/')) return false;
+    if (!url.startsWith('/api/')) {
+      // The gateway's queries (http_request) read ic0.data_certificate too: fresh time and certificates.
+      await this.syncClock();
+      await this.refreshDataCertificates();
+      return false;
+    }
     try {
       const answer = await this.route(req.method ?? 'GET', url, () => readBody(req));
       res.writeHead(answer.status, { 'content-type': answer.body instanceof Uint8Array ? 'application/cbor' : 'text/plain; charset=utf-8' });
@@ -284,6 +291,7 @@ export class IcHttpInterface {
     }
     const bytes = await body();
     await this.syncClock();
+    await this.refreshDataCertificates();
     if (kind === 'subnet') return this.subnetReadState(target, bytes);
     if (endpoint === 'query') return this.query(target, bytes);
     if (endpoint === 'call') return this.call(target, bytes, version !== 'v2');
@@ -299,6 +307,20 @@ export class IcHttpInterface {
     if (!this.wallClock) return;
     const now = BigInt(Date.now()) * 1_000_000n;
     if (now > this.host.timeNs) await this.host.advanceTime(now - this.host.timeNs);
+  }
+
+  /**
+   * Re-signs each canister's data certificate (what `ic0.data_certificate_copy` answers in queries)
+   * when its certified data changed or the certificate is over a minute old (agents refuse ones over 5).
+   */
+  async refreshDataCertificates(): Promise<void> {
+    for (const canister of this.host.canisterList()) {
+      const data = bytesToHex(canister.certifiedDataCommitted());
+      const cached = this.dataCertificates.get(canister.id.toText());
+      if (cached && cached.data === data && this.host.timeNs - cached.timeNs < 60_000_000_000n) continue;
+      const certificate = await this.certificate([[utf8('canister'), canister.id.toUint8Array(), utf8('certified_data')]]);
+      this.dataCertificates.set(canister.id.toText(), { data, timeNs: this.host.timeNs, certificate });
+    }
   }
 
   private canisterOr404(id: Principal): Canister {

@@ -16,6 +16,7 @@ import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { uploadModel } from '../client/upload.ts';
 import { loadModel } from '../engine/index.ts';
 import { buildAzleCanister, createActor, Host, IcHttpInterface, loadOrCreateReplicaKeys, newReplicaKeys, type Canister } from '../host/index.ts';
+import { semanticsIdlFactory, type SemanticsService } from '../host/fixtures/semantics/semantics.idl.ts';
 import { gatewayHandler } from '../scripts/lib/gateway.ts';
 import { loadOrCreatePemIdentity } from '../scripts/lib/identity.ts';
 
@@ -215,4 +216,23 @@ describe('IC HTTP interface of the host', () => {
     expect(update.stdout).toMatch(new RegExp(`label = "${label}";`));
     expect(update.stdout).toMatch(/instructions = [\d_]+ : nat64;/);
   }, 120_000);
+});
+
+describe('ic0.data_certificate on a host with the IC interface', () => {
+  it('is a real certificate of the canister\'s certified data, verified by the agent against the root key', async () => {
+    const { wasm } = await buildAzleCanister('host_semantics');
+    const host = await Host.create({ startTimeNs: BigInt(Date.now()) * 1_000_000n });
+    const fixture = await host.install(wasm, { arg: new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[]])) });
+    const replica = new IcHttpInterface(host, newReplicaKeys());
+    const actor = createActor<SemanticsService>(fixture, semanticsIdlFactory);
+    const data = crypto.getRandomValues(new Uint8Array(32));
+    await actor.setCertifiedData(data);
+    await replica.refreshDataCertificates();
+    const [certificate] = await actor.certificate();
+    if (!certificate) throw new Error('no data certificate in a query');
+    const cert = await Certificate.create({ certificate: new Uint8Array(certificate), rootKey: replica.rootKey, canisterId: fixture.id });
+    expect(lookupResultToBuffer(cert.lookup_path(['canister', fixture.id.toUint8Array(), 'certified_data']))).toEqual(data);
+    // Another host's root key refuses it.
+    await expect(Certificate.create({ certificate: new Uint8Array(certificate), rootKey: ic.rootKey, canisterId: fixture.id })).rejects.toThrow(/signature/i);
+  }, 300_000);
 });
