@@ -193,6 +193,26 @@ describe('IC HTTP interface of the host', () => {
     await expect(Certificate.create({ certificate: await foreign.certificate([]), rootKey: agent.rootKey!, canisterId: canister.id })).rejects.toThrow(/signature/i);
   });
 
+  it('delivers canister rejects: certified for calls, node-signed for queries', async () => {
+    const agent = await agentFor(controller);
+    const bogus = Actor.createActor<{ nope: () => Promise<void>; nope_query: () => Promise<void> }>(
+      ({ IDL: I }) => I.Service({ nope: I.Func([], [], []), nope_query: I.Func([], [], ['query']) }),
+      { agent, canisterId: canister.id },
+    );
+    // The agent sees the host's own reject (code, message, error code), through the certificate or the signed answer.
+    const empty = new Uint8Array(IDL.encode([], []));
+    for (const [method, direct, viaHttp] of [
+      ['nope', await canister.update('nope', empty), await bogus.nope().catch((e: unknown) => e)],
+      ['nope_query', await canister.query('nope_query', empty), await bogus.nope_query().catch((e: unknown) => e)],
+    ] as const) {
+      expect(direct.status).toBe('rejected');
+      const code = (viaHttp as { code?: { rejectCode?: number; rejectMessage?: string; rejectErrorCode?: string } }).code;
+      expect(code?.rejectCode).toBe(direct.rejectCode);
+      expect(code?.rejectMessage).toBe(direct.rejectMessage);
+      expect(code?.rejectMessage).toContain(method);
+    }
+  });
+
   it('refuses read_state of another sender\'s request', async () => {
     const agent = await agentFor(controller);
     const { requestId } = await agent.call(canister.id, { methodName: 'list_uploads', arg: new Uint8Array(IDL.encode([], [])), effectiveCanisterId: canister.id });
