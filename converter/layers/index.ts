@@ -1,6 +1,7 @@
 // Keras class → layer family mapping, for every class beyond the core ones of
 // converter/convert.ts. A family adds its converter here (see family.ts).
 
+import { ACTIVATION_CONVERTERS, IDENTITY_CONVERTERS } from './activation.ts';
 import { CONVOLUTION_CONVERTERS } from './convolution.ts';
 import type { LayerConverter } from './family.ts';
 import { POOLING_CONVERTERS } from './pooling.ts';
@@ -10,6 +11,8 @@ const CONVERTERS: readonly LayerConverter[] = [
   ...CONVOLUTION_CONVERTERS,
   ...POOLING_CONVERTERS,
   ...RECURRENT_CONVERTERS,
+  ...ACTIVATION_CONVERTERS,
+  ...IDENTITY_CONVERTERS,
 ];
 
 const byClass = new Map<string, LayerConverter>();

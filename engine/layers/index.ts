@@ -4,6 +4,7 @@
 //   30–49 recurrent (engine/layers/recurrent.ts)
 //   50–89 shape, merge, activation layers, normalization (engine/layers/*.ts)
 
+import { ACTIVATION_KINDS } from './activation.ts';
 import { CONVOLUTION_KINDS } from './convolution.ts';
 import type { LayerKindSpec } from './family.ts';
 import { POOLING_KINDS } from './pooling.ts';
@@ -13,6 +14,7 @@ export const FAMILY_KINDS: readonly LayerKindSpec[] = [
   ...CONVOLUTION_KINDS,
   ...POOLING_KINDS,
   ...RECURRENT_KINDS,
+  ...ACTIVATION_KINDS,
 ];
 
 const byName = new Map<string, LayerKindSpec>();

@@ -1,0 +1,120 @@
+// Activation layers (Keras ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU with their
+// options). A plain Softmax(axis -1), ELU(alpha 1) or ReLU without options is stored
+// by the converter as the core `activation` kind; these kinds carry the parameters.
+//
+//   code 50 relu_layer        params [maxValue (-1: none), negativeSlope, threshold]
+//                             f(x) = min(x, maxValue) for x ≥ threshold, else negativeSlope·(x − threshold)
+//   code 51 leaky_relu        params [alpha]            f(x) = x ≥ 0 ? x : alpha·x
+//   code 52 prelu             tensor alpha, shape = the input shape (shared axes expanded by the converter)
+//                             f(x) = x ≥ 0 ? x : alpha[i]·x
+//   code 53 elu_layer         params [alpha]            f(x) = x > 0 ? x : alpha·(exp(x) − 1)
+//   code 54 thresholded_relu  params [theta]            f(x) = x > theta ? x : 0
+// Every kind keeps the input shape.
+
+import type { ParsedLayer, ParsedTensor } from '../format.ts';
+import { tensorFloat32 } from '../format.ts';
+import { expectCounts, expectDType, expectShape, fail } from './checks.ts';
+import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
+
+function finiteParams(layer: ParsedLayer, where: string): void {
+  for (const value of layer.params) if (!Number.isFinite(value)) fail('bad_layer', `${where}: param ${value} is not finite`);
+}
+
+function elementwise(code: number, name: string, paramCount: number, run: (params: readonly number[], size: number) => PreparedLayer['run']): LayerKindSpec {
+  return {
+    code,
+    name,
+    outputShape(layer: ParsedLayer, input: readonly number[], tensors: readonly ParsedTensor[], where: string): number[] {
+      expectCounts(layer, tensors, 0, paramCount, where);
+      finiteParams(layer, where);
+      return input.slice();
+    },
+    prepare({ layer }: PrepareContext): PreparedLayer {
+      let size = 1;
+      for (const dim of layer.inputShape) size *= dim;
+      return { run: run(layer.params, size) };
+    },
+  };
+}
+
+export const RELU_LAYER = elementwise(50, 'relu_layer', 3, (params, size) => {
+  const maxValue = params[0] < 0 ? Infinity : params[0];
+  const slope = params[1];
+  const threshold = params[2];
+  return (source, target) => {
+    var n = size | 0;
+    var i = 0;
+    var x = 0.0;
+    for (i = 0; i < n; i = (i + 1) | 0) {
+      x = source[i];
+      target[i] = x >= threshold ? (x > maxValue ? maxValue : x) : slope * (x - threshold);
+    }
+  };
+});
+
+export const LEAKY_RELU = elementwise(51, 'leaky_relu', 1, (params, size) => {
+  const alpha = params[0];
+  return (source, target) => {
+    var n = size | 0;
+    var i = 0;
+    var x = 0.0;
+    for (i = 0; i < n; i = (i + 1) | 0) {
+      x = source[i];
+      target[i] = x < 0 ? alpha * x : x;
+    }
+  };
+});
+
+export const ELU_LAYER = elementwise(53, 'elu_layer', 1, (params, size) => {
+  const alpha = params[0];
+  return (source, target) => {
+    var n = size | 0;
+    var i = 0;
+    var x = 0.0;
+    for (i = 0; i < n; i = (i + 1) | 0) {
+      x = source[i];
+      target[i] = x > 0 ? x : alpha * (Math.exp(x) - 1);
+    }
+  };
+});
+
+export const THRESHOLDED_RELU = elementwise(54, 'thresholded_relu', 1, (params, size) => {
+  const theta = params[0];
+  return (source, target) => {
+    var n = size | 0;
+    var i = 0;
+    var x = 0.0;
+    for (i = 0; i < n; i = (i + 1) | 0) {
+      x = source[i];
+      target[i] = x > theta ? x : 0;
+    }
+  };
+});
+
+export const PRELU: LayerKindSpec = {
+  code: 52,
+  name: 'prelu',
+  outputShape(layer, input, tensors, where) {
+    const [alpha] = expectCounts(layer, tensors, 1, 0, where);
+    expectShape(alpha, input, where);
+    expectDType(alpha, null, where);
+    return input.slice();
+  },
+  prepare({ file, layer }) {
+    const alpha = tensorFloat32(file, layer.tensors[0]);
+    const size = alpha.length;
+    return {
+      run(source, target) {
+        var n = size | 0;
+        var i = 0;
+        var x = 0.0;
+        for (i = 0; i < n; i = (i + 1) | 0) {
+          x = source[i];
+          target[i] = x < 0 ? alpha[i] * x : x;
+        }
+      },
+    };
+  },
+};
+
+export const ACTIVATION_KINDS: readonly LayerKindSpec[] = [RELU_LAYER, LEAKY_RELU, PRELU, ELU_LAYER, THRESHOLDED_RELU];
