@@ -1,9 +1,9 @@
-// npm run convert -- <model.json> -o <out> [--vocab F] [--labels F] [--quantize float32|float16|int8] [--name N]
+// npm run convert -- <model.json> -o <out> [--vocab F] [--labels F] [--quantize float32|float16|int8] [--name N] [--max-length L]
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { argsErrorMessage, isArgsError } from '../engine/cli-args.ts';
-import { CONVERTER_NAME, ConvertError, type ConvertSummary, type Quantization } from './convert.ts';
+import { CONVERTER_NAME, ConvertError, DEFAULT_MAX_LENGTH, type ConvertSummary, type Quantization } from './convert.ts';
 import { convertFiles } from './files.ts';
 
 const HELP = `${CONVERTER_NAME}: converts a TF.js layers model into a decentAI model file.
@@ -15,6 +15,8 @@ usage: npm run convert -- <model.json> -o <out.bin> [options]
       --labels F      one label per line; default: labels.txt beside model.json, else "0".."n-1"
       --quantize Q    float32 (default, exact), float16, or int8 (a scale per output channel)
       --name N        model name; default: model.json's directory name
+      --max-length L  size of variable-length (None) input dimensions, e.g. a text model's
+                      sequence length (default ${DEFAULT_MAX_LENGTH}); longer inputs are refused
   -h, --help          this text
 `;
 
@@ -38,6 +40,7 @@ function main(argv: string[]): void {
       labels: { type: 'string' },
       quantize: { type: 'string' },
       name: { type: 'string' },
+      'max-length': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,7 +52,10 @@ function main(argv: string[]): void {
   if (!values.output) throw new ConvertError('give the output file with -o (see --help)');
   const quantize = values.quantize ?? 'float32';
   if (quantize !== 'float32' && quantize !== 'float16' && quantize !== 'int8') throw new ConvertError(`--quantize must be float32, float16 or int8, not '${quantize}'`);
-  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, quantize: quantize satisfies Quantization, name: values.name });
+  const maxLengthText = values['max-length'];
+  const maxLength = maxLengthText === undefined ? undefined : Number(maxLengthText);
+  if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1)) throw new ConvertError(`--max-length must be a positive integer, not '${maxLengthText}'`);
+  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, quantize: quantize satisfies Quantization, name: values.name, maxLength });
   try {
     writeFileSync(values.output, result.bytes);
   } catch (error) {

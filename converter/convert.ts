@@ -34,7 +34,12 @@ export interface ConvertOptions {
   name?: string;
   /** File name recorded in general.source; default "model.json". */
   source?: string;
+  /** Size given to variable-length (None) input dimensions; default DEFAULT_MAX_LENGTH. */
+  maxLength?: number;
 }
+
+/** Default size of a variable-length (None) input dimension: the file stores fixed shapes. */
+export const DEFAULT_MAX_LENGTH = 128;
 
 export interface LayerReport {
   name: string;
@@ -90,7 +95,9 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
   if (!isObject(root)) throw new ConvertError('model.json must be a JSON object');
   const { modelConfig, layers } = readTopology(root);
   const manifest = readWeights(root.weightsManifest, input.readWeightFile);
-  const model = buildLayers(layers, modelConfig, manifest.weights, quantize);
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new ConvertError(`max length ${describe(options.maxLength)} must be a positive integer`);
+  const model = buildLayers(layers, modelConfig, manifest.weights, quantize, maxLength);
   const name = options.name ?? (typeof modelConfig.name === 'string' && modelConfig.name ? modelConfig.name : 'model');
 
   const outputSize = model.outputShape.reduce((x, y) => x * y, 1);
@@ -394,7 +401,7 @@ interface BuiltModel {
   reports: LayerReport[];
 }
 
-function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<string, Weight>, quantize: Quantization): BuiltModel {
+function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<string, Weight>, quantize: Quantization, maxLength: number): BuiltModel {
   let inputShape: number[] | null = null;
   let shape: number[] | null = null;
   let inputKind: 'tokens' | 'vector' = 'vector';
@@ -411,7 +418,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
       throw new ConvertError(`${where} is not supported; supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES].join(', ')}`);
     }
     if (layer.className === 'InputLayer' && index !== 0) throw new ConvertError(`${where} must be the first layer`);
-    if (shape === null) shape = inputShape = declaredInputShape(layer, modelConfig.build_input_shape);
+    if (shape === null) shape = inputShape = declaredInputShape(layer, modelConfig.build_input_shape, maxLength);
     if (layer.className === 'InputLayer') return;
     const input: number[] = shape;
     const last = input[input.length - 1];
@@ -517,7 +524,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
 }
 
 /** Input shape (without batch) declared on the first layer, else Sequential's build_input_shape. */
-function declaredInputShape(layer: KerasLayer, buildInputShape: unknown): number[] {
+function declaredInputShape(layer: KerasLayer, buildInputShape: unknown, maxLength: number): number[] {
   const { config } = layer;
   let shape: unknown;
   if (Array.isArray(config.batch_input_shape)) shape = config.batch_input_shape.slice(1);
@@ -526,11 +533,13 @@ function declaredInputShape(layer: KerasLayer, buildInputShape: unknown): number
   else if (layer.className === 'Embedding' && config.input_length !== undefined && config.input_length !== null) shape = [config.input_length];
   else if (Array.isArray(buildInputShape)) shape = buildInputShape.slice(1);
   else throw new ConvertError(`cannot tell the input shape: give layer '${layer.name}' a batch_input_shape (or start the model with an InputLayer)`);
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((dim) => isDim(dim) && dim > 0)) {
-    throw new ConvertError(`input shape ${describe(shape)} of layer '${layer.name}' must be fixed positive sizes (no null dimensions)`);
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((dim) => dim === null || (isDim(dim) && dim > 0))) {
+    throw new ConvertError(`input shape ${describe(shape)} of layer '${layer.name}' must be positive sizes or null (variable length)`);
   }
-  checkSize(shape, `input shape of layer '${layer.name}'`);
-  return shape;
+  // a variable-length (None) dimension is stored as the maximum length (--max-length); inputs may not exceed it
+  const fixed = (shape as (number | null)[]).map((dim) => dim ?? maxLength);
+  checkSize(fixed, `input shape of layer '${layer.name}'`);
+  return fixed;
 }
 
 function checkSize(shape: number[], what: string): void {

@@ -12,6 +12,8 @@ export interface ConvertFilesOptions {
   quantize?: Quantization;
   /** Model name; default: the name of model.json's directory. */
   name?: string;
+  /** Size of variable-length (None) input dimensions; default DEFAULT_MAX_LENGTH. */
+  maxLength?: number;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -46,6 +48,6 @@ export function convertFiles(modelJsonPath: string, opts: ConvertFilesOptions = 
       labelsText: labelsPath === undefined ? undefined : readFile(labelsPath, 'labels').toString('utf8'),
       modelJsonBytes: modelJsonBytes.length,
     },
-    { quantize: opts.quantize, name: opts.name ?? basename(directory), source: basename(modelJsonPath) },
+    { quantize: opts.quantize, name: opts.name ?? basename(directory), source: basename(modelJsonPath), maxLength: opts.maxLength },
   );
 }

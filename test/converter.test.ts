@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { ConvertError, convertModel, type ConvertInput, type ConvertOptions } from '../converter/convert.ts';
+import { ConvertError, DEFAULT_MAX_LENGTH, convertModel, type ConvertInput, type ConvertOptions } from '../converter/convert.ts';
 import { convertFiles } from '../converter/files.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedModelFile } from '../engine/format.ts';
@@ -404,8 +404,13 @@ describe('convertModel: input shape declarations', () => {
     const layers = (source.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
     layers[0].config.input_length = null;
     expect(convertError(() => convert(source))).toBe("cannot tell the input shape: give layer 'e' a batch_input_shape (or start the model with an InputLayer)");
+    // a variable-length (None) dimension becomes the maximum length: --max-length, default DEFAULT_MAX_LENGTH
     layers[0].config.batch_input_shape = [null, null];
-    expect(convertError(() => convert(source))).toBe("input shape [null] of layer 'e' must be fixed positive sizes (no null dimensions)");
+    expect(parseModelFile(convert(source).bytes).inputShape).toEqual([DEFAULT_MAX_LENGTH]);
+    expect(parseModelFile(convert(source, {}, { maxLength: 16 }).bytes).inputShape).toEqual([16]);
+    expect(convertError(() => convert(source, {}, { maxLength: 0 }))).toBe('max length 0 must be a positive integer');
+    layers[0].config.batch_input_shape = [null, 0];
+    expect(convertError(() => convert(source))).toBe("input shape [0] of layer 'e' must be positive sizes or null (variable length)");
   });
 });
 

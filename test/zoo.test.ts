@@ -14,7 +14,7 @@ import { loadModel, type EngineModel } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 
 const ZOO = resolve(import.meta.dirname, '../../shared/zoo');
-const CONVERTING_FLOOR = 55;
+const CONVERTING_FLOOR = 57;
 const INPUTS = 20;
 
 type TF = typeof tfjs;
@@ -170,7 +170,7 @@ function refusalReason(message: string): string {
   if (unsupported) return unsupported[1];
   if (/input_layers/.test(message)) return 'several inputs';
   if (/not a single chain/.test(message)) return 'not a chain';
-  if (/null dimensions/.test(message)) return 'variable-length input';
+  if (/variable length/.test(message)) return 'input shape';
   if (/cannot tell the input shape/.test(message)) return 'no input shape';
   return 'other';
 }
