@@ -14,7 +14,7 @@ import { loadModel, type EngineModel } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 
 const ZOO = resolve(import.meta.dirname, '../../shared/zoo');
-const CONVERTING_FLOOR = 57;
+const CONVERTING_FLOOR = 72;
 const INPUTS = 20;
 
 type TF = typeof tfjs;
@@ -203,8 +203,11 @@ describe.skipIf(folders.length === 0)('zoo: real TF.js layers models of ../share
     ];
     console.log(lines.join('\n'));
     expect(outcomes.filter((outcome) => outcome.status === 'mismatch')).toEqual([]);
-    // a model TF.js cannot load must not convert into something that silently answers
-    expect(outcomes.filter((outcome) => outcome.status === 'tfjs_cannot_load').map((outcome) => outcome.folder)).toEqual([]);
+    // a model TF.js cannot load must not convert into something that silently answers, except where
+    // TF.js is the one that is wrong: TF.js runs Conv1D 'causal' as 'valid' (shapes 40 → 38 → 36), while
+    // Keras keeps the length, and this model's Dense weights ([1280, 64]) have Keras's shape
+    const TFJS_WRONG = ['1o-o1__contemporary-cyber-Attack-__root'];
+    expect(outcomes.filter((outcome) => outcome.status === 'tfjs_cannot_load' && !TFJS_WRONG.includes(outcome.folder)).map((outcome) => outcome.folder)).toEqual([]);
     expect(count('match')).toBeGreaterThanOrEqual(CONVERTING_FLOOR);
   }, 900_000);
 });
