@@ -7,7 +7,7 @@ import type { DType, InputKind, MetadataValue, ModelFormatErrorCode } from './ap
 import { checksumWords } from './checksum.ts';
 import { ModelFormatError } from './errors.ts';
 import { float16ToFloat32 } from './float16.ts';
-import { fail } from './layers/checks.ts';
+import { fail, product } from './layers/checks.ts';
 import { familyKindByCode, familyKindByName } from './layers/index.ts';
 import { decodeUtf8 } from './utf8.ts';
 
@@ -382,12 +382,6 @@ function scaleCount(dtype: DType, shape: readonly number[], size: number): numbe
   if (dtype === 'int8') return shape[0];
   if (dtype === 'int8_cols') return size / shape[0];
   return 0;
-}
-
-function product(shape: readonly number[]): number {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return size;
 }
 
 function checkShapeSize(shape: readonly number[], what: string): void {

@@ -29,6 +29,7 @@ import {
   PACKED_GROUP_ROWS,
   scaleShiftInPlace,
 } from './kernels.ts';
+import { product } from './layers/checks.ts';
 import type { PreparedLayer } from './layers/family.ts';
 import { familyKindByName } from './layers/index.ts';
 import { denseInt8Lanes, laneBucketsFor, laneKernelWins, packLaneKernel, type LaneKernel } from './kernels-lanes.ts';
@@ -205,12 +206,6 @@ function compileDenseSmall(step: Step): CompiledDense {
   } catch {
     return NOT_COMPILED;
   }
-}
-
-function product(shape: readonly number[]): number {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return size;
 }
 
 /** Rows of the last axis and the last axis's length. */

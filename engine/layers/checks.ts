@@ -53,3 +53,10 @@ export function product(shape: readonly number[]): number {
   for (const dim of shape) size *= dim;
   return size;
 }
+
+/** Pads per-axis values in front with `fill` to three spatial axes (1-D and 2-D run as 3-D). */
+export function lift(values: readonly number[], fill: number): number[] {
+  const out = values.slice();
+  while (out.length < 3) out.unshift(fill);
+  return out;
+}

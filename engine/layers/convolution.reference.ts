@@ -2,14 +2,14 @@
 // over the unpadded input with explicit bounds checks, in doubles.
 
 /** Row-major index of `position` in `dims`. */
-function indexOf(position: readonly number[], dims: readonly number[]): number {
+export function indexOf(position: readonly number[], dims: readonly number[]): number {
   let index = 0;
   for (let a = 0; a < dims.length; a++) index = index * dims[a] + position[a];
   return index;
 }
 
 /** Every position of `dims`, row-major. */
-function positions(dims: readonly number[]): number[][] {
+export function positions(dims: readonly number[]): number[][] {
   let out: number[][] = [[]];
   for (const dim of dims) out = out.flatMap((prefix) => Array.from({ length: dim }, (_, i) => [...prefix, i]));
   return out;

@@ -23,7 +23,7 @@
 
 import { ModelFormatError } from '../errors.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
-import { expectCounts, expectDType, expectShape, fail } from './checks.ts';
+import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
 
 /** Largest stride, dilation, padding or kernel size a file may give (keeps index math far below 2³¹). */
@@ -43,12 +43,6 @@ export interface Geometry {
   outDims: number[];
   outChannels: number;
   groups: number;
-}
-
-function lift(values: readonly number[], fill: number): number[] {
-  const out = values.slice();
-  while (out.length < 3) out.unshift(fill);
-  return out;
 }
 
 function readWindowParams(params: readonly number[], rank: number, count: number, layerWhere: string, names: readonly string[]): number[][] {

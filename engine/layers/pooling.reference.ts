@@ -1,16 +1,6 @@
 // Plain reference of engine/layers/pooling.ts's kernels, for the tests.
 
-function indexOf(position: readonly number[], dims: readonly number[]): number {
-  let index = 0;
-  for (let a = 0; a < dims.length; a++) index = index * dims[a] + position[a];
-  return index;
-}
-
-function positions(dims: readonly number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const dim of dims) out = out.flatMap((prefix) => Array.from({ length: dim }, (_, i) => [...prefix, i]));
-  return out;
-}
+import { indexOf, positions } from './convolution.reference.ts';
 
 /** Max or average pooling, params pool/stride/padBefore/padAfter × r; padding is never in a window. */
 export function referencePool(input: Float32Array, inputShape: readonly number[], params: readonly number[], average: boolean): { output: Float32Array; shape: number[] } {

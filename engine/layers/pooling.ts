@@ -12,7 +12,7 @@
 // cropping (25): params before × r, after × r: drops them
 // up_sampling (26): params size × r: nearest-neighbour repeat along each spatial axis
 
-import { expectCounts, fail, product } from './checks.ts';
+import { expectCounts, fail, lift, product } from './checks.ts';
 import type { LayerKindSpec, PreparedLayer } from './family.ts';
 
 const MAX_WINDOW = 1 << 16;
@@ -25,12 +25,6 @@ function intParams(params: readonly number[], from: number, count: number, min: 
     values.push(value);
   }
   return values;
-}
-
-function lift(values: readonly number[], fill: number): number[] {
-  const out = values.slice();
-  while (out.length < 3) out.unshift(fill);
-  return out;
 }
 
 export interface PoolGeometry {
