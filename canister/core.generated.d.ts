@@ -1,4 +1,4 @@
-// Types of canister/core.generated.js, which scripts/build-canister.ts writes
+// Types of canister/core.generated.js, which host/generate-core.ts writes
 // (gitignored; `npm run build:canister`, buildAzleCanister and `npm start` make it).
 
 /** canister/core.ts bundled and minified, as the body of a function returning its exports. */

@@ -1,5 +1,5 @@
 // The canister's "core": everything but the Azle glue (canister/index.ts).
-// scripts/build-canister.ts bundles this module (minified) into a string in
+// host/generate-core.ts bundles this module (minified) into a string in
 // canister/core.generated.js; the glue evaluates it on first need (the first
 // update, or post_upgrade when models are stored). A string literal costs ~170
 // instructions per byte at init, parsed code ~850: so init stays close to an

@@ -2,7 +2,7 @@
 // (canister/core.ts: registry.ts with the models in stable memory, methods.ts
 // with each method as bytes → bytes and hand-coded Candid, rest.ts the REST API).
 //
-// The core is not in this module's code: scripts/build-canister.ts bundles it,
+// The core is not in this module's code: host/generate-core.ts bundles it,
 // minified, into a string (core.generated.js), and load() compiles it on first
 // need. Parsing code costs ~850 instructions a byte at init, a string literal
 // ~170: so init is close to an empty Azle canister's, and the core is compiled

@@ -2,7 +2,7 @@
  * Builds an Azle canister declared in dfx.json, offline, with `npx azle build`, and caches the
  * result: it rebuilds only when the canister's local source files (its import graph, found with
  * esbuild), its dfx.json entry or the azle version changed. Safe to call from parallel test workers.
- * Canisters with generated sources (the decentai canister's core, scripts/build-canister.ts) get
+ * Canisters with generated sources (the decentai canister's core, host/generate-core.ts) get
  * them generated first, so the hash covers what they generate from.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { generateCore } from '../scripts/build-canister.ts';
+import { generateCore } from './generate-core.ts';
 import { REPO_ROOT } from './instrument.ts';
 
 const execFileAsync = promisify(execFile);
