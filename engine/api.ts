@@ -29,6 +29,13 @@ export interface LayerSummary {
   parameters: number;
 }
 
+/** One model input or output: its name, shape without the batch dimension, and dtype. */
+export interface TensorSpec {
+  name: string;
+  shape: readonly number[];
+  dtype: 'float32' | 'int32';
+}
+
 /** What loadModel returns. Every buffer is allocated at load; predictions allocate nothing. */
 export interface Model {
   readonly name: string;
@@ -43,9 +50,21 @@ export interface Model {
   readonly layers: readonly LayerSummary[];
   readonly metadata: ReadonlyMap<string, MetadataValue>;
   readonly hasTokenizer: boolean;
+  /** The model's inputs, in file order (one entry for a single-input model; a tokens model's is int32). */
+  readonly inputs: readonly TensorSpec[];
+  /** The model's outputs, in file order; outputSize is the sum of their sizes. */
+  readonly outputs: readonly TensorSpec[];
 
   /** Scores for one sequence of token ids (length ≤ sequence length; shorter is padded). The returned array is the model's own output buffer: copy it before the next call. */
   predictTokens(ids: ArrayLike<number>): Float32Array;
+  /**
+   * One prediction from one flat row-major array per input, in `inputs` order, each of
+   * exactly its shape's size. float32 inputs must be finite; int32 inputs are truncated
+   * toward zero as TF.js casts them (a tokens input's ids must then lie in the vocabulary).
+   * Returns every output's values concatenated in `outputs` order, in the model's own
+   * buffer (copy it before the next call).
+   */
+  predictInputs(inputs: readonly ArrayLike<number>[]): Float32Array;
   /** Scores for one float input of inputSize values. Same buffer rule. */
   predictVector(input: ArrayLike<number>): Float32Array;
   /** Scores for one text (tokens models with a tokenizer). Same buffer rule. */

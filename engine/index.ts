@@ -8,6 +8,7 @@ export type {
   MetadataValue,
   Model,
   ModelFormatErrorCode,
+  TensorSpec,
 } from './api.ts';
 export { InputError, ModelFormatError } from './errors.ts';
 export { loadModel, type EngineModel, type LoadOptions } from './model.ts';

@@ -7,7 +7,7 @@
 // validates its input, runs the steps top to bottom and returns the output
 // buffer: it allocates nothing.
 
-import type { InputKind, LayerSummary, MetadataValue, Model } from './api.ts';
+import type { InputKind, LayerSummary, MetadataValue, Model, TensorSpec } from './api.ts';
 import { ACTIVATION_NAMES, LINEAR, RELU, SOFTMAX, activateRows, softmaxInPlace } from './activations.ts';
 import { InputError } from './errors.ts';
 import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile } from './format.ts';
@@ -226,6 +226,8 @@ class LoadedModel implements EngineModel {
   readonly layers: readonly LayerSummary[];
   readonly metadata: ReadonlyMap<string, MetadataValue>;
   readonly hasTokenizer: boolean;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
   /** Rows of the embedding table (token ids must be below it); 0 for vector models. */
   readonly vocabSize: number;
   readonly tokenizer: WordTokenizer | null;
@@ -263,6 +265,9 @@ class LoadedModel implements EngineModel {
       : null;
     this.padId = file.tokenizer ? file.tokenizer.padId : 0;
     this.vocabSize = file.inputKind === 'tokens' ? file.tensors[file.layers[0].tensors[0]].shape[0] : 0;
+    const last = file.layers[file.layers.length - 1];
+    this.inputs = [{ name: 'input', shape: file.inputShape.slice(), dtype: file.inputKind === 'tokens' ? 'int32' : 'float32' }];
+    this.outputs = [{ name: last.name, shape: last.outputShape.slice(), dtype: 'float32' }];
     this.layers = file.layers.map((layer) => ({
       name: layer.name,
       kind: layer.kind,
@@ -468,6 +473,29 @@ class LoadedModel implements EngineModel {
     this.filled = given;
     var pad = this.padId;
     for (; i < length; i = (i + 1) | 0) tokens[i] = pad;
+    return this.run();
+  }
+
+  predictInputs(inputs: readonly ArrayLike<number>[]): Float32Array {
+    var specs = this.inputs;
+    if ((inputs.length | 0) !== specs.length) throw new InputError('wrong_length', `got ${inputs.length} inputs; model '${this.name}' takes ${specs.length} (${specs.map((spec) => spec.name).join(', ')})`);
+    var input = inputs[0];
+    var length = this.inputSize | 0;
+    if ((input.length | 0) !== length) throw new InputError('wrong_length', `input '${specs[0].name}': got ${input.length} values; it takes ${length} ([${specs[0].shape}])`);
+    if (this.inputKind === 'vector') return this.predictVector(input);
+    var tokens = this.tokens;
+    var vocabSize = this.vocabSize;
+    var i = 0;
+    var value = 0.0;
+    var id = 0;
+    for (i = 0; i < length; i = (i + 1) | 0) {
+      value = input[i];
+      // int32 inputs are truncated toward zero, as TF.js casts them
+      id = value < 0 ? Math.ceil(value) : Math.floor(value);
+      if (!(id >= 0 && id < vocabSize)) throw new InputError('bad_token', `token id ${String(value)} at position ${i} is not in [0, ${vocabSize})`);
+      tokens[i] = id;
+    }
+    this.filled = length;
     return this.run();
   }
 

@@ -58,6 +58,33 @@ describe('loadModel', () => {
     expect(floatModel.layers.map((layer) => layer.kind)).toEqual(['dense', 'batch_normalization', 'dense']);
   });
 
+  it('lists inputs and outputs as TensorSpecs; predictInputs matches the single-input calls', () => {
+    expect(textModel.inputs).toEqual([{ name: 'input', shape: [6], dtype: 'int32' }]);
+    expect(textModel.outputs).toEqual([{ name: textModel.layers[textModel.layers.length - 1].name, shape: [2], dtype: 'float32' }]);
+    expect(floatModel.inputs).toEqual([{ name: 'input', shape: [3], dtype: 'float32' }]);
+    const ids = [1, 3, 4, 0, 0, 0];
+    const expected = Array.from(textModel.predictTokens(ids));
+    expect(Array.from(textModel.predictInputs([ids]))).toEqual(expected);
+    // int32 inputs are truncated toward zero, as TF.js casts them
+    expect(Array.from(textModel.predictInputs([[1.9, 3.2, 4.99, 0.5, -0.5, 0]]))).toEqual(expected);
+    expect(textModel.predictInputs([ids])).toBe(textModel.predictTokens(ids));
+    const vector = Array.from(floatModel.predictVector([0.5, -1, 2]));
+    expect(Array.from(floatModel.predictInputs([[0.5, -1, 2]]))).toEqual(vector);
+    const code = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (error) {
+        return (error as InputError).code;
+      }
+      return 'none';
+    };
+    expect(code(() => floatModel.predictInputs([]))).toBe('wrong_length');
+    expect(code(() => floatModel.predictInputs([[1, 2, 3], [1, 2, 3]]))).toBe('wrong_length');
+    expect(code(() => textModel.predictInputs([[1, 2]]))).toBe('wrong_length');
+    expect(code(() => textModel.predictInputs([[1, 2, 3, 4, 5, 8]]))).toBe('bad_token');
+    expect(code(() => floatModel.predictInputs([[1, NaN, 3]]))).toBe('bad_value');
+  });
+
   it('rejects a defective file with ModelFormatError', () => {
     expect(() => loadModel(new Uint8Array(10))).toThrow(ModelFormatError);
     expect(() => loadModel(new Uint8Array(64))).toThrow(ModelFormatError);
@@ -163,12 +190,16 @@ describe('the prediction path allocates nothing', () => {
     });
     const ids = [1, 3, 4, 5];
     const vector = [0.5, -1, 2];
+    const vectorInputs = [vector];
+    const idInputs = [[1, 3, 4, 5, 0, 0]];
     try {
       for (let i = 0; i < 100; i++) {
         textModel.predictTokens(ids);
         textModel.predictText('Hello FRIEND, win a free prize!');
         floatModel.predictVector(vector);
         int8Model.predictVector(vector);
+        floatModel.predictInputs(vectorInputs);
+        textModel.predictInputs(idInputs);
       }
       expect(created).toEqual([]);
       // positive control: a batch call without `out` must allocate its result, and the trap sees it
