@@ -145,7 +145,10 @@ export const read_model = method('blob', false, ({ reg }, r) =>
   reg.read(text(r, 0, 'name'), int(r, 1, 'version'), int(r, 2, 'offset'), int(r, 3, 'length')),
 );
 
-export const verify = method('verify', false, ({ reg }, r) => verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'))));
+/** Anyone reads a version's check (done at commit); only controllers may hash a version an earlier build committed. */
+export const verify = method('verify', false, ({ reg, isController }, r) =>
+  verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'), isController())),
+);
 
 // ---------------------------------------------------------------- predictions
 

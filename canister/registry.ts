@@ -8,7 +8,7 @@
 // before it changes anything, so a refused call leaves the state as it was (and
 // on the IC a trap would roll the whole message back anyway).
 
-import { loadModel as engineLoadModel, type Model } from '../engine/index.ts';
+import { loadModel as engineLoadModel, type LoadOptions, type Model } from '../engine/index.ts';
 import { sha256Blocks, sha256Finish, sha256Init, toHex, isSha256Hex } from './sha256.ts';
 import { encodeUtf8, decodeUtf8 } from './utf8.ts';
 
@@ -24,6 +24,8 @@ export type RegistryErrorCode =
   | 'conflict'
   | 'too_large'
   | 'invalid_model'
+  | 'mismatch'
+  | 'pending'
   | 'forbidden';
 
 export class RegistryError extends Error {
@@ -38,8 +40,11 @@ export class RegistryError extends Error {
 export const LIMITS = {
   /** Largest model file. */
   maxModelBytes: 32 * 1024 * 1024,
-  /** Largest chunk per append call (fits the 2 MiB ingress limit with room for the envelope). */
-  maxChunkBytes: Math.floor(1.9 * 1024 * 1024),
+  /**
+   * Largest chunk per append call. Each append hashes its chunk (SHA-256, ~13.5K instructions
+   * a byte in QuickJS), so 1 MiB costs ~14B instructions: a third of the 40B update limit.
+   */
+  maxChunkBytes: 1024 * 1024,
   /** Uploads open at once. */
   maxOpenUploads: 8,
   /** Versions kept per model name. */
@@ -50,6 +55,12 @@ export const LIMITS = {
   maxReadBytes: 1024 * 1024,
   /** Bytes hashed by one verify call (a multiple of 64): ~7B instructions, a sixth of the update limit. */
   verifySliceBytes: 512 * 1024,
+  /**
+   * Bytes of an upload hashed by one append or commit at most (a multiple of 64): the chunk
+   * just received and the few bytes before it that did not fill a block. More is left for
+   * the next call (only an upload begun by an earlier build, which kept no hash, falls behind).
+   */
+  hashSliceBytes: 1024 * 1024 + 64,
 };
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -62,6 +73,18 @@ export interface UploadRecord {
   received: number;
   chunks: number[];
   started: string; // ns
+  /**
+   * The SHA-256 of the bytes received so far, kept between appends (in stable memory, with the
+   * record): the eight state words after the whole 64-byte blocks, and the bytes after them
+   * (fewer than 64). Absent in uploads begun by an earlier build: then commit hashes the file.
+   */
+  hash: HashProgress;
+}
+
+/** SHA-256 of a file's first `hashed` bytes (a multiple of 64): the eight state words. */
+export interface HashProgress {
+  h: number[];
+  hashed: number;
 }
 
 export interface VersionRecord {
@@ -131,7 +154,7 @@ export interface VerifyStatus {
 
 export interface RegistryOptions {
   now: () => bigint;
-  loadModel?: (bytes: Uint8Array) => Model;
+  loadModel?: (bytes: Uint8Array, options: LoadOptions) => Model;
   /** Called once per model loaded (commit, activate, restore): precomputes reply parts. */
   prepare?: (l: Loaded) => unknown;
 }
@@ -160,14 +183,14 @@ export class Registry {
   private readonly meta: BytesMap;
   private readonly chunks: BytesMap;
   private readonly now: () => bigint;
-  private readonly load: (bytes: Uint8Array) => Model;
+  private readonly load: (bytes: Uint8Array, options: LoadOptions) => Model;
   private readonly prepare?: (l: Loaded) => unknown;
 
   constructor(meta: BytesMap, chunks: BytesMap, options: RegistryOptions) {
     this.meta = meta;
     this.chunks = chunks;
     this.now = options.now;
-    this.load = options.loadModel ?? ((bytes) => engineLoadModel(bytes));
+    this.load = options.loadModel ?? ((bytes, o) => engineLoadModel(bytes, o));
     this.prepare = options.prepare;
   }
 
@@ -182,7 +205,11 @@ export class Registry {
     const uploads: UploadRecord[] = [];
     for (const id of saved.uploads) {
       const u = this.meta.get(uploadKey(id));
-      if (u !== undefined) uploads.push(JSON.parse(decodeUtf8(u)) as UploadRecord);
+      if (u === undefined) continue;
+      const record = JSON.parse(decodeUtf8(u)) as UploadRecord;
+      // Uploads begun by an earlier build kept no hash: hashed from the start, a slice per append or commit.
+      record.hash ??= { h: Array.from(sha256Init()), hashed: 0 };
+      uploads.push(record);
     }
     this.state = { nextId: saved.nextId, models: saved.models, uploads };
     for (const m of this.state.models) {
@@ -208,7 +235,8 @@ export class Registry {
   }
 
   private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
-    const model = this.load(bytes);
+    // Bytes whose SHA-256 matched need no second whole-file check (the engine's checksum).
+    const model = this.load(bytes, { skipChecksum: v.verified });
     const l: Loaded = {
       name: v.name,
       version: v.version,
@@ -259,20 +287,7 @@ export class Registry {
   private readRange(v: VersionRecord, from: number, to: number): Uint8Array {
     const loaded = this.loaded.get(v.name);
     if (loaded !== undefined && loaded.record.id === v.id) return loaded.bytes.subarray(from, to);
-    const out = new Uint8Array(to - from);
-    let start = 0;
-    for (let i = 0; i < v.chunks.length && start < to; i++) {
-      const end = start + v.chunks[i];
-      if (end > from) {
-        const c = this.chunks.get(chunkKey(v.id, i));
-        if (c === undefined) throw new RegistryError('not_found', `chunk ${i} of ${v.name} v${v.version} is missing`);
-        const a = Math.max(from, start);
-        const b = Math.min(to, end);
-        out.set(c.subarray(a - start, b - start), a - from);
-      }
-      start = end;
-    }
-    return out;
+    return this.chunkRange(v.id, v.chunks, from, to);
   }
 
   private removeChunks(id: number, count: number): void {
@@ -305,7 +320,16 @@ export class Registry {
     if (m !== undefined && m.versions.length >= LIMITS.maxVersions) {
       throw new RegistryError('conflict', `${name} already has ${LIMITS.maxVersions} versions: delete one first`);
     }
-    const u: UploadRecord = { id: this.state.nextId, name, size, sha256, received: 0, chunks: [], started: this.now().toString() };
+    const u: UploadRecord = {
+      id: this.state.nextId,
+      name,
+      size,
+      sha256,
+      received: 0,
+      chunks: [],
+      started: this.now().toString(),
+      hash: { h: Array.from(sha256Init()), hashed: 0 },
+    };
     this.state.nextId += 1;
     this.state.uploads.push(u);
     this.saveUpload(u);
@@ -327,8 +351,48 @@ export class Registry {
     this.chunks.insert(chunkKey(u.id, u.chunks.length), bytes);
     u.chunks.push(bytes.length);
     u.received += bytes.length;
+    this.hashUpload(u, bytes);
     this.saveUpload(u);
     return u;
+  }
+
+  /**
+   * Hashes the upload's whole blocks not hashed yet, at most hashSliceBytes; `last` holds
+   * the bytes of its last chunk (just received: read without a copy from stable memory).
+   * Returns whether every whole block received is hashed.
+   */
+  private hashUpload(u: UploadRecord, last?: Uint8Array): boolean {
+    const whole = u.received - (u.received & 63);
+    const from = u.hash.hashed;
+    const to = Math.min(whole, from + LIMITS.hashSliceBytes);
+    if (to > from) {
+      const h = new Int32Array(u.hash.h);
+      const bytes = this.chunkRange(u.id, u.chunks, from, to, last);
+      sha256Blocks(h, bytes, 0, bytes.length);
+      u.hash = { h: Array.from(h), hashed: to };
+    }
+    return to === whole;
+  }
+
+  /** Bytes [from, to) of the chunks of storage id `id` (`last`: the last chunk's bytes, when the caller has them). */
+  private chunkRange(id: number, sizes: number[], from: number, to: number, last?: Uint8Array): Uint8Array {
+    let start = 0;
+    let out: Uint8Array | undefined;
+    for (let i = 0; i < sizes.length && start < to; i++) {
+      const end = start + sizes[i];
+      if (end > from) {
+        const c = last !== undefined && i === sizes.length - 1 ? last : this.chunks.get(chunkKey(id, i));
+        if (c === undefined) throw new RegistryError('not_found', `chunk ${i} of ${id} is missing`);
+        const a = Math.max(from, start);
+        const b = Math.min(to, end);
+        // one chunk holds the whole range: a view, no copy
+        if (out === undefined && a === from && b === to) return c.subarray(a - start, b - start);
+        out ??= new Uint8Array(to - from);
+        out.set(c.subarray(a - start, b - start), a - from);
+      }
+      start = end;
+    }
+    return out ?? new Uint8Array(0);
   }
 
   status(id: number): UploadRecord {
@@ -357,6 +421,18 @@ export class Registry {
     if (m !== undefined && m.versions.length >= LIMITS.maxVersions) {
       throw new RegistryError('conflict', `${u.name} already has ${LIMITS.maxVersions} versions: delete one first`);
     }
+    if (!this.hashUpload(u)) {
+      // Only an upload begun by an earlier build gets here: its bytes are hashed a slice per call.
+      this.saveUpload(u);
+      throw new RegistryError('pending', `hashing the stored bytes: ${u.hash.hashed} of ${u.size} done; call commit_upload again`);
+    }
+    const digest = toHex(sha256Finish(new Int32Array(u.hash.h), this.chunkRange(u.id, u.chunks, u.hash.hashed, u.size), u.size));
+    if (digest !== u.sha256) {
+      throw new RegistryError(
+        'mismatch',
+        `the ${u.size} bytes received have SHA-256 ${digest}, not the declared ${u.sha256}: nothing was activated; abort_upload(${id}) and upload the file again`,
+      );
+    }
     const bytes = this.readAll(u.id, u.chunks, u.size);
     const now = this.now().toString();
     const record: VersionRecord = {
@@ -368,8 +444,8 @@ export class Registry {
       chunks: u.chunks,
       created: now,
       activated: now,
-      verified: false,
-      computedSha256: null,
+      verified: true,
+      computedSha256: digest,
       verifying: null,
       summary: { labels: [], inputKind: '', inputShape: [], parameters: 0 },
     };
@@ -377,6 +453,7 @@ export class Registry {
     try {
       loaded = this.makeLoaded(record, bytes);
     } catch (e) {
+      this.saveUpload(u); // keeps the hash progress (a refusal changes nothing else)
       throw new RegistryError('invalid_model', `the file is not a valid model: ${e instanceof Error ? e.message : String(e)}`);
     }
     const model = loaded.model;
@@ -468,8 +545,12 @@ export class Registry {
     return this.readRange(v, offset, Math.min(v.size, offset + length)).slice();
   }
 
-  /** Hashes the next slice of a stored version; when the last slice is done, compares with the declared SHA-256. */
-  verify(name: string, version: number): VerifyStatus {
+  /**
+   * The SHA-256 check of a stored version. Versions committed by this build were checked as
+   * their chunks arrived (verified at commit): their status is answered as is. A version
+   * committed by an earlier build is hashed here, a slice per call, when `mayHash` (controllers).
+   */
+  verify(name: string, version: number, mayHash = true): VerifyStatus {
     const v = this.version(name, version);
     const status = (): VerifyStatus => ({
       name: v.name,
@@ -482,6 +563,7 @@ export class Registry {
       declaredSha256: v.sha256,
     });
     if (v.verifying === null && v.computedSha256 !== null) return status();
+    if (!mayHash) throw new RegistryError('forbidden', `${name} v${version} was committed by an earlier build and is not hashed yet: only a controller may run verify on it`);
     const progress = v.verifying ?? { hashed: 0, h: Array.from(sha256Init()) };
     const h = new Int32Array(progress.h);
     const from = progress.hashed;

@@ -1,8 +1,9 @@
 // Chunked, resumable, hash-checked model upload against any actor-like object
 // (an @dfinity/agent Actor for a real replica, or the in-process host's actor in
-// tests). The canister checks the order of chunks and the engine validates the
-// file at commit; the on-chain `verify` then hashes the stored bytes and compares
-// them with the SHA-256 computed here.
+// tests). The canister checks the order of chunks and hashes them as they arrive;
+// commit activates the file only when its SHA-256 equals the one computed here
+// (and the engine validates it). A canister built before that check answers
+// commit with `verified = false`: then the on-chain `verify` hashes the stored bytes.
 
 import { sha256 } from '@noble/hashes/sha256';
 import { bytesToHex } from '@noble/hashes/utils';
@@ -13,8 +14,11 @@ export type UploadActor = Pick<
   'begin_upload' | 'append_chunk' | 'upload_status' | 'commit_upload' | 'abort_upload' | 'verify'
 >;
 
-/** Largest chunk the canister takes (its LIMITS.maxChunkBytes). */
-export const MAX_CHUNK_BYTES = Math.floor(1.9 * 1024 * 1024);
+/**
+ * Largest chunk the canister takes (its LIMITS.maxChunkBytes), and the default: 1 MiB, which
+ * the canister hashes in ~14B instructions, about a third of the 40B update limit.
+ */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
 
 export interface UploadProgress {
   phase: 'upload' | 'commit' | 'verify' | 'done';
@@ -26,7 +30,7 @@ export interface UploadProgress {
 
 export interface UploadOptions {
   chunkSize?: number;
-  /** Hash the stored bytes on chain after commit and require a match (default true). */
+  /** Require the on-chain SHA-256 to match (default true): checked at commit, or by `verify` on an older canister. */
   verify?: boolean;
   /** Retries of one call after a transport error (default 3). */
   retries?: number;
@@ -103,9 +107,13 @@ export async function uploadModel(actor: UploadActor, name: string, bytes: Uint8
     await options.afterChunk?.(sent);
   }
   progress('commit', sent);
-  const model = unwrap(await retry(retries, () => actor.commit_upload(id)), 'commit_upload');
+  let committed = await retry(retries, () => actor.commit_upload(id));
+  // `pending`: the canister is still hashing bytes stored before an upgrade, a slice per call.
+  while ('err' in committed && committed.err.code === 'pending') committed = await retry(retries, () => actor.commit_upload(id));
+  const model = unwrap(committed, 'commit_upload');
   const result: UploadResult = { model, sha256: digest, uploadId: id, resumedFrom, chunks };
-  if (options.verify ?? true) {
+  const checkedAtCommit = model.verified && model.computed_sha256[0] === digest;
+  if ((options.verify ?? true) && !checkedAtCommit) {
     progress('verify', sent);
     let v: VerifyStatus;
     do v = unwrap(await retry(retries, () => actor.verify(model.name, model.version)), 'verify');

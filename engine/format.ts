@@ -187,8 +187,8 @@ class Cursor {
   }
 }
 
-/** Parses and validates a model file; throws ModelFormatError for any defect. */
-export function parseModelFile(input: Uint8Array): ParsedModelFile {
+/** Parses and validates a model file; throws ModelFormatError for any defect (skipChecksum: the bytes are known intact). */
+export function parseModelFile(input: Uint8Array, options: { skipChecksum?: boolean } = {}): ParsedModelFile {
   const bytes = input.byteOffset & 3 ? input.slice() : input;
   const minimum = HEADER_BYTES + CHECKSUM_BYTES;
   if (bytes.length < minimum) fail('truncated', `file is ${bytes.length} bytes; header and checksum alone need ${minimum}`);
@@ -202,8 +202,10 @@ export function parseModelFile(input: Uint8Array): ParsedModelFile {
   if (fileLength !== bytes.length) fail('bad_length', `header fileLength ${fileLength} does not match the ${bytes.length} bytes given`);
   if (fileLength & 3) fail('bad_length', `fileLength ${fileLength} is not a multiple of 4`);
   const checked = fileLength - CHECKSUM_BYTES;
-  const [a, b] = checksumWords(bytes, checked);
-  if (a !== words[checked >>> 2] || b !== words[(checked >>> 2) + 1]) fail('bad_checksum', 'checksum mismatch: the file is corrupted');
+  if (options.skipChecksum !== true) {
+    const [a, b] = checksumWords(bytes, checked);
+    if (a !== words[checked >>> 2] || b !== words[(checked >>> 2) + 1]) fail('bad_checksum', 'checksum mismatch: the file is corrupted');
+  }
   const [metadataCount, layerCount, tensorCount, dataOffset, flags] = words.subarray(3, 8);
   if (flags !== 0) fail('bad_version', `flags ${flags} are not supported (must be 0)`);
   if (dataOffset % DATA_ALIGNMENT || dataOffset < HEADER_BYTES || dataOffset > checked) {

@@ -64,6 +64,11 @@ export interface LoadOptions {
    * it (else the next of lanes → packed → plain). All give the same integer sums.
    */
   int8Kernel?: 'auto' | 'lanes' | 'packed' | 'plain';
+  /**
+   * Skip the file's checksum (a whole-file pass, ~260 instructions a byte in the canister):
+   * for bytes already proven intact, e.g. by a matching SHA-256 (canister/registry.ts).
+   */
+  skipChecksum?: boolean;
 }
 
 // Step kinds of the plan.
@@ -808,5 +813,5 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
 
 /** Parses, validates and prepares a model file. Throws ModelFormatError for a defective file. */
 export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): EngineModel {
-  return new LoadedModel(parseModelFile(bytes), options);
+  return new LoadedModel(parseModelFile(bytes, { skipChecksum: options.skipChecksum }), options);
 }

@@ -1,0 +1,136 @@
+// The registry's model lifecycle in Node (no wasm): SHA-256 kept between appends and across a
+// reload (an upgrade), nothing activated unless its bytes match the declared SHA-256, uploads
+// and versions left by an earlier build (no hash state) finished by slices.
+
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../canister/registry.ts';
+import { loadModel } from '../engine/index.ts';
+import { defaultModel } from '../scripts/lib/models.ts';
+import { newRegistry, nodeActor } from './canister-helpers.ts';
+
+const bytes = defaultModel().bytes;
+const digest = createHash('sha256').update(bytes).digest('hex');
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function ok<T>(r: { ok: T } | { err: { code: string; message: string } }): T {
+  if ('err' in r) throw new Error(`${r.err.code}: ${r.err.message}`);
+  return r.ok;
+}
+
+/** Rewrites stored JSON records the way an earlier build wrote them (`edit` changes the parsed record). */
+function rewrite(meta: ReturnType<typeof newRegistry>['meta'], key: string, edit: (record: Record<string, unknown>) => void): void {
+  const k = enc(key);
+  const record = JSON.parse(new TextDecoder().decode(meta.get(k)!)) as Record<string, unknown>;
+  edit(record);
+  meta.insert(k, enc(JSON.stringify(record)));
+}
+
+async function withSlice<T>(bytesPerCall: number, f: () => Promise<T>): Promise<T> {
+  const saved = LIMITS.hashSliceBytes;
+  LIMITS.hashSliceBytes = bytesPerCall;
+  try {
+    return await f();
+  } finally {
+    LIMITS.hashSliceBytes = saved;
+  }
+}
+
+describe('registry: verify before activate', () => {
+  it('hashes chunks of any size as they arrive, keeps the state across a reload, and commits verified with no extra call', async () => {
+    const { reg, reopen } = newRegistry();
+    let current = reg;
+    let a = nodeActor(reg);
+    const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+    const cuts = [0, 1, 63, 64, 200, 4_097, 50_000, bytes.length];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      if (i === 4) {
+        current = reopen();
+        current.restore(); // an upgrade mid-upload: the hash state is read back from stable memory
+        a = nodeActor(current);
+      }
+      ok(await a.append_chunk(id, BigInt(cuts[i]), bytes.subarray(cuts[i], cuts[i + 1])));
+    }
+    const info = ok(await a.commit_upload(id));
+    expect(info).toMatchObject({ name: 'm', version: 1, active: true, verified: true, computed_sha256: [digest] });
+    const p = ok(await a.predict('m', { text: enc('check out my channel') }));
+    expect(Array.from(p.predictions[0].scores)).toEqual(Array.from(loadModel(bytes).predictText('check out my channel')));
+    // verify answers the check made at commit, for anyone, without hashing again
+    expect(ok(await nodeActor(current, { controller: false }).verify('m', 1))).toMatchObject({ done: true, verified: true, computed_sha256: [digest] });
+  });
+
+  it('never activates bytes that do not match the declared SHA-256', async () => {
+    const { reg, chunks } = newRegistry();
+    const a = nodeActor(reg);
+    const good = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(good, 0n, bytes));
+    ok(await a.commit_upload(good));
+    const before = await a.list_models();
+    // Right size, wrong declared digest: the file itself is a valid model.
+    const wrong = '0'.repeat(64);
+    const id = ok(await a.begin_upload('m', BigInt(bytes.length), wrong)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    const r = await a.commit_upload(id);
+    expect(r).toMatchObject({ err: { code: 'mismatch' } });
+    expect('err' in r && r.err.message).toContain(digest);
+    // One byte changed in transit, declared digest of the original.
+    const flipped = bytes.slice();
+    flipped[bytes.length >> 1] ^= 1;
+    const id2 = ok(await a.begin_upload('other', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id2, 0n, flipped));
+    expect(await a.commit_upload(id2)).toMatchObject({ err: { code: 'mismatch' } });
+    expect(await a.list_models()).toEqual(before);
+    expect(await a.model_versions('m')).toHaveLength(1);
+    expect(await a.model_info('other', [])).toMatchObject({ err: { code: 'not_found' } });
+    // The refused uploads stay until aborted, which frees their chunks.
+    expect((await a.list_uploads()).map((u) => u.upload_id)).toEqual([id, id2]);
+    const stored = chunks.size();
+    ok(await a.abort_upload(id));
+    ok(await a.abort_upload(id2));
+    expect(chunks.size()).toBe(stored - 2);
+  });
+
+  it('an upload begun by an earlier build (no hash state) resumes; commit answers pending until its bytes are hashed', async () => {
+    await withSlice(16 * 1024, async () => {
+      const { reg, meta, reopen } = newRegistry();
+      const a = nodeActor(reg);
+      const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+      ok(await a.append_chunk(id, 0n, bytes.subarray(0, 70_000)));
+      rewrite(meta, `upload/${id}`, (u) => delete u.hash);
+      const again = reopen();
+      again.restore();
+      const b = nodeActor(again);
+      ok(await b.append_chunk(id, 70_000n, bytes.subarray(70_000)));
+      let calls = 0;
+      let r = await b.commit_upload(id);
+      while ('err' in r && r.err.code === 'pending') {
+        expect(r.err.message).toMatch(/call commit_upload again/);
+        calls++;
+        r = await b.commit_upload(id);
+      }
+      expect(calls).toBeGreaterThan(0);
+      expect(ok(r)).toMatchObject({ verified: true, computed_sha256: [digest] });
+    });
+  });
+
+  it('a version committed by an earlier build (unverified) is hashed by verify for controllers only', async () => {
+    const { reg, meta, reopen } = newRegistry();
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    ok(await a.commit_upload(id));
+    rewrite(meta, 'registry', (s) => {
+      const v = (s.models as { versions: Record<string, unknown>[] }[])[0].versions[0];
+      v.verified = false;
+      v.computedSha256 = null;
+    });
+    const again = reopen();
+    again.restore();
+    expect(await nodeActor(again, { controller: false }).verify('m', 1)).toMatchObject({ err: { code: 'forbidden' } });
+    const admin = nodeActor(again);
+    let v = ok(await admin.verify('m', 1));
+    while (!v.done) v = ok(await admin.verify('m', 1));
+    expect(v).toMatchObject({ verified: true, computed_sha256: [digest] });
+    expect(ok(await nodeActor(again, { controller: false }).verify('m', 1))).toMatchObject({ done: true, verified: true });
+  });
+});
