@@ -49,3 +49,32 @@ export function activationOf(value: unknown, where: string): ActivationName {
   if (!name) throw new ConvertError(`${where}: activation '${raw}' is not supported; supported: ${ACTIVATIONS.join(', ')}`);
   return name;
 }
+
+/** String values TF.js also reads in camelCase ('channelsFirst'); renamed to Keras's snake_case with their key. */
+const ENUM_KEYS = new Set(['data_format', 'padding', 'merge_mode', 'interpolation', 'output_mode']);
+
+/** TF.js's toSnakeCase (tfjs-layers utils/generic_utils.ts). */
+function snakeCase(name: string): string {
+  return name
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * A copy of a topology with camelCase keys renamed to snake_case. TF.js reads a topology's
+ * keys in either case: it camel-cases every key (and enum-like string values) before reading
+ * (convertPythonicToTs in tfjs-layers utils/serialization_utils.ts), so "batchInputShape" and
+ * "batch_input_shape" mean the same; where both appear, the later one wins, as in TF.js.
+ * The converter reads Keras's snake_case, so hand-edited camelCase files are renamed here.
+ */
+export function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseKeys);
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, item] of Object.entries(value)) {
+    const name = /[A-Z]/.test(key) ? snakeCase(key) : key;
+    out[name] = ENUM_KEYS.has(name) && typeof item === 'string' && /[A-Z]/.test(item) ? snakeCase(item) : snakeCaseKeys(item);
+  }
+  return out;
+}

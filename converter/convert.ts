@@ -6,7 +6,7 @@ import type { DType } from '../engine/api.ts';
 import { ModelFormatError } from '../engine/errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, type ActivationName, type LayerKindName } from '../engine/format.ts';
-import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, type Json, type KerasLayer } from './config.ts';
+import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, snakeCaseKeys, type Json, type KerasLayer } from './config.ts';
 import { familyConverter, FAMILY_CLASS_NAMES } from './layers/index.ts';
 import { writeModelFile, type LayerEntry, type MetadataEntry, type TensorEntry } from './writer.ts';
 
@@ -71,7 +71,6 @@ export const SUPPORTED_LAYERS = [
   'Embedding',
   'GlobalAveragePooling1D',
   'GlobalMaxPooling1D',
-  'Flatten',
   'Dense',
   'Dropout',
   'Activation',
@@ -179,7 +178,8 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
 // Topology
 
 function readTopology(root: Json): { modelConfig: Json; layers: KerasLayer[] } {
-  const topology = root.modelTopology;
+  // TF.js reads camelCase keys as snake_case ones (a hand-edited model.json may use either)
+  const topology = snakeCaseKeys(root.modelTopology);
   if (!isObject(topology)) throw new ConvertError('model.json has no modelTopology object (is this a TF.js layers model?)');
   // tensorflowjs_converter nests the Keras config in model_config; tfjs model.save does not.
   const model = isObject(topology.model_config) ? topology.model_config : topology;
@@ -481,10 +481,6 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
       }
       case 'Activation':
         store('activation', activationOf(config.activation, where));
-        break;
-      case 'Flatten':
-        store('flatten', 'linear');
-        output = [input.reduce((x, y) => x * y, 1)];
         break;
       case 'GlobalAveragePooling1D':
       case 'GlobalMaxPooling1D': {

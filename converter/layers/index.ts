@@ -6,6 +6,7 @@ import { CONVOLUTION_CONVERTERS } from './convolution.ts';
 import type { LayerConverter } from './family.ts';
 import { POOLING_CONVERTERS } from './pooling.ts';
 import { RECURRENT_CONVERTERS } from './recurrent.ts';
+import { RESHAPE_CONVERTERS } from './reshape.ts';
 
 const CONVERTERS: readonly LayerConverter[] = [
   ...CONVOLUTION_CONVERTERS,
@@ -13,6 +14,7 @@ const CONVERTERS: readonly LayerConverter[] = [
   ...RECURRENT_CONVERTERS,
   ...ACTIVATION_CONVERTERS,
   ...IDENTITY_CONVERTERS,
+  ...RESHAPE_CONVERTERS,
 ];
 
 const byClass = new Map<string, LayerConverter>();
