@@ -14,7 +14,7 @@ import { loadModel, type EngineModel } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 
 const ZOO = resolve(import.meta.dirname, '../../shared/zoo');
-const CONVERTING_FLOOR = 72;
+const CONVERTING_FLOOR = 75;
 const INPUTS = 20;
 
 type TF = typeof tfjs;
