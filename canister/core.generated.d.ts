@@ -9,3 +9,7 @@ export declare const TYPES: string;
 export declare const EMPTY_MODELS: Uint8Array;
 /** The reply of list_uploads while no upload was ever begun. */
 export declare const EMPTY_UPLOADS: Uint8Array;
+/** The root hash of the build's HTTP certification tree (host/http-certification.ts): the canister's certified data. */
+export declare const CERTIFIED_DATA: Uint8Array;
+/** The constant parts of the certification headers (canister/certification.ts). */
+export declare const CERTIFICATION: import('./certification.ts').CertificationConstants;

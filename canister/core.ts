@@ -6,8 +6,9 @@
 // empty Azle canister's, and the core is compiled once, when it is used.
 // Nothing here may import 'azle': the glue passes in what the core needs.
 
+import { prepareCertifier } from './certification.ts';
 import * as M from './methods.ts';
 import { Registry } from './registry.ts';
 import { prepare } from './wire.ts';
 
-export { M, Registry, prepare };
+export { M, Registry, prepare, prepareCertifier };

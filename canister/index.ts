@@ -22,6 +22,8 @@
 // instructions of init for no use.
 
 import {
+  certifiedDataSet,
+  dataCertificate,
   IDL,
   init,
   isController,
@@ -37,7 +39,7 @@ import {
 } from 'azle';
 
 import type * as Core from './core.ts';
-import { CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
+import { CERTIFICATION, CERTIFIED_DATA, CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
 import { moduleHashFromArg } from './module-hash.ts';
 import type { BytesMap } from './registry.ts';
 import type { idlFactory } from './types.ts';
@@ -87,7 +89,13 @@ function load(): Loaded {
     const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare });
     core = {
       M: c.M,
-      ctx: { reg, isController: () => isController(msgCaller()), instructions: () => performanceCounter(0), moduleHash: () => moduleHash },
+      ctx: {
+        reg,
+        isController: () => isController(msgCaller()),
+        instructions: () => performanceCounter(0),
+        moduleHash: () => moduleHash,
+        certifier: c.prepareCertifier(CERTIFICATION, dataCertificate),
+      },
     };
   }
   return core;
@@ -97,11 +105,13 @@ export default class {
   @init(installArg, manual)
   init(): void {
     moduleHash = moduleHashFromArg(msgArgData());
+    certifiedDataSet(CERTIFIED_DATA); // the HTTP certification tree's root (a constant of the build)
   }
 
   @postUpgrade(installArg, manual)
   postUpgrade(): void {
     moduleHash = moduleHashFromArg(msgArgData());
+    certifiedDataSet(CERTIFIED_DATA);
     if (stableMap(0).get(STATE_KEY) !== undefined) load().ctx.reg.restore();
   }
 

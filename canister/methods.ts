@@ -6,6 +6,8 @@
 
 import { InputError } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
+import { writeCertificationHeaders, type Certifier } from './certification.ts';
+import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
@@ -19,6 +21,8 @@ export interface Ctx {
   instructions: () => bigint;
   /** The sha256 of the installed wasm, when its installer said it (canister/module-hash.ts). */
   moduleHash?: () => string | undefined;
+  /** HTTP certification of http_request answers (certification.ts); absent in Node tests without a build. */
+  certifier?: Certifier;
 }
 
 export function errorCode(e: unknown): { code: string; message: string } {
@@ -325,7 +329,21 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
           ? errorResponse(400, 'bad_request', 'method or url too long')
           : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body }, update, ctx.instructions, ctx.moduleHash?.());
   }
-  return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
+  if (ctx.certifier === undefined || update) return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
+  // The page's files are certified at their exact path; everything else under the root wildcard.
+  const certifier = ctx.certifier;
+  const exactPath = res.status === 200 && isPageAsset(res) ? requestPath(url) : null;
+  return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade, {
+    bound: certifier.bound,
+    write: (w) => writeCertificationHeaders(w, certifier, exactPath),
+  });
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The URL's path (before any `?`), for the certification's expr_path. */
+function requestPath(url: Uint8Array): string {
+  let end = url.indexOf(0x3f);
+  if (end < 0) end = url.length;
+  return end > 8192 ? '' : decodeUtf8(url.subarray(0, end));
+}

@@ -241,6 +241,17 @@ const ASSETS = new Map<string, Asset>([
   ['/favicon.svg', asset('image/svg+xml', FAVICON_SVG)],
 ]);
 
+/** The page's files as served (path, headers, body): host/http-certification.ts certifies them at build time. */
+export function pageAssets(): { path: string; status: number; headers: [string, string][]; body: Uint8Array }[] {
+  return [...ASSETS].map(([path, a]) => ({ path, status: 200, headers: a.headers, body: a.bytes }));
+}
+
+/** Whether `res` is one of the page's files answered by pageResponse (so certified at its exact path). */
+export function isPageAsset(res: RestResponse): boolean {
+  return ASSET_BODIES.has(res.body);
+}
+const ASSET_BODIES = new Set([...ASSETS.values()].map((a) => a.bytes));
+
 /** The page's paths. */
 export const PAGE_PATHS = [...ASSETS.keys()];
 

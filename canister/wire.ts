@@ -276,10 +276,9 @@ const HTTP_HEADER = buildTypes([HttpResponse]).header;
 let lastHeaders: [string, string][] | null = null;
 let lastHeaderBytes = new Uint8Array(0);
 
-/** A header list as Candid `vec record { text; text }` (the last list is cached: responses share theirs). */
+/** A header list's entries as Candid `record { text; text }`s, without the count (the last list is cached: responses share theirs). */
 function headerBytes(headers: [string, string][]): Uint8Array {
   const w = new Writer(128);
-  w.leb(headers.length);
   for (let i = 0; i < headers.length; i++) {
     w.blob(encodeUtf8(headers[i][0]));
     w.blob(encodeUtf8(headers[i][1]));
@@ -290,12 +289,31 @@ function headerBytes(headers: [string, string][]): Uint8Array {
 }
 headerBytes(JSON_HEADERS);
 
-/** An HttpResponse written straight: body, headers, upgrade, status_code (hash order). */
-export function encodeHttpResponse(status: number, headers: [string, string][], body: Uint8Array, upgrade: boolean): Uint8Array {
-  const w = new Writer(HTTP_HEADER.length + body.length + 160);
+/**
+ * An HttpResponse written straight: body, headers, upgrade, status_code (hash order). `certify`
+ * writes the two certification header entries (certification.ts) after the answer's own.
+ */
+export function encodeHttpResponse(
+  status: number,
+  headers: [string, string][],
+  body: Uint8Array,
+  upgrade: boolean,
+  certify?: { bound: number; write: (w: Writer) => boolean },
+): Uint8Array {
+  const w = new Writer(HTTP_HEADER.length + body.length + 160 + (certify === undefined ? 0 : certify.bound));
   w.bytes(HTTP_HEADER);
   w.blob(body);
-  w.bytes(headers === lastHeaders ? lastHeaderBytes : headerBytes(headers));
+  const own = headers === lastHeaders ? lastHeaderBytes : headerBytes(headers);
+  if (certify === undefined) {
+    w.leb(headers.length);
+    w.bytes(own);
+  } else {
+    // The count comes first: write the certification after a one-byte count slot (lists here stay under 126 entries).
+    const countAt = w.pos;
+    w.byte(0);
+    w.bytes(own);
+    w.buf[countAt] = headers.length + (certify.write(w) ? 2 : 0);
+  }
   if (upgrade) {
     w.byte(1);
     w.byte(1);

@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     console.log(`  ${s.name}: v${r.model.version}, ${s.bytes.length} bytes${s.how === 'converted' ? ' (converted from ' + s.path + ')' : ''}, sha256 ${r.sha256.slice(0, 16)}…, verified on chain`);
   }
 
-  const rest = gatewayHandler(anonymous, values.quiet ? undefined : (line) => console.log(line));
+  // As the IC's gateway: every query answer must verify against the root key (certification v2).
+  const verifier = { rootKey: ic.rootKey, canisterId: canister.id.toUint8Array(), nowNs: () => host.timeNs };
+  const rest = gatewayHandler(anonymous, values.quiet ? undefined : (line) => console.log(line), verifier);
   const server = createServer(async (req, res) => {
     if (!(await ic.handle(req, res))) await rest(req, res);
   });

@@ -3,12 +3,12 @@
 
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host, lastCall, type Canister } from '../host/index.ts';
+import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host, IcHttpInterface, lastCall, newReplicaKeys, type Canister } from '../host/index.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { uploadModel } from '../client/upload.ts';
 import { loadModel, type Model } from '../engine/index.ts';
 import { defaultModel, sharedSpamModel } from '../scripts/lib/models.ts';
-import { callHttp, type GatewayResponse } from '../scripts/lib/gateway.ts';
+import { callHttp, type GatewayResponse, type ResponseVerifier } from '../scripts/lib/gateway.ts';
 import { fastText, inputFromBody, LONG_BODY_BYTES } from '../canister/rest.ts';
 import { textPrefix, type TextRef } from '../canister/predict.ts';
 
@@ -21,13 +21,18 @@ let model: Model;
 let name: string;
 
 const HEADERS: [string, string][] = [['host', 'localhost:8080'], ['content-type', 'application/json'], ['accept', '*/*']];
-const call = (method: string, url: string, body = '') => callHttp(actor, { method, url, headers: HEADERS, body: enc(body) });
+// Every answer is checked as the IC's HTTP gateway checks it (certification v2, the host's root key).
+let verifier: ResponseVerifier;
+const call = (method: string, url: string, body = '') => callHttp(actor, { method, url, headers: HEADERS, body: enc(body) }, verifier);
 const last = () => lastCall(actor as never)!.instructions;
 
 beforeAll(async () => {
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   canister = await host.install(wasm);
+  const replica = new IcHttpInterface(host, newReplicaKeys(), { wallClock: false });
+  await replica.refreshDataCertificates();
+  verifier = { rootKey: replica.rootKey, canisterId: canister.id.toUint8Array(), nowNs: () => host.timeNs };
   const admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER });
   actor = createActor<DecentAIService>(canister, idlFactory);
   const source = sharedSpamModel() ?? defaultModel();
