@@ -33,6 +33,7 @@ import {
   performanceCounter,
   postUpgrade,
   query,
+  setTimer,
   StableBTreeMap,
   time,
   update,
@@ -101,6 +102,14 @@ function load(): Loaded {
   return core;
 }
 
+/** Loads the next model restored by post_upgrade in its own message, and again until none is left. */
+function loadModelsLater(): void {
+  if (core === undefined || core.ctx.reg.loading().length === 0) return;
+  setTimer(0, () => {
+    if (core !== undefined && core.ctx.reg.loadNext()) loadModelsLater();
+  });
+}
+
 export default class {
   @init(installArg, manual)
   init(): void {
@@ -112,7 +121,11 @@ export default class {
   postUpgrade(): void {
     moduleHash = moduleHashFromArg(msgArgData());
     certifiedDataSet(CERTIFIED_DATA);
-    if (stableMap(0).get(STATE_KEY) !== undefined) load().ctx.reg.restore();
+    if (stableMap(0).get(STATE_KEY) !== undefined) {
+      // Reads the registry only; the models load one per timer message (until then they answer `loading`).
+      load().ctx.reg.restore();
+      loadModelsLater();
+    }
   }
 
   // Uploads and administration (controllers only).

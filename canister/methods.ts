@@ -139,7 +139,7 @@ export const delete_model = method('count', true, ({ reg }, r) => reg.remove(tex
 
 // ---------------------------------------------------------------- models and identity (anyone)
 
-export const list_models = listMethod('models', false, ({ reg }) => [...reg.loaded.values()].map((l) => modelInfo(reg, l.record)));
+export const list_models = listMethod('models', false, ({ reg }) => reg.activeVersions().map((v) => modelInfo(reg, v)));
 
 export const model_versions = listMethod('models', false, ({ reg }, r) => reg.versions(text(r, 0, 'name')).map((v) => modelInfo(reg, v)));
 

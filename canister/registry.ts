@@ -1,8 +1,14 @@
 // The model registry: uploads, versions and the loaded (active) models.
 // Pure logic over two byte maps, so it runs the same in the canister (Azle's
-// StableBTreeMap) and in Node tests (a Map):
-//   meta:   "registry" → the registry state as JSON (small: names, versions, uploads)
+// StableBTreeMap) and in Node tests (a Map). The stable layout, version LAYOUT (2):
+//   meta:   "registry"     → {layout, nextId, models: names, uploads: ids} as JSON
+//           "model/<name>" → that model's record (its versions) as JSON
+//           "upload/<id>"  → an open upload's record (with its SHA-256 state) as JSON
 //   chunks: u32 storage id ‖ u32 chunk index (big-endian) → the chunk's bytes
+// Layout 1 (earlier builds) kept every model record inside "registry"; restore reads
+// it and rewrites it as layout 2. A layout newer than this build's is refused (the
+// upgrade traps, so the IC keeps the running build). A write touches one model's
+// record: its cost does not grow with the models stored.
 // An upload's chunks are written once and never copied: commit turns the upload
 // into a version that keeps the same storage id. Every method checks everything
 // before it changes anything, so a refused call leaves the state as it was (and
@@ -20,6 +26,7 @@ export interface BytesMap {
 
 export type RegistryErrorCode =
   | 'not_found'
+  | 'loading'
   | 'bad_request'
   | 'conflict'
   | 'too_large'
@@ -73,6 +80,8 @@ export interface UploadRecord {
   received: number;
   chunks: number[];
   started: string; // ns
+  /** Canister time of the last begin_upload or append_chunk (ns): an upload idle for LIMITS.uploadIdleNs expires. */
+  touched: string;
   /**
    * The SHA-256 of the bytes received so far, kept between appends (in stable memory, with the
    * record): the eight state words after the whole 64-byte blocks, and the bytes after them
@@ -160,9 +169,23 @@ export interface RegistryOptions {
 }
 
 const STATE_KEY = encodeUtf8('registry');
+/** The stable layout this build writes (see the top of this file). */
+export const LAYOUT = 2;
 
 function uploadKey(id: number): Uint8Array {
   return encodeUtf8(`upload/${id}`);
+}
+
+function modelKey(name: string): Uint8Array {
+  return encodeUtf8(`model/${name}`);
+}
+
+/** What "registry" holds: layout 2 names the models; layout 1 (no `layout`) held their records. */
+interface SavedIndex {
+  layout?: number;
+  nextId: number;
+  models: (string | ModelRecord)[];
+  uploads: number[];
 }
 
 function chunkKey(id: number, index: number): Uint8Array {
@@ -194,14 +217,26 @@ export class Registry {
     this.prepare = options.prepare;
   }
 
-  /** Reads the state from stable memory and loads every active model (post_upgrade). Never throws for a bad model. */
+  /** Active models not loaded yet (after restore): loadNext loads them, one per call. */
+  private pending: string[] = [];
+
+  /**
+   * Reads the state from stable memory (post_upgrade) without loading any model: the cost
+   * does not grow with the models stored. Their active versions are queued; loadNext
+   * (a timer, canister/index.ts) loads one per message, and until then they answer `loading`.
+   */
   restore(): void {
     const raw = this.meta.get(STATE_KEY);
     this.loaded.clear();
     this.list = [];
     this.loadErrors.clear();
+    this.pending = [];
     if (raw === undefined) return;
-    const saved = JSON.parse(decodeUtf8(raw)) as Omit<RegistryState, 'uploads'> & { uploads: number[] };
+    const saved = JSON.parse(decodeUtf8(raw)) as SavedIndex;
+    const layout = saved.layout ?? 1;
+    if (layout > LAYOUT) {
+      throw new Error(`the stored registry has layout ${layout}, newer than this build's ${LAYOUT}: install a build that reads it`);
+    }
     const uploads: UploadRecord[] = [];
     for (const id of saved.uploads) {
       const u = this.meta.get(uploadKey(id));
@@ -209,25 +244,69 @@ export class Registry {
       const record = JSON.parse(decodeUtf8(u)) as UploadRecord;
       // Uploads begun by an earlier build kept no hash: hashed from the start, a slice per append or commit.
       record.hash ??= { h: Array.from(sha256Init()), hashed: 0 };
+      record.touched ??= record.started;
       uploads.push(record);
     }
-    this.state = { nextId: saved.nextId, models: saved.models, uploads };
-    for (const m of this.state.models) {
-      const v = m.versions.find((x) => x.version === m.active);
-      if (v === undefined) continue;
-      try {
-        this.loaded.set(m.name, this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size)));
-        this.list = [...this.loaded.values()];
-      } catch (e) {
-        this.loadErrors.set(m.name, e instanceof Error ? e.message : String(e));
+    const models: ModelRecord[] = [];
+    for (const entry of saved.models) {
+      if (typeof entry !== 'string') models.push(entry); // layout 1: the record itself
+      else {
+        const m = this.meta.get(modelKey(entry));
+        if (m !== undefined) models.push(JSON.parse(decodeUtf8(m)) as ModelRecord);
       }
     }
+    this.state = { nextId: saved.nextId, models, uploads };
+    if (layout < LAYOUT) {
+      for (const m of models) this.saveModel(m);
+      for (const u of uploads) this.saveUpload(u);
+      this.save();
+    }
+    for (const m of models) if (m.versions.some((v) => v.version === m.active)) this.pending.push(m.name);
   }
 
-  /** Writes the models, the next id and which uploads are open (each upload has its own record: an append rewrites only that). */
+  /** Loads the next queued model; returns whether more are queued. A model that fails to load answers its error. */
+  loadNext(): boolean {
+    const name = this.pending.shift();
+    if (name === undefined) return false;
+    const m = this.state.models.find((x) => x.name === name);
+    const v = m?.versions.find((x) => x.version === m.active);
+    if (v !== undefined) {
+      try {
+        this.setLoaded(this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size)));
+      } catch (e) {
+        this.loadErrors.set(name, e instanceof Error ? e.message : String(e));
+      }
+    }
+    return this.pending.length > 0;
+  }
+
+  /** Names of the active models still queued for loading. */
+  loading(): readonly string[] {
+    return this.pending;
+  }
+
+  private setLoaded(l: Loaded): void {
+    this.loaded.set(l.name, l);
+    this.list = [...this.loaded.values()];
+    this.loadErrors.delete(l.name);
+    this.pending = this.pending.filter((n) => n !== l.name);
+  }
+
+  private unload(name: string): void {
+    this.loaded.delete(name);
+    this.list = [...this.loaded.values()];
+    this.loadErrors.delete(name);
+    this.pending = this.pending.filter((n) => n !== name);
+  }
+
+  /** Writes the index: the layout, the next id, the model names and which uploads are open (each record has its own key). */
   private save(): void {
     const { nextId, models, uploads } = this.state;
-    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify({ nextId, models, uploads: uploads.map((u) => u.id) })));
+    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify({ layout: LAYOUT, nextId, models: models.map((m) => m.name), uploads: uploads.map((u) => u.id) })));
+  }
+
+  private saveModel(m: ModelRecord): void {
+    this.meta.insert(modelKey(m.name), encodeUtf8(JSON.stringify(m)));
   }
 
   private saveUpload(u: UploadRecord): void {
@@ -328,6 +407,7 @@ export class Registry {
       received: 0,
       chunks: [],
       started: this.now().toString(),
+      touched: this.now().toString(),
       hash: { h: Array.from(sha256Init()), hashed: 0 },
     };
     this.state.nextId += 1;
@@ -351,6 +431,7 @@ export class Registry {
     this.chunks.insert(chunkKey(u.id, u.chunks.length), bytes);
     u.chunks.push(bytes.length);
     u.received += bytes.length;
+    u.touched = this.now().toString();
     this.hashUpload(u, bytes);
     this.saveUpload(u);
     return u;
@@ -464,18 +545,19 @@ export class Registry {
       parameters: model.parameterCount,
     };
     // Everything checked: apply.
-    if (m === undefined) {
-      this.state.models.push({ name: u.name, active: record.version, nextVersion: record.version + 1, versions: [record] });
+    let target = m;
+    if (target === undefined) {
+      target = { name: u.name, active: record.version, nextVersion: record.version + 1, versions: [record] };
+      this.state.models.push(target);
     } else {
-      m.versions.push(record);
-      m.active = record.version;
-      m.nextVersion = record.version + 1;
+      target.versions.push(record);
+      target.active = record.version;
+      target.nextVersion = record.version + 1;
     }
     this.state.uploads = this.state.uploads.filter((x) => x !== u);
     this.meta.remove(uploadKey(u.id));
-    this.loaded.set(u.name, loaded);
-    this.list = [...this.loaded.values()];
-    this.loadErrors.delete(u.name);
+    this.setLoaded(loaded);
+    this.saveModel(target);
     this.save();
     return record;
   }
@@ -507,10 +589,8 @@ export class Registry {
     }
     m.active = v.version;
     v.activated = this.now().toString();
-    this.loaded.set(name, loaded);
-    this.list = [...this.loaded.values()];
-    this.loadErrors.delete(name);
-    this.save();
+    this.setLoaded(loaded);
+    this.saveModel(m);
     return v;
   }
 
@@ -520,9 +600,8 @@ export class Registry {
     if (version === null) {
       for (const v of m.versions) this.removeChunks(v.id, v.chunks.length);
       this.state.models = this.state.models.filter((x) => x !== m);
-      this.loaded.delete(name);
-      this.list = [...this.loaded.values()];
-      this.loadErrors.delete(name);
+      this.unload(name);
+      this.meta.remove(modelKey(name));
       this.save();
       return m.versions.length;
     }
@@ -532,7 +611,7 @@ export class Registry {
     }
     this.removeChunks(v.id, v.chunks.length);
     m.versions = m.versions.filter((x) => x !== v);
-    this.save();
+    this.saveModel(m);
     return 1;
   }
 
@@ -580,7 +659,7 @@ export class Registry {
     } else {
       v.verifying = { hashed: to, h: Array.from(h) };
     }
-    this.save();
+    this.saveModel(this.model(v.name));
     return status();
   }
 
@@ -593,16 +672,30 @@ export class Registry {
   }
 
   isActive(v: VersionRecord): boolean {
-    const l = this.loaded.get(v.name);
-    return l !== undefined && l.record.id === v.id;
+    const m = this.state.models.find((x) => x.name === v.name);
+    return m !== undefined && m.active === v.version && m.versions.includes(v);
   }
 
-  /** The loaded active model of a name. */
+  /** The active version of every model (loaded or still loading), in the order they were first committed. */
+  activeVersions(): VersionRecord[] {
+    const out: VersionRecord[] = [];
+    for (const m of this.state.models) {
+      const v = m.versions.find((x) => x.version === m.active);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  /** The loaded active model of a name (`loading` while a restore has not loaded it yet). */
   get(name: string): Loaded {
     const l = this.loaded.get(name);
     if (l !== undefined) return l;
     const err = this.loadErrors.get(name);
     if (err !== undefined) throw new RegistryError('invalid_model', `${name} failed to load: ${err}`);
+    if (this.pending.includes(name)) {
+      const ahead = this.pending.indexOf(name);
+      throw new RegistryError('loading', `${name} is loading after an upgrade (one model per message, ${ahead} ahead of it): try again in a few seconds`);
+    }
     throw new RegistryError('not_found', `no model named ${JSON.stringify(name)}`);
   }
 }

@@ -318,8 +318,12 @@ const STATUS_OF: Record<string, number> = {
   not_found: 404,
   too_large: 413,
   invalid_model: 503,
+  loading: 503,
   conflict: 409,
 };
+
+/** Seconds a client should wait before asking again for a model that is `loading` (a few timer messages). */
+const LOADING_RETRY_AFTER = '2';
 
 /** The wasm's sha256 the canister was installed from, when its installer said it (module-hash.ts). */
 const moduleHashJson = (h: string | undefined) => `"module_hash":${h === undefined ? 'null' : `"${h}"`}`;
@@ -367,7 +371,7 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
     if (parts.length < 3) {
       if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
       if (parts.length === 1) {
-        const list = [...reg.loaded.values()].map((l) => versionJson(reg, l.record));
+        const list = reg.activeVersions().map((v) => versionJson(reg, v));
         return json(200, `{${moduleHashJson(moduleHash)},"models":[${list.join(',')}]}`);
       }
       const versions = reg.versions(name);
@@ -382,6 +386,7 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
 }
 
 function caught(e: unknown): RestResponse {
+  if (e instanceof RegistryError && e.code === 'loading') return errorResponse(503, e.code, e.message, [['retry-after', LOADING_RETRY_AFTER]]);
   if (e instanceof PredictError || e instanceof RegistryError) return errorResponse(STATUS_OF[e.code] ?? 400, e.code, e.message);
   if (e instanceof InputError) return errorResponse(400, e.code, e.message);
   if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');

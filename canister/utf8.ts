@@ -80,18 +80,16 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
 /** Encodes a string as UTF-8 (lone surrogates become U+FFFD, as TextEncoder does). */
 export function encodeUtf8(s: string): Uint8Array {
   const n = s.length;
-  let ascii = true;
-  for (let i = 0; i < n; i++) {
-    if (s.charCodeAt(i) >= 0x80) {
-      ascii = false;
-      break;
-    }
+  // ASCII (JSON records, names): one pass that writes as it checks, and stops at the first other character.
+  const ascii = new Uint8Array(n);
+  var code = 0;
+  var k = 0;
+  for (k = 0; k < n; k = (k + 1) | 0) {
+    code = s.charCodeAt(k);
+    if (code >= 0x80) break;
+    ascii[k] = code;
   }
-  if (ascii) {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
+  if (k === n) return ascii;
   const out = new Uint8Array(n * 3);
   let p = 0;
   for (let i = 0; i < n; i++) {

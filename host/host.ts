@@ -392,6 +392,9 @@ export class Canister {
     let used = pre.instructions;
     let trap = pre.trap;
     if (!trap) {
+      // The IC deactivates the global timer when the module changes, before post_upgrade: a timer
+      // that post_upgrade sets is kept (the documented way to re-arm timers after an upgrade).
+      this.timerDeadline = 0n;
       this.prepared = prepared;
       this.instantiate();
       const post = this.execute(this.newExecution('post_upgrade', 'canister_post_upgrade', options.arg ?? EMPTY_CANDID_ARGS, caller, budget - used), () =>
@@ -409,7 +412,6 @@ export class Canister {
       this.rollback();
       return { status: 'rejected', rejectCode: trap.code, rejectMessage: trap.message, errorCode: trap.errorCode, instructions: used };
     }
-    this.timerDeadline = 0n; // the IC deactivates the global timer on upgrade
     this.moduleHash = sha256(wasm);
     this.disableTracing();
     this.version++;

@@ -119,8 +119,8 @@ describe('registry: verify before activate', () => {
     const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
     ok(await a.append_chunk(id, 0n, bytes));
     ok(await a.commit_upload(id));
-    rewrite(meta, 'registry', (s) => {
-      const v = (s.models as { versions: Record<string, unknown>[] }[])[0].versions[0];
+    rewrite(meta, 'model/m', (m) => {
+      const v = (m.versions as Record<string, unknown>[])[0];
       v.verified = false;
       v.computedSha256 = null;
     });
@@ -132,5 +132,56 @@ describe('registry: verify before activate', () => {
     while (!v.done) v = ok(await admin.verify('m', 1));
     expect(v).toMatchObject({ verified: true, computed_sha256: [digest] });
     expect(ok(await nodeActor(again, { controller: false }).verify('m', 1))).toMatchObject({ done: true, verified: true });
+  });
+});
+
+describe('registry: restore without loading, layouts', () => {
+  async function stored(names: string[]) {
+    const r = newRegistry();
+    const a = nodeActor(r.reg);
+    for (const name of names) {
+      const id = ok(await a.begin_upload(name, BigInt(bytes.length), digest)).upload_id;
+      ok(await a.append_chunk(id, 0n, bytes));
+      ok(await a.commit_upload(id));
+    }
+    return r;
+  }
+
+  it('restore loads nothing; each model answers loading (REST 503 + Retry-After) until loadNext loads it, one per call', async () => {
+    const { reopen } = await stored(['a', 'b', 'c']);
+    const loads: number[] = [];
+    const again = reopen();
+    again.restore();
+    expect(again.loading()).toEqual(['a', 'b', 'c']);
+    const a = nodeActor(again);
+    expect((await a.list_models()).map((m) => [m.name, m.active])).toEqual([['a', true], ['b', true], ['c', true]]);
+    const r = await a.predict('b', { text: enc('hello') });
+    expect(r).toMatchObject({ err: { code: 'loading' } });
+    const http = await a.http_request({ method: 'POST', url: '/models/b/predict', headers: [], body: enc('{"text":"hello"}'), certificate_version: [] });
+    expect(http.status_code).toBe(503);
+    expect(http.headers).toContainEqual(['retry-after', '2']);
+    expect(JSON.parse(new TextDecoder().decode(new Uint8Array(http.body))).error.code).toBe('loading');
+    while (again.loadNext()) loads.push(again.loading().length);
+    expect(loads).toEqual([2, 1]);
+    expect(ok(await a.predict('b', { text: enc('hello') })).predictions).toHaveLength(1);
+  });
+
+  it('reads layout 1 (every record in "registry") and rewrites it as layout 2; refuses a newer layout', async () => {
+    const { meta, reopen } = await stored(['a', 'b']);
+    // What an earlier build wrote: the model records inside the index, no per-model keys.
+    const models = ['a', 'b'].map((n) => JSON.parse(new TextDecoder().decode(meta.get(enc(`model/${n}`))!)));
+    rewrite(meta, 'registry', (s) => {
+      delete s.layout;
+      s.models = models;
+    });
+    for (const n of ['a', 'b']) meta.remove(enc(`model/${n}`));
+    const again = reopen();
+    again.restore();
+    while (again.loadNext());
+    expect((await nodeActor(again).list_models()).map((m) => m.name)).toEqual(['a', 'b']);
+    expect(JSON.parse(new TextDecoder().decode(meta.get(enc('registry'))!))).toMatchObject({ layout: 2, models: ['a', 'b'] });
+    expect(meta.get(enc('model/a'))).toBeDefined();
+    rewrite(meta, 'registry', (s) => void (s.layout = 99));
+    expect(() => reopen().restore()).toThrow(/layout 99, newer than this build's 2/);
   });
 });

@@ -131,6 +131,15 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
     needs: 'on-chain verification of an uploaded model',
   },
   {
+    id: 'upgrade_ratio_64_vs_1',
+    statement: 'target: upgrade (post_upgrade) with 64 stored models ≤ 2 × with 1 stored model (models load afterwards, one per timer message)',
+    measure: (f) => f.get('canister.upgrade_ratio_64_vs_1') ?? null,
+    op: '<=',
+    limit: 2,
+    show: (v) => formatRatio(v, 3),
+    needs: 'upgrades of canisters holding 1 and 64 models',
+  },
+  {
     id: 'vs_tfjs_canister',
     statement: 'target: ≥ 50 × fewer instructions per prediction than TF.js in the canister (spam model, whole message)',
     measure: (f) => ratio(f.get('tfjs.predict'), f.get('spam.candid.predict_short')),
