@@ -87,7 +87,7 @@ const installArg = BUILD ? [IDL.Opt(IDL.Text)] : [];
 function load(): Loaded {
   if (core === undefined) {
     const c = new Function(CORE)() as typeof Core;
-    const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare });
+    const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare, instructions: () => performanceCounter(0) });
     core = {
       M: c.M,
       ctx: {
@@ -100,6 +100,21 @@ function load(): Loaded {
     };
   }
   return core;
+}
+
+/** Whether a timer will free expired uploads (one at a time, set for the next expiry). */
+let expiryArmed = false;
+
+/** Sets a timer for the next upload expiry, when uploads are open and none is set. */
+function expireUploadsLater(): void {
+  const seconds = core?.ctx.reg.secondsToNextExpiry() ?? null;
+  if (expiryArmed || seconds === null) return;
+  expiryArmed = true;
+  setTimer(seconds + 1, () => {
+    expiryArmed = false;
+    core?.ctx.reg.expireUploads();
+    expireUploadsLater();
+  });
 }
 
 /** Loads the next model restored by post_upgrade in its own message, and again until none is left. */
@@ -125,6 +140,7 @@ export default class {
       // Reads the registry only; the models load one per timer message (until then they answer `loading`).
       load().ctx.reg.restore();
       loadModelsLater();
+      expireUploadsLater();
     }
   }
 
@@ -133,6 +149,7 @@ export default class {
   begin_upload(): void {
     const { M, ctx } = load();
     msgReply(M.begin_upload(ctx, msgArgData()));
+    expireUploadsLater();
   }
 
   @update(args('append_chunk'), ret('append_chunk'), manual)
@@ -218,7 +235,7 @@ export default class {
   @update(args('predict_update'), ret('predict_update'), manual)
   predict_update(): void {
     const { M, ctx } = load();
-    msgReply(M.predict(ctx, msgArgData()));
+    msgReply(M.predict(ctx, msgArgData(), true));
   }
 
   // REST, through the HTTP gateway.

@@ -76,8 +76,8 @@ function optInt(r: Reader, i: number, what: string): number | null {
 
 // ---------------------------------------------------------------- values
 
-export function uploadStatus(u: UploadRecord) {
-  return { upload_id: u.id, name: u.name, size: u.size, received: u.received, sha256: u.sha256 };
+export function uploadStatus(reg: Registry, u: UploadRecord) {
+  return { upload_id: u.id, name: u.name, size: u.size, received: u.received, sha256: u.sha256, expires_at: reg.expiresAt(u) };
 }
 
 export function modelInfo(reg: Registry, v: VersionRecord) {
@@ -114,17 +114,17 @@ function verifyInfo(s: VerifyStatus) {
 // ---------------------------------------------------------------- uploads and administration (controllers)
 
 export const begin_upload = method('upload', true, ({ reg }, r) =>
-  uploadStatus(reg.beginUpload(text(r, 0, 'name'), int(r, 1, 'size'), text(r, 2, 'sha256'))),
+  uploadStatus(reg, reg.beginUpload(text(r, 0, 'name'), int(r, 1, 'size'), text(r, 2, 'sha256'))),
 );
 
 /** `(nat32 upload_id, nat64 offset, blob)`: the blob is a view of the argument, stored without a copy in JS. */
 export const append_chunk = method('upload', true, ({ reg }, r) =>
-  uploadStatus(reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'))),
+  uploadStatus(reg, reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'))),
 );
 
-export const upload_status = method('upload', true, ({ reg }, r) => uploadStatus(reg.status(int(r, 0, 'upload_id'))));
+export const upload_status = method('upload', true, ({ reg }, r) => uploadStatus(reg, reg.status(int(r, 0, 'upload_id'))));
 
-export const list_uploads = listMethod('uploads', true, ({ reg }) => reg.uploads().map(uploadStatus));
+export const list_uploads = listMethod('uploads', true, ({ reg }) => reg.uploads().map((u) => uploadStatus(reg, u)));
 
 export const commit_upload = method('model', true, ({ reg }, r) => modelInfo(reg, reg.commit(int(r, 0, 'upload_id'))));
 
@@ -230,7 +230,7 @@ function predictShort(ctx: Ctx, b: Uint8Array): Uint8Array | undefined {
   p = p + 1;
   var l = ctx.reg.loaded.get(s.slice(p, p + n));
   // a name of n UTF-16 units that is n UTF-8 bytes is ASCII: its bytes are the argument's
-  if (l === undefined || l.nameBytes.length !== n) return undefined;
+  if (l === undefined || l.nameBytes.length !== n || l.record.fitsQuery === false) return undefined;
   p = p + n;
   if (b[p] !== INPUT_TEXT_INDEX) return undefined;
   n = b[p + 1];
@@ -248,8 +248,16 @@ function predictShort(ctx: Ctx, b: Uint8Array): Uint8Array | undefined {
   return encodePredictOne(wireOf(l), scores, model.argmax(scores), ctx.instructions);
 }
 
-/** predict / predict_update: `(text, Input) -> (PredictResult)`. */
-export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
+/** A query predict on a model whose prediction does not fit a query (measured at commit) answers this. */
+function tooHeavyForQuery(l: Loaded): RegistryError {
+  return new RegistryError(
+    'too_heavy',
+    `${l.name} v${l.version}: one prediction took ${l.record.predictInstructions} instructions at commit, more than a query may use: call predict_update (REST: ?verified=true, or any predict through http_request_update)`,
+  );
+}
+
+/** predict / predict_update (`update`): `(text, Input) -> (PredictResult)`. */
+export function predict(ctx: Ctx, argBytes: Uint8Array, update = false): Uint8Array {
   try {
     if (argBytes.length <= SHORT_ARG_BYTES) {
       const reply = predictShort(ctx, argBytes);
@@ -260,6 +268,7 @@ export function predict(ctx: Ctx, argBytes: Uint8Array): Uint8Array {
     const name = known ? r.blob() : r.bytesOf(arg(r, 0, 'model name'), 'model name');
     if (name.length > 256) throw new CandidError('model name: longer than 256 bytes');
     const l = ctx.reg.getByBytes(name);
+    if (!update && l.record.fitsQuery === false) throw tooHeavyForQuery(l);
     let input: PredictInput;
     if (known && r.bytes[r.pos] === INPUT_TEXT_INDEX) {
       // The common case, read straight: variant index of `text` (one LEB byte), then the blob.

@@ -33,6 +33,7 @@ export type RegistryErrorCode =
   | 'invalid_model'
   | 'mismatch'
   | 'pending'
+  | 'too_heavy'
   | 'forbidden';
 
 export class RegistryError extends Error {
@@ -45,8 +46,12 @@ export class RegistryError extends Error {
 }
 
 export const LIMITS = {
-  /** Largest model file. */
-  maxModelBytes: 32 * 1024 * 1024,
+  /** Largest model file (its bytes are one heap buffer while active; commit hashes nothing, so it stays in one message). */
+  maxModelBytes: 128 * 1024 * 1024,
+  /** All stored bytes: every version's file and every open upload's declared size (stable memory). */
+  maxStoredBytes: 4 * 1024 * 1024 * 1024,
+  /** The files of the active versions together (each lives in the heap, whose wasm32 limit is 4 GiB, beside what its model builds). */
+  maxActiveBytes: 1024 * 1024 * 1024,
   /**
    * Largest chunk per append call. Each append hashes its chunk (SHA-256, ~13.5K instructions
    * a byte in QuickJS), so 1 MiB costs ~14B instructions: a third of the 40B update limit.
@@ -54,6 +59,8 @@ export const LIMITS = {
   maxChunkBytes: 1024 * 1024,
   /** Uploads open at once. */
   maxOpenUploads: 8,
+  /** An upload with no begin_upload or append_chunk for this long (canister time) expires: its chunks are freed. */
+  uploadIdleSeconds: 24 * 60 * 60,
   /** Versions kept per model name. */
   maxVersions: 64,
   /** Model names held. */
@@ -112,6 +119,39 @@ export interface VersionRecord {
   verifying: { hashed: number; h: number[] } | null;
   /** What the engine read from the file at commit. */
   summary: ModelSummary;
+  /** Instructions one prediction took when commit ran it (absent: committed by an earlier build, not measured). */
+  predictInstructions?: number;
+  /** Whether that prediction fits a query (QUERY_PREDICT_BUDGET); a query predict on a model that does not answers `too_heavy`. */
+  fitsQuery?: boolean;
+}
+
+/** Instructions a query's prediction may take: the IC's 5B query limit less room for decoding, tokenizing and the reply. */
+export const QUERY_PREDICT_BUDGET = 4_000_000_000;
+/** Instructions a prediction may take in an update (predict_update, http_request_update): the IC's 40B limit less the same room. */
+export const UPDATE_PREDICT_BUDGET = 39_000_000_000;
+/** Instructions per multiply-add assumed to refuse a model before running it (above every kernel measured, bench instructions_per_mac). */
+const INSTRUCTIONS_PER_MAC_BOUND = 600;
+
+/**
+ * Multiply-adds of one prediction, from the layer summaries: a layer's parameters times the
+ * positions it runs at (its output's size over its last dimension; a recurrent layer runs at
+ * every step of the input sequence); an embedding reads one row per token.
+ */
+export function estimateMultiplyAdds(model: Model): number {
+  const steps = model.inputShape.length > 0 ? model.inputShape[0] : 1;
+  let macs = 0;
+  for (const layer of model.layers) {
+    const shape = layer.outputShape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (layer.kind === 'embedding') {
+      macs += size;
+      continue;
+    }
+    let positions = shape.length > 0 ? size / shape[shape.length - 1] : 1;
+    if (/lstm|gru|rnn|recurrent|bidirectional/i.test(layer.kind)) positions = Math.max(positions, steps);
+    macs += layer.parameters * positions;
+  }
+  return macs;
 }
 
 export interface ModelSummary {
@@ -166,6 +206,8 @@ export interface RegistryOptions {
   loadModel?: (bytes: Uint8Array, options: LoadOptions) => Model;
   /** Called once per model loaded (commit, activate, restore): precomputes reply parts. */
   prepare?: (l: Loaded) => unknown;
+  /** The message's instruction counter (the canister's performance counter): commit measures one prediction with it. */
+  instructions?: () => bigint;
 }
 
 const STATE_KEY = encodeUtf8('registry');
@@ -208,6 +250,7 @@ export class Registry {
   private readonly now: () => bigint;
   private readonly load: (bytes: Uint8Array, options: LoadOptions) => Model;
   private readonly prepare?: (l: Loaded) => unknown;
+  private readonly counter?: () => bigint;
 
   constructor(meta: BytesMap, chunks: BytesMap, options: RegistryOptions) {
     this.meta = meta;
@@ -215,6 +258,33 @@ export class Registry {
     this.now = options.now;
     this.load = options.loadModel ?? ((bytes, o) => engineLoadModel(bytes, o));
     this.prepare = options.prepare;
+    this.counter = options.instructions;
+  }
+
+  /**
+   * Runs one prediction of a representative input (a full sequence of spread token ids, or
+   * values in [-1, 1]) and measures it; refuses a model whose estimated cost cannot fit
+   * even an update, before running it.
+   */
+  private measurePrediction(model: Model): { predictInstructions: number; fitsQuery: boolean } {
+    const estimate = estimateMultiplyAdds(model) * INSTRUCTIONS_PER_MAC_BOUND;
+    if (estimate > UPDATE_PREDICT_BUDGET) {
+      throw new RegistryError(
+        'too_heavy',
+        `one prediction would take about ${(estimate / 1e9).toFixed(0)}B instructions (${estimateMultiplyAdds(model).toExponential(2)} multiply-adds): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
+      );
+    }
+    const vocab = (model as Model & { vocabSize?: number }).vocabSize ?? 0;
+    const inputs = model.inputs.map((spec) => {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const v = new Float32Array(n);
+      for (let i = 0; i < n; i++) v[i] = spec.dtype === 'int32' ? (vocab > 1 ? 1 + ((i * 7919) % (vocab - 1)) : 0) : Math.sin(i + 1);
+      return v;
+    });
+    const before = this.counter?.() ?? 0n;
+    model.predictInputs(inputs);
+    const used = Number((this.counter?.() ?? 0n) - before);
+    return { predictInstructions: used, fitsQuery: used <= QUERY_PREDICT_BUDGET };
   }
 
   /** Active models not loaded yet (after restore): loadNext loads them, one per call. */
@@ -369,6 +439,23 @@ export class Registry {
     return this.chunkRange(v.id, v.chunks, from, to);
   }
 
+  /** Bytes held in stable memory: every version's file and every open upload's declared size. */
+  storedBytes(): number {
+    let n = 0;
+    for (const m of this.state.models) for (const v of m.versions) n += v.size;
+    for (const u of this.state.uploads) n += u.size;
+    return n;
+  }
+
+  /** Refuses to make a file of `size` bytes the active version of `name` when the active files would then pass LIMITS.maxActiveBytes. */
+  private checkActiveBytes(name: string, size: number): void {
+    let n = size;
+    for (const a of this.activeVersions()) if (a.name !== name) n += a.size;
+    if (n > LIMITS.maxActiveBytes) {
+      throw new RegistryError('too_large', `the active models would hold ${n} bytes, over the ${LIMITS.maxActiveBytes}-byte total kept in the heap: delete or replace a model first`);
+    }
+  }
+
   private removeChunks(id: number, count: number): void {
     for (let i = 0; i < count; i++) this.chunks.remove(chunkKey(id, i));
   }
@@ -376,21 +463,62 @@ export class Registry {
   // ------------------------------------------------------------ uploads
 
   private upload(id: number): UploadRecord {
+    this.expireUploads();
     const u = this.state.uploads.find((x) => x.id === id);
-    if (u === undefined) throw new RegistryError('not_found', `no open upload with id ${id}`);
+    if (u === undefined) throw new RegistryError('not_found', `no open upload with id ${id} (uploads idle for ${LIMITS.uploadIdleSeconds / 3600} h expire)`);
     return u;
+  }
+
+  /** Canister time (ns) at which an upload expires unless a chunk arrives first. */
+  expiresAt(u: UploadRecord): bigint {
+    return BigInt(u.touched) + BigInt(LIMITS.uploadIdleSeconds) * 1_000_000_000n;
+  }
+
+  /** Frees every upload idle for LIMITS.uploadIdleSeconds; returns how many. Runs before any upload is looked up, and from a timer. */
+  expireUploads(): number {
+    const now = this.now();
+    const expired = this.state.uploads.filter((u) => this.expiresAt(u) <= now);
+    if (expired.length === 0) return 0;
+    for (const u of expired) {
+      this.removeChunks(u.id, u.chunks.length);
+      this.meta.remove(uploadKey(u.id));
+    }
+    this.state.uploads = this.state.uploads.filter((u) => !expired.includes(u));
+    this.save();
+    return expired.length;
+  }
+
+  /** Seconds until the next open upload expires (at least 1), or null when none is open. */
+  secondsToNextExpiry(): number | null {
+    if (this.state.uploads.length === 0) return null;
+    const now = this.now();
+    let next = this.expiresAt(this.state.uploads[0]);
+    for (const u of this.state.uploads) if (this.expiresAt(u) < next) next = this.expiresAt(u);
+    return Math.max(1, Math.ceil(Number(next - now) / 1e9));
   }
 
   /** Starts an upload, or returns the open upload with the same name, size and SHA-256 (to resume it). */
   beginUpload(name: string, size: number, sha256: string): UploadRecord {
+    this.expireUploads();
     if (!NAME_RE.test(name)) {
       throw new RegistryError('bad_request', `bad model name ${JSON.stringify(name)}: 1–64 characters of A–Z a–z 0–9 . _ -, starting with a letter or digit`);
     }
     if (!Number.isSafeInteger(size) || size <= 0) throw new RegistryError('bad_request', 'size must be a positive number of bytes (an empty file is not a model)');
-    if (size > LIMITS.maxModelBytes) throw new RegistryError('too_large', `size ${size} is over the ${LIMITS.maxModelBytes}-byte limit`);
+    if (size > LIMITS.maxModelBytes) throw new RegistryError('too_large', `size ${size} is over the ${LIMITS.maxModelBytes}-byte limit per file (128 MiB)`);
     if (!isSha256Hex(sha256)) throw new RegistryError('bad_request', 'sha256 must be 64 lowercase hex digits');
     const same = this.state.uploads.find((u) => u.name === name && u.size === size && u.sha256 === sha256);
-    if (same !== undefined) return same;
+    if (same !== undefined) {
+      same.touched = this.now().toString(); // resuming keeps it alive
+      this.saveUpload(same);
+      return same;
+    }
+    const stored = this.storedBytes();
+    if (stored + size > LIMITS.maxStoredBytes) {
+      throw new RegistryError(
+        'too_large',
+        `${stored} bytes are stored (versions and open uploads): ${size} more would pass the ${LIMITS.maxStoredBytes}-byte total; delete versions or abort uploads first`,
+      );
+    }
     if (this.state.uploads.length >= LIMITS.maxOpenUploads) {
       throw new RegistryError('conflict', `${LIMITS.maxOpenUploads} uploads are already open: commit or abort one first`);
     }
@@ -481,6 +609,7 @@ export class Registry {
   }
 
   uploads(): UploadRecord[] {
+    this.expireUploads();
     return this.state.uploads;
   }
 
@@ -516,6 +645,7 @@ export class Registry {
     }
     const bytes = this.readAll(u.id, u.chunks, u.size);
     const now = this.now().toString();
+    this.checkActiveBytes(u.name, u.size);
     const record: VersionRecord = {
       id: u.id,
       name: u.name,
@@ -538,6 +668,16 @@ export class Registry {
       throw new RegistryError('invalid_model', `the file is not a valid model: ${e instanceof Error ? e.message : String(e)}`);
     }
     const model = loaded.model;
+    let cost: { predictInstructions: number; fitsQuery: boolean };
+    try {
+      cost = this.measurePrediction(model);
+    } catch (e) {
+      this.saveUpload(u);
+      if (e instanceof RegistryError) throw e;
+      throw new RegistryError('invalid_model', `the model does not predict: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    record.predictInstructions = cost.predictInstructions;
+    record.fitsQuery = cost.fitsQuery;
     record.summary = {
       labels: model.labels.slice(),
       inputKind: model.inputKind,
@@ -581,6 +721,7 @@ export class Registry {
   activate(name: string, version: number): VersionRecord {
     const m = this.model(name);
     const v = this.version(name, version);
+    this.checkActiveBytes(v.name, v.size);
     let loaded: Loaded;
     try {
       loaded = this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size));

@@ -319,6 +319,7 @@ const STATUS_OF: Record<string, number> = {
   too_large: 413,
   invalid_model: 503,
   loading: 503,
+  too_heavy: 503,
   conflict: 409,
 };
 
@@ -397,7 +398,8 @@ function caught(e: unknown): RestResponse {
 export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, update: boolean, instructions: () => bigint): RestResponse {
   try {
     if (body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
-    if (verified && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
+    // Verified answers, and models whose prediction does not fit a query (measured at commit), go to http_request_update.
+    if ((verified || l.record.fitsQuery === false) && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
     const o = runPrediction(l, inputFromBody(body, l.words));
     const answer = predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions, update);
     return { status: 200, headers: update ? VERIFIED_JSON_HEADERS : JSON_HEADERS, body: answer, upgrade: false };

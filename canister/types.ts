@@ -31,6 +31,8 @@ export function makeTypes(IDL: IDLLike) {
     size: IDL.Nat64,
     received: IDL.Nat64,
     sha256: IDL.Text,
+    /** Canister time (ns) at which the upload expires unless a chunk arrives (an idle upload is freed after 24 h). */
+    expires_at: IDL.Nat64,
   });
   const VerifyStatus = IDL.Record({
     name: IDL.Text,
@@ -154,6 +156,8 @@ export interface UploadStatus {
   size: bigint;
   received: bigint;
   sha256: string;
+  /** Canister time (ns) at which the upload expires unless a chunk arrives. */
+  expires_at: bigint;
 }
 
 export interface VerifyStatus {

@@ -39,7 +39,7 @@ const ModelInfo: CType = {
   ],
 };
 const UploadStatus: CType = {
-  record: [['upload_id', T.nat32], ['name', T.text], ['size', T.nat64], ['received', T.nat64], ['sha256', T.text]],
+  record: [['upload_id', T.nat32], ['name', T.text], ['size', T.nat64], ['received', T.nat64], ['sha256', T.text], ['expires_at', T.nat64]],
 };
 const VerifyStatusT: CType = {
   record: [

@@ -36,7 +36,7 @@ export function nodeActor(reg: Registry, options: { controller?: boolean; instru
   const ctx: M.Ctx = { reg, isController: () => options.controller ?? true, instructions: options.instructions ?? (() => 0n) };
   const impl: Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array> = {
     ...(M as unknown as Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array>),
-    predict_update: M.predict,
+    predict_update: (c, a) => M.predict(c, a, true),
     http_request: (c, a) => M.http(c, a, false),
     http_request_update: (c, a) => M.http(c, a, true),
   };

@@ -160,7 +160,7 @@ describe('canister on the host', () => {
     expect(await errCode(admin.append_chunk(id, 500n, chunk(500, 1500)))).toBe('conflict'); // overlap
     expect(await errCode(admin.append_chunk(id, BigInt(bytes.length + 10), chunk(0, 10)))).toBe('conflict'); // past the end
     expect(await errCode(admin.append_chunk(id, 1000n, new Uint8Array(bytes.length)))).toBe('bad_request'); // chunk past the declared size
-    expect(await errCode(admin.begin_upload('big', 64n * 1024n * 1024n, sha))).toBe('too_large'); // oversize total
+    expect(await errCode(admin.begin_upload('big', 128n * 1024n * 1024n + 1n, sha))).toBe('too_large'); // over 128 MiB
     expect(await errCode(admin.begin_upload('empty', 0n, sha))).toBe('bad_request'); // empty file
     expect(await errCode(admin.commit_upload(id))).toBe('conflict'); // incomplete
     expect(await errCode(admin.commit_upload(9999))).toBe('not_found'); // unknown upload id

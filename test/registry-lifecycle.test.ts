@@ -4,10 +4,11 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../canister/registry.ts';
+import { estimateMultiplyAdds, LIMITS, Registry } from '../canister/registry.ts';
+import { prepare } from '../canister/wire.ts';
 import { loadModel } from '../engine/index.ts';
 import { defaultModel } from '../scripts/lib/models.ts';
-import { newRegistry, nodeActor } from './canister-helpers.ts';
+import { memoryMap, newRegistry, nodeActor } from './canister-helpers.ts';
 
 const bytes = defaultModel().bytes;
 const digest = createHash('sha256').update(bytes).digest('hex');
@@ -183,5 +184,88 @@ describe('registry: restore without loading, layouts', () => {
     expect(meta.get(enc('model/a'))).toBeDefined();
     rewrite(meta, 'registry', (s) => void (s.layout = 99));
     expect(() => reopen().restore()).toThrow(/layout 99, newer than this build's 2/);
+  });
+});
+
+describe('registry: uploads expire', () => {
+  it('an upload idle for 24 h of canister time is freed (chunks and record); a chunk or a resumed begin keeps it alive', async () => {
+    let now = 1_700_000_000_000_000_000n;
+    const hour = 3_600_000_000_000n;
+    const { reg, chunks } = newRegistry(() => now);
+    const a = nodeActor(reg);
+    const idle = ok(await a.begin_upload('idle', BigInt(bytes.length), digest));
+    expect(idle.expires_at).toBe(now + 24n * hour);
+    ok(await a.append_chunk(idle.upload_id, 0n, bytes.subarray(0, 1000)));
+    const busy = ok(await a.begin_upload('busy', BigInt(bytes.length), digest)).upload_id;
+    now += 20n * hour;
+    ok(await a.append_chunk(busy, 0n, bytes.subarray(0, 1000)));
+    now += 5n * hour; // idle: 25 h since its last chunk; busy: 5 h
+    expect((await a.list_uploads()).map((u) => u.name)).toEqual(['busy']);
+    expect(chunks.size()).toBe(1);
+    const gone = await a.append_chunk(idle.upload_id, 1000n, bytes.subarray(1000, 2000));
+    expect(gone).toMatchObject({ err: { code: 'not_found' } });
+    expect('err' in gone && gone.err.message).toMatch(/expire/);
+    now += 18n * hour; // busy: 23 h since its last chunk
+    expect(ok(await a.begin_upload('busy', BigInt(bytes.length), digest))).toMatchObject({ upload_id: busy, received: 1000n, expires_at: now + 24n * hour });
+    expect(reg.secondsToNextExpiry()).toBe(24 * 3600);
+  });
+});
+
+describe('registry: every committed model can answer', () => {
+  it('commit measures one prediction; a model over the query budget answers too_heavy to a query, and predict_update / REST (upgraded) answer it', async () => {
+    let counter = 0n;
+    const meta = memoryMap();
+    const chunkMap = memoryMap();
+    // The counter jumps by 4.5B during a prediction: as a model heavier than a query may run.
+    const reg = new Registry(meta, chunkMap, {
+      now: () => 1n,
+      prepare,
+      instructions: () => counter,
+      loadModel: (b, o) => {
+        const m = loadModel(b, o);
+        const run = m.predictInputs.bind(m);
+        m.predictInputs = (inputs) => ((counter += 4_500_000_000n), run(inputs));
+        return m;
+      },
+    });
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('heavy', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    ok(await a.commit_upload(id));
+    expect(reg.version('heavy')).toMatchObject({ predictInstructions: 4_500_000_000, fitsQuery: false });
+    const q = await a.predict('heavy', { text: enc('check out my channel') });
+    expect(q).toMatchObject({ err: { code: 'too_heavy' } });
+    expect('err' in q && q.err.message).toMatch(/predict_update/);
+    expect(ok(await a.predict_update('heavy', { text: enc('check out my channel') })).predictions).toHaveLength(1);
+    const req = { method: 'POST', url: '/models/heavy/predict', headers: [], body: enc('{"text":"hello"}'), certificate_version: [] as [] };
+    expect((await a.http_request(req)).upgrade).toEqual([true]);
+    const u = await a.http_request_update(req);
+    expect(u.status_code).toBe(200);
+  });
+
+  it('refuses at commit a model whose estimated prediction cannot fit even an update', async () => {
+    const { reg } = newRegistry();
+    expect(estimateMultiplyAdds(loadModel(bytes))).toBeGreaterThan(0);
+    const heavy = new Registry(memoryMap(), memoryMap(), {
+      now: () => 1n,
+      loadModel: (b, o) => {
+        const m = loadModel(b, o);
+        // Layers as a 1024×1024 convolution over 64→64 channels would report them.
+        Object.defineProperty(m, 'layers', { value: [{ name: 'c', kind: 'conv2d', activation: 'linear', outputShape: [1024, 1024, 64], parameters: 36_928 }] });
+        return m;
+      },
+    });
+    for (const r of [reg, heavy]) {
+      const a = nodeActor(r);
+      const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+      ok(await a.append_chunk(id, 0n, bytes));
+      const c = await a.commit_upload(id);
+      if (r === reg) expect('ok' in c).toBe(true);
+      else {
+        expect(c).toMatchObject({ err: { code: 'too_heavy' } });
+        expect('err' in c && c.err.message).toMatch(/update may use/);
+        expect(await a.list_models()).toEqual([]);
+      }
+    }
   });
 });
