@@ -636,14 +636,14 @@ export class Registry {
       this.saveUpload(u);
       throw new RegistryError('pending', `hashing the stored bytes: ${u.hash.hashed} of ${u.size} done; call commit_upload again`);
     }
-    const digest = toHex(sha256Finish(new Int32Array(u.hash.h), this.chunkRange(u.id, u.chunks, u.hash.hashed, u.size), u.size));
+    const bytes = this.readAll(u.id, u.chunks, u.size);
+    const digest = toHex(sha256Finish(new Int32Array(u.hash.h), bytes.subarray(u.hash.hashed, u.size), u.size));
     if (digest !== u.sha256) {
       throw new RegistryError(
         'mismatch',
         `the ${u.size} bytes received have SHA-256 ${digest}, not the declared ${u.sha256}: nothing was activated; abort_upload(${id}) and upload the file again`,
       );
     }
-    const bytes = this.readAll(u.id, u.chunks, u.size);
     const now = this.now().toString();
     this.checkActiveBytes(u.name, u.size);
     const record: VersionRecord = {
