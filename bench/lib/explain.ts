@@ -79,7 +79,7 @@ export function targetDetails(f: Figures): Record<string, string> {
     if (upgrade) {
       const [empty, full, models, floorUpgrade] = upgrade;
       parts.push(
-        `upgrade: ${I(empty)} with nothing stored (the floors canister: ${I(floorUpgrade)}), ${I(full)} with ${models} models stored (post_upgrade compiles the core, restores the registry and loads each model)`,
+        `upgrade: ${I(empty)} with nothing stored (the floors canister: ${I(floorUpgrade)}), ${I(full)} with ${models} models stored (post_upgrade compiles the core and reads the registry; timers then load the models, one per message)`,
       );
     }
     details.init = parts.join('; ');
