@@ -53,8 +53,8 @@ export const LIMITS = {
   /** The files of the active versions together (each lives in the heap, whose wasm32 limit is 4 GiB, beside what its model builds). */
   maxActiveBytes: 1024 * 1024 * 1024,
   /**
-   * Largest chunk per append call. Each append hashes its chunk (SHA-256, ~13.5K instructions
-   * a byte in QuickJS), so 1 MiB costs ~14B instructions: a third of the 40B update limit.
+   * Largest chunk per append call. Each append hashes its chunk (SHA-256, ~12.6K instructions
+   * a byte in QuickJS), so 1 MiB costs ~13B instructions: a third of the 40B update limit.
    */
   maxChunkBytes: 1024 * 1024,
   /** Uploads open at once. */

@@ -16,7 +16,7 @@ export type UploadActor = Pick<
 
 /**
  * Largest chunk the canister takes (its LIMITS.maxChunkBytes), and the default: 1 MiB, which
- * the canister hashes in ~14B instructions, about a third of the 40B update limit.
+ * the canister hashes in ~13B instructions, about a third of the 40B update limit.
  */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 

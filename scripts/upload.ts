@@ -19,7 +19,7 @@ import { readModel, REPO_ROOT } from './lib/models.ts';
 const USAGE = `usage: npm run upload -- [--network URL] [--canister ID] [--identity PEM] [--chunk BYTES] [--no-verify] --name NAME FILE
 
   --chunk BYTES   bytes per append_chunk (default and largest: ${MAX_CHUNK_BYTES}, which the canister
-                  stores and hashes in ~14B instructions, a third of an update's 40B)`;
+                  stores and hashes in ~13B instructions, a third of an update's 40B)`;
 
 function fail(message: string): never {
   console.error(`upload: ${message}`);
