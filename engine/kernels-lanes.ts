@@ -49,6 +49,13 @@ export const LANE_BUCKETS_MIN_INPUTS = 512;
  */
 export const LANE_MIN_UNITS = 32;
 /**
+ * Below this many units, fewest inputs for the lanes: each column's fixed BigInt cost is then
+ * shared by few lanes (bench/profile kernelCost: an LSTM(8)'s 32×8 gate matrices, 2,189
+ * instructions per multiply-add on lanes vs 1,957 packed; LSTM(16), 64×16: 1,091 vs 1,156).
+ */
+export const LANE_NARROW_UNITS = 64;
+export const LANE_NARROW_MIN_INPUTS = 32;
+/**
  * Most weights packed into lanes by default: packing costs ~7,300 instructions per weight
  * (packLaneKernel), and a load must stay far under the 40B update limit (2.5M weights ≈ 18B).
  */
@@ -56,7 +63,12 @@ export const LANE_MAX_WEIGHTS = 2_500_000;
 
 /** Whether the lane kernel is the cheapest int8 Dense kernel for this shape (the loader's default). */
 export function laneKernelWins(units: number, inputSize: number): boolean {
-  return units >= LANE_MIN_UNITS && units * inputSize <= LANE_MAX_WEIGHTS && laneBitsFor(inputSize, 128) > 0;
+  return (
+    units >= LANE_MIN_UNITS &&
+    (units >= LANE_NARROW_UNITS || inputSize >= LANE_NARROW_MIN_INPUTS) &&
+    units * inputSize <= LANE_MAX_WEIGHTS &&
+    laneBitsFor(inputSize, 128) > 0
+  );
 }
 
 /** The bucket scratch for a lane kernel of this input size, or null for the per-column multiply-add. */

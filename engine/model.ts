@@ -795,7 +795,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         if (!spec) throw new Error(`layer kind '${layer.kind}' has no kernel`);
         const target = nextTarget(i);
         const step = newStep(LAYER, current, target);
-        step.prepared = spec.prepare({ file, layer, integerInt8 });
+        step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain' });
         step.outputSize = product(layer.outputShape);
         steps.push(step);
         current = target;

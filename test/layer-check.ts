@@ -2,7 +2,7 @@
 // layers, random weights and inputs (seeded), converted and run by the engine.
 import * as tf from '@tensorflow/tfjs';
 import type { Quantization } from '../converter/convert.ts';
-import { loadModel } from '../engine/index.ts';
+import { loadModel, type LoadOptions } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { convertTfjsModel } from './tfjs-fixtures.ts';
 
@@ -26,7 +26,13 @@ export interface LayerRun {
 }
 
 /** Builds, converts and runs `layerCase` on `count` inputs in [-1, 1]. */
-export async function runLayerCase(layerCase: LayerCase, count: number, quantize: Quantization = 'float32', int8: 'integer' | 'float' = 'integer'): Promise<LayerRun> {
+export async function runLayerCase(
+  layerCase: LayerCase,
+  count: number,
+  quantize: Quantization = 'float32',
+  int8: 'integer' | 'float' = 'integer',
+  int8Kernel: LoadOptions['int8Kernel'] = 'auto',
+): Promise<LayerRun> {
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape: layerCase.inputShape }));
   for (const layer of layerCase.layers()) model.add(layer);
@@ -42,7 +48,7 @@ export async function runLayerCase(layerCase: LayerCase, count: number, quantize
   model.setWeights(weights);
   weights.forEach((w) => w.dispose());
   const bytes = await convertTfjsModel(model, { quantize });
-  const engine = loadModel(bytes, { int8 });
+  const engine = loadModel(bytes, { int8, int8Kernel });
   const size = layerCase.inputShape.reduce((a, b) => a * b, 1);
   const inputs = Array.from({ length: count }, () => new Float32Array(size).map(() => next() * 2 - 1));
   const x = tf.tensor(inputs.flatMap((input) => Array.from(input)), [count, ...layerCase.inputShape]);

@@ -147,16 +147,32 @@ describe('convolution family vs TF.js', () => {
     );
   });
 
-  it('float16 and int8 (integer and dequantized kernels): within fanIn · Δw of the float32 model', async () => {
+  it('float16 and int8 (integer and dequantized kernels): within fanIn · Δw of the float32 model (+ the patch rounding on integers)', async () => {
     await fc.assert(
       fc.asyncProperty(convCaseArb(true), fc.constantFrom<[Quantization, 'integer' | 'float']>(['float16', 'float'], ['int8', 'integer'], ['int8', 'float']), async (c, [quantize, int8]) => {
         const run = await runLayerCase(c, 2, quantize, int8);
         const weightError = quantize === 'float16' ? run.maxWeight * 2 ** -11 : run.maxWeight / 254;
-        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + 1e-5 * Math.max(1, Math.abs(b)));
+        // on integers a one-group convolution quantizes each patch (the lowering; see the next test)
+        const patchError = quantize === 'int8' && int8 === 'integer' ? (c.fanIn * (run.maxWeight + weightError)) / 254 : 0;
+        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + patchError + 1e-5 * Math.max(1, Math.abs(b)));
         if (mismatch) throw new Error(`${quantize}/${int8} ${c.what} on [${c.inputShape}]: ${mismatch}`);
         // the int8 file really holds int8 kernels with a scale per output channel
         const file = parseModelFile(run.bytes);
         for (const layer of file.layers) if (layer.tensors.length > 0) expect(file.tensors[layer.tensors[0]].dtype).toBe(quantize);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('int8 lowered onto the int8 matrix kernels (one group; lanes, packed, plain): within fanIn · Δw + the patch rounding (max|x|/254 · Σ|w|) of the float32 model', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCaseArb(true), fc.constantFrom('lanes' as const, 'packed' as const, 'plain' as const), async (c, int8Kernel) => {
+        const run = await runLayerCase(c, 2, 'int8', 'integer', int8Kernel);
+        const weightError = run.maxWeight / 254;
+        // each patch is quantized on its own: |Δx| ≤ max|patch| / 254 ≤ 1/254 per tap (inputs in [−1, 1])
+        const patchError = (c.fanIn * (run.maxWeight + weightError)) / 254;
+        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + patchError + 1e-5 * Math.max(1, Math.abs(b)));
+        if (mismatch) throw new Error(`int8 ${int8Kernel} ${c.what} on [${c.inputShape}]: ${mismatch}`);
       }),
       { numRuns: 40 },
     );

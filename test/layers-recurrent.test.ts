@@ -205,6 +205,78 @@ describe('recurrent layers vs TF.js', () => {
     );
   });
 
+  it('int8 on integers (the default): the three int8 kernels agree bit for bit; within 3e-2 of TF.js on the file\'s weights, 8e-2 of the float32 model', async () => {
+    await fc.assert(
+      fc.asyncProperty(recipeArb, async (recipe) => {
+        const model = buildModel(recipe);
+        const inputs = makeInputs(recipe, 3);
+        const original = tfPredict(model, recipe, inputs);
+        const bytes = await convertTfjsModel(model, { quantize: 'int8' });
+        const lanes = enginePredict(bytes, inputs, { int8Kernel: 'lanes' });
+        // same integer sums on every kernel, so the same outputs bit for bit
+        for (const int8Kernel of ['auto', 'packed', 'plain'] as const) expect(enginePredict(bytes, inputs, { int8Kernel })).toEqual(lanes);
+        if (float32Tolerance(recipe) === 1e-5) {
+          expectClose(lanes, original, 8e-2, 'int8 integer vs the float32 model');
+          loadFileWeightsInto(model, bytes);
+          expectClose(lanes, tfPredict(model, recipe, inputs), 3e-2, 'int8 integer vs TF.js on the file\'s weights');
+        }
+        model.dispose();
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('int8 on integers: a linear SimpleRNN stays within the stated bound of its activation rounding, step by step', async () => {
+    // e_t ≤ (s_x/2)·Σ|W_j| + (s_h/2)·Σ|U_j| + Σ_k |U_jk|·e_{t−1,k}, with s = max|vector| / 127 per step
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 20 }), fc.integer(), async (units, steps, features, seed) => {
+        const recipe: Recipe = {
+          cell: 'simpleRNN', units, steps, features, activation: 'linear', recurrentActivation: 'sigmoid', useBias: true, returnSequences: true,
+          goBackwards: false, merge: null, stacked: false, timeDistributed: false, tokens: false, seed,
+        };
+        const model = buildModel(recipe);
+        const [input] = makeInputs(recipe, 1);
+        const bytes = await convertTfjsModel(model, { quantize: 'int8' });
+        const [actual] = enginePredict(bytes, [input], { int8Kernel: 'lanes' });
+        const file = parseModelFile(bytes);
+        const [W, U, b] = file.layers[0].tensors.map((index) => tensorFloat32(file, index));
+        let previous = new Float64Array(units);
+        let bound = new Float64Array(units);
+        for (let t = 0; t < steps; t++) {
+          const x = input.slice(t * features, (t + 1) * features);
+          const hEngine = t === 0 ? new Float32Array(units) : actual.slice((t - 1) * units, t * units);
+          const sx = Math.max(...x.map(Math.abs)) / 127;
+          const sh = Math.max(0, ...Array.from(hEngine, Math.abs)) / 127;
+          const exact = new Float64Array(units);
+          const next = new Float64Array(units);
+          for (let j = 0; j < units; j++) {
+            let sum = b[j];
+            let wAbs = 0;
+            let uAbs = 0;
+            let carried = 0;
+            for (let k = 0; k < features; k++) {
+              sum += W[j * features + k] * x[k];
+              wAbs += Math.abs(W[j * features + k]);
+            }
+            for (let k = 0; k < units; k++) {
+              sum += U[j * units + k] * previous[k];
+              uAbs += Math.abs(U[j * units + k]);
+              carried += Math.abs(U[j * units + k]) * bound[k];
+            }
+            exact[j] = sum;
+            next[j] = (sx / 2) * wAbs + (sh / 2) * uAbs + carried + 1e-5 * Math.max(1, Math.abs(sum));
+            const got = actual[t * units + j];
+            if (!(Math.abs(got - sum) <= next[j])) throw new Error(`step ${t} unit ${j}: engine ${got} vs exact ${sum}, bound ${next[j]}`);
+          }
+          previous = exact;
+          bound = next;
+        }
+        model.dispose();
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('the plain reference matches TF.js (so it can stand in where TF.js cannot run a config)', async () => {
     await fc.assert(
       fc.asyncProperty(recipeArb, async (recipe) => {

@@ -11,6 +11,8 @@ import type { BenchContext } from '../lib/context.ts';
 import { formatBytes, formatInstructions } from '../lib/format.ts';
 import { httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel } from '../lib/models.ts';
+import { buildDir } from '../lib/paths.ts';
+import { writeConv2dModel, writeRecurrentModel } from '../lib/synthetic.ts';
 import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
 import { LANE_BUCKETS_MIN_INPUTS, laneKernelWins } from '../../engine/kernels-lanes.ts';
@@ -57,6 +59,81 @@ async function denseKernels(canister: Canister, section: Section): Promise<void>
   section.tables.push({
     headers: ['int8 Dense kernel, whole layer (bench/profile dense; pack rows: denseSetup)', ...DENSE_SIDES.map((n) => `${n}×${n}, instructions per multiply-add (pack: per weight)`)],
     rows: Object.keys(perMac).map((rowKey) => [labels[rowKey], ...DENSE_SIDES.map((n) => (perMac[rowKey][n] === undefined ? '—' : perMac[rowKey][n].toFixed(1)))]),
+  });
+}
+
+/** Conv2D and LSTM/GRU layers whose int8 kernels are compared per multiply-add (ids: conv2d_*, lstm_*, gru_*). */
+interface FamilyShape {
+  id: string;
+  label: string;
+  macs: number;
+  write: (dir: string) => Promise<string>;
+}
+
+const conv = (size: number, channels: number, filters: number, k: number): FamilyShape => ({
+  id: `conv2d_${size}x${size}x${channels}_${filters}f${k}`,
+  label: `Conv2D ${filters}×${k}×${k} on ${size}×${size}×${channels} (patch ${k * k * channels})`,
+  macs: (size - k + 1) ** 2 * filters * k * k * channels,
+  write: (dir) => writeConv2dModel(dir, size, channels, filters, k),
+});
+const recurrent = (cell: 'LSTM' | 'GRU', steps: number, features: number, units: number): FamilyShape => ({
+  id: `${cell.toLowerCase()}_${steps}x${features}_${units}`,
+  label: `${cell}(${units}) on ${steps} steps × ${features} features`,
+  macs: steps * (cell === 'LSTM' ? 4 : 3) * units * (features + units),
+  write: (dir) => writeRecurrentModel(dir, cell, steps, features, units),
+});
+
+/** The shapes measured (zoo-sized: an MNIST CNN's first and second convolution, text LSTMs/GRUs). */
+export const FAMILY_SHAPES: readonly FamilyShape[] = [
+  conv(28, 1, 8, 3),
+  conv(28, 1, 16, 3),
+  conv(28, 1, 32, 3),
+  conv(14, 16, 32, 3),
+  conv(12, 32, 64, 3),
+  recurrent('LSTM', 20, 8, 8),
+  recurrent('LSTM', 20, 16, 16),
+  recurrent('LSTM', 20, 32, 32),
+  recurrent('LSTM', 20, 32, 64),
+  recurrent('LSTM', 20, 64, 128),
+  recurrent('GRU', 20, 32, 64),
+];
+/** The shapes behind the conv2d_int8_mac and lstm_int8_mac figures. */
+export const CONV_TARGET_SHAPE = 'conv2d_12x12x32_64f3';
+export const LSTM_TARGET_SHAPE = 'lstm_20x64_128';
+const CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
+
+/** Each shape's whole prediction (one layer) per int8 kernel choice and on the float32 file, per multiply-add. */
+async function familyKernels(ctx: BenchContext, canister: Canister, section: Section): Promise<void> {
+  const rows: string[][] = [];
+  for (const shape of FAMILY_SHAPES) {
+    ctx.progress(`profile: ${shape.label}`);
+    const path = await shape.write(`${buildDir}/synthetic/${shape.id}`);
+    const perMac: Record<string, number> = {};
+    for (const quantize of ['int8', 'float32'] as const) {
+      await measureUpdate(canister, 'loadKernels', convertTfjsModel(path, quantize).bytes);
+      const choices = quantize === 'int8' ? CHOICES.map((_, i) => i) : [0];
+      for (const choice of choices) {
+        const [[, instructions]] = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'kernelCost', candidArgs([IDL.Nat32], [choice]))).reply);
+        const label = quantize === 'int8' ? CHOICES[choice] : 'float32';
+        perMac[label] = instructions / shape.macs;
+        section.figures[`${shape.id}_${label}_per_mac`] = perMac[label];
+      }
+    }
+    rows.push([shape.label, formatInstructions(shape.macs), ...['auto', 'lanes', 'packed', 'plain', 'float32'].map((label) => perMac[label].toFixed(1))]);
+  }
+  section.figures.conv2d_int8_mac = section.figures[`${CONV_TARGET_SHAPE}_auto_per_mac`];
+  section.figures.lstm_int8_mac = section.figures[`${LSTM_TARGET_SHAPE}_auto_per_mac`];
+  section.tables.push({
+    headers: [
+      'layer (bench/profile kernelCost: one predictVector, the whole model = the one layer, loadModel with int8Kernel …)',
+      'multiply-adds',
+      'int8 auto (what loadModel picks)',
+      'int8 lanes',
+      'int8 packed',
+      'int8 plain',
+      'float32 file',
+    ],
+    rows,
   });
 }
 
@@ -151,6 +228,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   }
   ctx.progress('profile: int8 Dense kernels on 512² and 1024² layers');
   await denseKernels(canister, section);
+  await familyKernels(ctx, canister, section);
   const { reply } = await measureQuery(canister, 'loops', candidArgs([IDL.Nat32], [LOOP_LENGTH]));
   const loopRows: string[][] = [];
   for (const [variant, perElement] of decodeReply<[string, number][]>(Phases, reply)) {

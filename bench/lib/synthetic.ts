@@ -131,3 +131,50 @@ export async function writeEmbeddingModel(
   ];
   return writeModel(dir, modelJson(`embedding_${vocabulary}x${dimension}`, layers, weights), [table, kernel, bias], 2);
 }
+
+/** Conv2D(filters, kernel×kernel, valid) on a [size, size, channels] input: (size−kernel+1)²·filters·kernel²·channels multiply-adds. */
+export async function writeConv2dModel(dir: string, size: number, channels: number, filters: number, kernel: number): Promise<string> {
+  const fanIn = kernel * kernel * channels;
+  const weights = new Float32Array(fanIn * filters);
+  fillWeights(weights, fanIn * 31 + filters, 1 / Math.sqrt(fanIn));
+  const bias = new Float32Array(filters);
+  fillWeights(bias, filters, 0.1);
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, size, size, channels], dtype: 'float32', name: 'input' } },
+    {
+      class_name: 'Conv2D',
+      config: { name: 'conv2d', filters, kernel_size: [kernel, kernel], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: true, dtype: 'float32' },
+    },
+  ];
+  const specs: WeightSpec[] = [
+    { name: 'conv2d/kernel', shape: [kernel, kernel, channels, filters], dtype: 'float32' },
+    { name: 'conv2d/bias', shape: [filters], dtype: 'float32' },
+  ];
+  const outputs = (size - kernel + 1) ** 2 * filters;
+  return writeModel(dir, modelJson(`conv2d_${size}x${channels}_${filters}k${kernel}`, layers, specs), [weights, bias], outputs);
+}
+
+/** An LSTM or GRU of `units` on a [steps, features] input (last output only): steps·gates·units·(features + units) multiply-adds. */
+export async function writeRecurrentModel(dir: string, cell: 'LSTM' | 'GRU', steps: number, features: number, units: number): Promise<string> {
+  const gates = cell === 'LSTM' ? 4 : 3;
+  const kernel = new Float32Array(features * gates * units);
+  fillWeights(kernel, features * 31 + units, 1 / Math.sqrt(features));
+  const recurrent = new Float32Array(units * gates * units);
+  fillWeights(recurrent, units * 17 + 5, 1 / Math.sqrt(units));
+  const bias = new Float32Array(gates * units);
+  fillWeights(bias, units, 0.1);
+  const name = cell.toLowerCase();
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, steps, features], dtype: 'float32', name: 'input' } },
+    {
+      class_name: cell,
+      config: { name, units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, return_sequences: false, reset_after: false, dtype: 'float32' },
+    },
+  ];
+  const specs: WeightSpec[] = [
+    { name: `${name}/${name}_cell/kernel`, shape: [features, gates * units], dtype: 'float32' },
+    { name: `${name}/${name}_cell/recurrent_kernel`, shape: [units, gates * units], dtype: 'float32' },
+    { name: `${name}/${name}_cell/bias`, shape: [gates * units], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`${name}_${steps}x${features}_${units}`, layers, specs), [kernel, recurrent, bias], units);
+}

@@ -31,6 +31,9 @@ function asciiDecode(bytes: Uint8Array): string {
 }
 
 let model: EngineModel | undefined;
+/** loadKernels: the same file loaded with each int8 kernel choice. */
+const KERNEL_CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
+let kernelModels: EngineModel[] = [];
 let modelBytes: Uint8Array = new Uint8Array(0);
 let loadInstructions = 0;
 let parseInstructions = 0;
@@ -347,6 +350,26 @@ export default class {
       model = loadModel(bytes);
     });
     msgReply(EMPTY_CANDID_REPLY);
+  }
+
+  /**
+   * The argument is a raw .dcai file (no Candid): loads it once per int8 kernel choice
+   * (KERNEL_CHOICES) for `kernelCosts`.
+   */
+  @update([], IDL.Empty, { manual: true })
+  loadKernels(): void {
+    const bytes = msgArgData();
+    kernelModels = KERNEL_CHOICES.map((int8Kernel) => loadModel(bytes, { int8Kernel }));
+    msgReply(EMPTY_CANDID_REPLY);
+  }
+
+  /** Instructions of one predictVector (input sin(i)) on the model `loadKernels` made for KERNEL_CHOICES[choice]. */
+  @query([IDL.Nat32], Phases)
+  kernelCost(choice: number): [string, number][] {
+    const m = kernelModels[choice];
+    if (m === undefined) throw new Error('call loadKernels first');
+    const input = Array.from({ length: m.inputSize }, (_, k) => Math.sin(k));
+    return [[KERNEL_CHOICES[choice], cost(() => { m.predictVector(input); })]];
   }
 
   /** Instructions of each step of predicting on `text`, inside the method. */

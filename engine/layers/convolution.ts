@@ -18,10 +18,17 @@
 //            values per axis; output index y reads its index y + cropBefore (zero beyond it)
 //
 // Kernels: the input is copied once into a zero-padded scratch (allocated at prepare) so
-// the inner loops have no bounds checks; an int8 kernel runs on its i8 values with the
-// row scale applied once per output (integerInt8), else it is dequantized at load.
+// the inner loops have no bounds checks. float32 / float16 (and int8 with LoadOptions.int8
+// 'float') kernels are float32 at load and run convolve. An int8 kernel run on integers with
+// one group is lowered onto the int8 matrix kernel (convolveLowered: each output position's
+// patch quantized to int8, then BigInt lanes, packed or plain by shape, kernels-int8.ts, with
+// its error bound); grouped ones (depthwise) run convolve on the i8 values with the row scale
+// applied once per output.
 
+import { LINEAR } from '../activations.ts';
 import { ModelFormatError } from '../errors.ts';
+import { int8MatrixFits, int8MatrixRows, prepareInt8Matrix, type Int8KernelChoice, type Int8Matrix } from '../kernels-int8.ts';
+import { laneKernelWins } from '../kernels-lanes.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
@@ -249,7 +256,6 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
     prepare(context): PreparedLayer {
       const { layer, file } = context;
       const geometry = convolutionGeometry(rank, layer.params, layer.inputShape, file.tensors[layer.tensors[0]], name);
-      const { values, scales } = kernelValues(context);
       const bias = biasValues(context, geometry.outChannels);
       const { inDims, padBefore, padAfter, inChannels } = geometry;
       const PD = inDims[0] + padBefore[0] + padAfter[0];
@@ -258,6 +264,18 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
       const needsPadding = padBefore.some((pad) => pad > 0) || padAfter.some((pad) => pad > 0);
       if (PD * PH * PW * inChannels > (1 << 26)) throw new ModelFormatError('bad_shape', `${name} '${layer.name}': padded input [${PD}, ${PH}, ${PW}, ${inChannels}] is too large`);
       const padded = needsPadding ? new Float32Array(PD * PH * PW * inChannels) : new Float32Array(0);
+      const lowered = loweredMatrix(context, geometry);
+      if (lowered !== null) {
+        const patches = new Float32Array(geometry.outDims[2] * lowered.inputSize);
+        const scratch = { quantized: new Int8Array(lowered.inputSize), quantizedFloat: new Float64Array(lowered.inputSize) };
+        return {
+          run(source, target) {
+            if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
+            convolveLowered(needsPadding ? padded : source, PH, PW, inChannels, lowered, bias, geometry, patches, target, scratch.quantized, scratch.quantizedFloat);
+          },
+        };
+      }
+      const { values, scales } = kernelValues(context);
       return {
         run(source, target) {
           if (needsPadding) {
@@ -270,6 +288,113 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
       };
     },
   };
+}
+
+/** Fewest output channels and patch values (kd·kh·kw·inC) for the lowering on BigInt lanes. */
+export const CONV_LANES_MIN_CHANNELS = 32;
+export const CONV_LANES_MIN_PATCH = 64;
+/** Fewest output channels for the packed int8 kernel (rows padded to 16); plain denseInt8 below. */
+export const CONV_PACKED_MIN_CHANNELS = 8;
+
+/**
+ * The int8 kernel a lowered convolution runs by default, measured in the canister (bench/profile
+ * kernelCost, conv2d_* rows, instructions per multiply-add): 64 filters × 3×3×32: lanes 364,
+ * packed 567, plain 1,220 (convolve on the int8 values: 1,755); 32 × 3×3×16: lanes 625, packed
+ * 711; 32 × 3×3×1: packed 1,537, lanes 1,734, plain 2,988 (convolve: 4,344); 8 × 3×3×1: packed
+ * 3,005, plain 3,899.
+ */
+export function convolutionKernelChoice(outChannels: number, patch: number): Int8KernelChoice {
+  if (outChannels >= CONV_LANES_MIN_CHANNELS && patch >= CONV_LANES_MIN_PATCH && laneKernelWins(outChannels, patch)) return 'lanes';
+  return outChannels >= CONV_PACKED_MIN_CHANNELS ? 'packed' : 'plain';
+}
+
+/**
+ * The kernel as an int8 matrix [outC, kd·kh·kw·inC] (row = output channel, the stored layout)
+ * on the kernel convolutionKernelChoice picks (or LoadOptions.int8Kernel forces), for an int8
+ * file run on integers with one group; else null (convolve on the stored values).
+ */
+function loweredMatrix(context: PrepareContext, g: Geometry): Int8Matrix | null {
+  const { file, layer } = context;
+  const tensor = file.tensors[layer.tensors[0]];
+  const patch = tensor.size / g.outChannels;
+  if (tensor.dtype !== 'int8' || !context.integerInt8 || g.groups !== 1 || !int8MatrixFits(patch)) return null;
+  const view = tensorInt8(file, layer.tensors[0]);
+  const forced = context.int8Kernel ?? 'auto';
+  return prepareInt8Matrix(view.values, view.scales, g.outChannels, patch, forced === 'auto' ? convolutionKernelChoice(g.outChannels, patch) : forced);
+}
+
+/**
+ * convolve lowered onto the int8 matrix kernel (one group): per output row, each position's
+ * patch [kd, kh, kw, C] is copied into `patches` (im2col of one row), then the row's patches
+ * go through the matrix at once, each quantized to int8 on its own (error bound: kernels-int8.ts).
+ */
+export function convolveLowered(
+  input: Float32Array,
+  PH: number,
+  PW: number,
+  C: number,
+  matrix: Int8Matrix,
+  bias: Float32Array,
+  g: Geometry,
+  patches: Float32Array,
+  output: Float32Array,
+  quantized: Int8Array,
+  quantizedFloat: Float64Array,
+): void {
+  var kd = g.kernelDims[0] | 0;
+  var kh = g.kernelDims[1] | 0;
+  var kw = g.kernelDims[2] | 0;
+  var sd = g.strides[0] | 0;
+  var sh = g.strides[1] | 0;
+  var sw = g.strides[2] | 0;
+  var dd = g.dilations[0] | 0;
+  var dh = g.dilations[1] | 0;
+  var dw = g.dilations[2] | 0;
+  var OD = g.outDims[0] | 0;
+  var OH = g.outDims[1] | 0;
+  var OW = g.outDims[2] | 0;
+  var outC = g.outChannels | 0;
+  var rowStride = (PW * C) | 0;
+  var planeStride = (PH * rowStride) | 0;
+  // taps along the width: one contiguous run of kw·C values when undilated
+  var runLength = dw === 1 ? (kw * C) | 0 : C;
+  var runs = dw === 1 ? 1 : kw;
+  var runStep = (dw * C) | 0;
+  var od = 0;
+  var oh = 0;
+  var ow = 0;
+  var a = 0;
+  var b = 0;
+  var r = 0;
+  var i = 0;
+  var x = 0;
+  var xRow = 0;
+  var xPlane = 0;
+  var w = 0;
+  var p = 0;
+  for (od = 0; od < OD; od = (od + 1) | 0) {
+    for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
+      w = 0;
+      for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
+        xPlane = (od * sd * planeStride + oh * sh * rowStride + ow * sw * C) | 0;
+        for (a = 0; a < kd; a = (a + 1) | 0) {
+          xRow = xPlane;
+          for (b = 0; b < kh; b = (b + 1) | 0) {
+            x = xRow;
+            for (r = 0; r < runs; r = (r + 1) | 0) {
+              for (i = 0; i < runLength; i = (i + 1) | 0) patches[(w + i) | 0] = input[(x + i) | 0];
+              w = (w + runLength) | 0;
+              x = (x + runStep) | 0;
+            }
+            xRow = (xRow + dh * rowStride) | 0;
+          }
+          xPlane = (xPlane + dd * planeStride) | 0;
+        }
+      }
+      int8MatrixRows(matrix, patches, 0, OW, bias, output, p, LINEAR, quantized, quantizedFloat);
+      p = (p + OW * outC) | 0;
+    }
+  }
 }
 
 interface TransposeGeometry {

@@ -9,6 +9,7 @@
 // engine/layers/<family>.reference.ts, and the converter's mapping from Keras
 // in converter/layers/<family>.ts.
 
+import type { Int8KernelChoice } from '../kernels-int8.ts';
 import type { ActivationName, ParsedLayer, ParsedModelFile, ParsedTensor } from '../format.ts';
 
 export interface LayerKindSpec {
@@ -31,6 +32,8 @@ export interface PrepareContext {
   readonly layer: ParsedLayer;
   /** True when int8 tensors should run as integers (LoadOptions.int8 'integer'); false to dequantize. */
   readonly integerInt8: boolean;
+  /** With integerInt8: which int8 matrix kernel (kernels-int8.ts); 'auto' (default) by shape. */
+  readonly int8Kernel?: Int8KernelChoice;
 }
 
 export interface PreparedLayer {

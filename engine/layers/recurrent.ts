@@ -20,8 +20,10 @@
 // recurrent dot product and bias in one double sum (the fused gates), then the
 // gate activations over whole gate blocks (activateElements: TF.js's formulas).
 
-import { activateElements, ACTIVATION_NAMES } from '../activations.ts';
-import { tensorFloat32, type ParsedLayer, type ParsedTensor } from '../format.ts';
+import { activateElements, ACTIVATION_NAMES, LINEAR } from '../activations.ts';
+import { denseFloat32 } from '../kernels.ts';
+import { int8MatrixFits, int8MatrixRows, prepareInt8Matrix, type Int8Matrix } from '../kernels-int8.ts';
+import { tensorFloat32, tensorInt8, type ParsedLayer, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, intParam } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
 
@@ -107,27 +109,76 @@ function checkDirection(kernel: ParsedTensor, recurrent: ParsedTensor, bias: Par
 
 export const RECURRENT_KINDS: readonly LayerKindSpec[] = [kindSpec(LSTM, 30), kindSpec(GRU, 31), kindSpec(SIMPLE_RNN, 32)];
 
-/** One direction's weights (float32, decoded once), state and scratch. */
+/**
+ * A gate matrix [rows, inputSize] (row = gate unit): float32 (float32 and float16 files, or int8
+ * with LoadOptions.int8 'float': decoded once), or int8 with one scale per row on the int8
+ * kernel chosen by shape (kernels-int8.ts: BigInt lanes, packed or plain, over the input
+ * quantized to int8 per vector).
+ */
+interface GateMatrix {
+  rows: number;
+  inputSize: number;
+  float: Float32Array;
+  int8: Int8Matrix | null;
+}
+
+function gateMatrix(context: PrepareContext, index: number, rowStart: number, rowCount: number): GateMatrix {
+  const { file } = context;
+  const tensor = file.tensors[index];
+  const inputSize = tensor.shape[1];
+  if (tensor.dtype === 'int8' && context.integerInt8 && int8MatrixFits(inputSize)) {
+    const view = tensorInt8(file, index);
+    const values = view.values.subarray(rowStart * inputSize, (rowStart + rowCount) * inputSize);
+    const scales = view.scales.subarray(rowStart, rowStart + rowCount);
+    return { rows: rowCount, inputSize, float: NO_OUTPUT, int8: prepareInt8Matrix(values, scales, rowCount, inputSize, context.int8Kernel ?? 'auto') };
+  }
+  return { rows: rowCount, inputSize, float: tensorFloat32(file, index).subarray(rowStart * inputSize, (rowStart + rowCount) * inputSize), int8: null };
+}
+
+/** output[outputOffset + o] = matrix row o · input[inputOffset, +inputSize) + bias[o], for `rows` input rows. */
+function gateRows(m: GateMatrix, input: Float32Array, inputOffset: number, rows: number, bias: Float32Array, output: Float32Array, outputOffset: number, scratch: Scratch): void {
+  if (m.int8 !== null) int8MatrixRows(m.int8, input, inputOffset, rows, bias, output, outputOffset, LINEAR, scratch.quantized, scratch.quantizedFloat);
+  else denseFloat32(input, inputOffset, rows, m.inputSize, m.float, bias, m.rows, output, outputOffset, LINEAR);
+}
+
+interface Scratch {
+  quantized: Int8Array;
+  quantizedFloat: Float64Array;
+}
+
+/** One direction's weights, state and scratch. */
 interface Direction {
-  kernel: Float32Array;
-  recurrent: Float32Array;
-  bias: Float32Array;
+  /** Input kernel [rows, inputDim]: projected for all steps at once, before the recurrence. */
+  kernel: GateMatrix;
+  /** Recurrent kernel [rows, units]; GRU reset before: its z, r rows only (the candidate's in `candidate`). */
+  recurrent: GateMatrix;
+  candidate: GateMatrix;
+  /** Bias of the input projection (GRU reset after: the input bias). */
+  inputBias: Float32Array;
+  /** Bias of the recurrent product: GRU reset after's recurrent bias, else zeros. */
+  recurrentBias: Float32Array;
   /** Reads the input last step first. */
   reverseInput: boolean;
   /** Writes output k at position steps − 1 − k (Bidirectional's backward layer, re-aligned). */
   reverseOutput: boolean;
+  /** x·W + b of every step, [steps, rows]. */
+  projected: Float32Array;
+  /** h·U (+ recurrent bias) of the current step, rows. */
+  product: Float32Array;
   /** Hidden state h (the output) and, for LSTM, the carry c. */
   h: Float32Array;
   c: Float32Array;
   /** Gate pre-activations / activations, gates·units. */
   z: Float32Array;
-  /** GRU: r·h (reset before) or the recurrent candidate term (reset after); LSTM: act(c). */
+  /** GRU: r·h (reset before); LSTM: act(c). */
   extra: Float32Array;
   /** Where this direction writes: the layer's target (one direction) or its own buffer before merging. */
   out: Float32Array;
+  scratch: Scratch;
 }
 
-function prepareRecurrent(cell: number, { file, layer }: PrepareContext): PreparedLayer {
+function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer {
+  const { file, layer } = context;
   const where = `layer '${layer.name}' (${layer.kind})`;
   const config = recurrentConfig(cell, layer, where);
   const steps = layer.inputShape[0];
@@ -136,21 +187,28 @@ function prepareRecurrent(cell: number, { file, layer }: PrepareContext): Prepar
   const rows = GATES[cell] * units;
   const merged = config.merge !== MERGE_NONE;
   const outLength = (config.returnSequences ? steps : 1) * units;
+  const resetBefore = cell === GRU && !config.resetAfter;
   const directions: Direction[] = [];
   for (let d = 0; d < layer.tensors.length; d += 3) {
     const backward = d > 0;
+    const bias = tensorFloat32(file, layer.tensors[d + 2]);
+    const recurrentRows = resetBefore ? 2 * units : rows;
     directions.push({
-      kernel: tensorFloat32(file, layer.tensors[d]),
-      recurrent: tensorFloat32(file, layer.tensors[d + 1]),
-      bias: tensorFloat32(file, layer.tensors[d + 2]),
-      // Bidirectional runs its backward copy with go_backwards flipped and reverses that copy's sequence output
+      kernel: gateMatrix(context, layer.tensors[d], 0, rows),
+      recurrent: gateMatrix(context, layer.tensors[d + 1], 0, recurrentRows),
+      candidate: resetBefore ? gateMatrix(context, layer.tensors[d + 1], 2 * units, units) : NO_MATRIX,
+      inputBias: bias.subarray(0, rows),
+      recurrentBias: config.resetAfter ? bias.subarray(rows, 2 * rows) : new Float32Array(rows),
       reverseInput: backward ? !config.goBackwards : config.goBackwards,
       reverseOutput: backward && config.returnSequences,
+      projected: new Float32Array(steps * rows),
+      product: new Float32Array(rows),
       h: new Float32Array(units),
       c: new Float32Array(units),
       z: new Float32Array(rows),
       extra: new Float32Array(units),
       out: merged ? new Float32Array(outLength) : NO_OUTPUT,
+      scratch: { quantized: new Int8Array(Math.max(inputDim, units)), quantizedFloat: new Float64Array(Math.max(inputDim, units)) },
     });
   }
   const run = cell === LSTM ? lstmDirection : cell === GRU ? gruDirection : simpleRnnDirection;
@@ -160,17 +218,26 @@ function prepareRecurrent(cell: number, { file, layer }: PrepareContext): Prepar
     run(source: Float32Array, target: Float32Array): void {
       if (!merged) {
         forward.out = target;
-        run(forward, config, source, steps, inputDim);
+        project(forward, source, steps);
+        run(forward, config, steps);
         return;
       }
-      run(forward, config, source, steps, inputDim);
-      run(backward, config, source, steps, inputDim);
+      project(forward, source, steps);
+      run(forward, config, steps);
+      project(backward, source, steps);
+      run(backward, config, steps);
       mergeDirections(config.merge, forward.out, backward.out, outLength / units, units, target);
     },
   };
 }
 
+/** x·W + b for every step (no dependence on the state: one matrix call over all steps). */
+function project(direction: Direction, source: Float32Array, steps: number): void {
+  gateRows(direction.kernel, source, 0, steps, direction.inputBias, direction.projected, 0, direction.scratch);
+}
+
 const NO_OUTPUT = new Float32Array(0);
+const NO_MATRIX: GateMatrix = { rows: 0, inputSize: 0, float: NO_OUTPUT, int8: null };
 
 /** Writes the merged rows of a and b (rows × units each) into target. */
 function mergeDirections(merge: number, a: Float32Array, b: Float32Array, rowCount: number, units: number, target: Float32Array): void {
@@ -205,43 +272,30 @@ function writeOutput(direction: Direction, returnSequences: boolean, k: number, 
 }
 
 /**
- * LSTM (tfjs LSTMCell): z = x·W + h·U + b; i, f, o = recurrentActivation; c = f·c + i·activation(z_c);
+ * LSTM (tfjs LSTMCell): z = x·W + b + h·U; i, f, o = recurrentActivation; c = f·c + i·activation(z_c);
  * h = o·activation(c).
  */
-function lstmDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+function lstmDirection(direction: Direction, config: RecurrentConfig, steps: number): void {
   var units = config.units | 0;
   var rows = (4 * units) | 0;
-  var kernel = direction.kernel;
-  var recurrent = direction.recurrent;
-  var bias = direction.bias;
+  var projected = direction.projected;
+  var product = direction.product;
   var h = direction.h;
   var c = direction.c;
   var z = direction.z;
   var actC = direction.extra;
   var activation = config.activation;
   var recurrentActivation = config.recurrentActivation;
-  var n = inputDim | 0;
-  var t = 0;
   var k = 0;
   var j = 0;
-  var w = 0;
   var x = 0;
-  var u = 0;
-  var sum = 0.0;
   h.fill(0);
   c.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * n;
-    w = 0;
-    // fused gates: one pass over the rows of the concatenated kernels
-    for (j = 0; j < rows; j++) {
-      sum = 0.0;
-      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
-      w += n;
-      u = j * units;
-      for (t = 0; t < units; t++) sum += h[t] * recurrent[u + t];
-      z[j] = sum + bias[j];
-    }
+    x = (direction.reverseInput ? steps - 1 - k : k) * rows;
+    // fused gates: one product of h with the concatenated recurrent kernels
+    gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
+    for (j = 0; j < rows; j++) z[j] = projected[x + j] + product[j];
     // one call per gate block: softmax, if used, is over each gate's units
     activateElements(recurrentActivation, z, 0, units);
     activateElements(recurrentActivation, z, units, units);
@@ -263,103 +317,60 @@ function lstmDirection(direction: Direction, config: RecurrentConfig, source: Fl
  * hh = activation(x·W_h + b_h + r·(h·U_h + b'_h)), with the recurrent bias b' added to z and r too.
  * h = z·h + (1 − z)·hh.
  */
-function gruDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+function gruDirection(direction: Direction, config: RecurrentConfig, steps: number): void {
   var units = config.units | 0;
-  var gateRows = (2 * units) | 0;
+  var gateRows2 = (2 * units) | 0;
   var rows = (3 * units) | 0;
-  var kernel = direction.kernel;
-  var recurrent = direction.recurrent;
-  var bias = direction.bias;
+  var projected = direction.projected;
+  var product = direction.product;
   var h = direction.h;
   var z = direction.z;
   var extra = direction.extra;
   var resetAfter = config.resetAfter;
   var activation = config.activation;
-  var n = inputDim | 0;
-  var t = 0;
   var k = 0;
   var j = 0;
-  var w = 0;
   var x = 0;
-  var u = 0;
-  var sum = 0.0;
-  var inner = 0.0;
   var gate = 0.0;
   h.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * n;
-    w = 0;
-    for (j = 0; j < rows; j++) {
-      sum = 0.0;
-      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
-      w += n;
-      if (j < gateRows) {
-        u = j * units;
-        inner = 0.0;
-        for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
-        // reset after: the recurrent bias follows the input bias
-        z[j] = resetAfter ? sum + bias[j] + (inner + bias[rows + j]) : sum + bias[j] + inner;
-      } else {
-        z[j] = sum + bias[j];
-      }
-    }
+    x = (direction.reverseInput ? steps - 1 - k : k) * rows;
+    // reset after: h·U + b' over all three gates; reset before: over z and r only
+    gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
+    for (j = 0; j < gateRows2; j++) z[j] = projected[x + j] + product[j];
     activateElements(config.recurrentActivation, z, 0, units);
     activateElements(config.recurrentActivation, z, units, units);
     if (resetAfter) {
-      for (j = 0; j < units; j++) {
-        u = (gateRows + j) * units;
-        inner = 0.0;
-        for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
-        z[gateRows + j] = z[gateRows + j] + z[units + j] * (inner + bias[rows + gateRows + j]);
-      }
+      for (j = 0; j < units; j++) z[gateRows2 + j] = projected[x + gateRows2 + j] + z[units + j] * product[gateRows2 + j];
     } else {
       for (j = 0; j < units; j++) extra[j] = z[units + j] * h[j];
-      for (j = 0; j < units; j++) {
-        u = (gateRows + j) * units;
-        inner = 0.0;
-        for (t = 0; t < units; t++) inner += extra[t] * recurrent[u + t];
-        z[gateRows + j] = z[gateRows + j] + inner;
-      }
+      gateRows(direction.candidate, extra, 0, 1, direction.recurrentBias, product, gateRows2, direction.scratch);
+      for (j = 0; j < units; j++) z[gateRows2 + j] = projected[x + gateRows2 + j] + product[gateRows2 + j];
     }
-    activateElements(activation, z, gateRows, units);
+    activateElements(activation, z, gateRows2, units);
     for (j = 0; j < units; j++) {
       gate = z[j];
-      h[j] = gate * h[j] + (1 - gate) * z[gateRows + j];
+      h[j] = gate * h[j] + (1 - gate) * z[gateRows2 + j];
     }
     writeOutput(direction, config.returnSequences, k, steps, units);
   }
 }
 
 /** SimpleRNN (tfjs SimpleRNNCell): h = activation(x·W + b + h·U). */
-function simpleRnnDirection(direction: Direction, config: RecurrentConfig, source: Float32Array, steps: number, inputDim: number): void {
+function simpleRnnDirection(direction: Direction, config: RecurrentConfig, steps: number): void {
   var units = config.units | 0;
-  var kernel = direction.kernel;
-  var recurrent = direction.recurrent;
-  var bias = direction.bias;
+  var projected = direction.projected;
+  var product = direction.product;
   var h = direction.h;
   var z = direction.z;
-  var n = inputDim | 0;
-  var t = 0;
   var k = 0;
   var j = 0;
-  var w = 0;
   var x = 0;
-  var u = 0;
-  var sum = 0.0;
-  var inner = 0.0;
   h.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * n;
-    w = 0;
-    for (j = 0; j < units; j++) {
-      sum = 0.0;
-      for (t = 0; t < n; t++) sum += source[x + t] * kernel[w + t];
-      w += n;
-      u = j * units;
-      inner = 0.0;
-      for (t = 0; t < units; t++) inner += h[t] * recurrent[u + t];
-      z[j] = sum + bias[j] + inner;
-    }
+    x = (direction.reverseInput ? steps - 1 - k : k) * units;
+    gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
+    for (j = 0; j < units; j++) z[j] = projected[x + j] + product[j];
     activateElements(config.activation, z, 0, units);
     for (j = 0; j < units; j++) h[j] = z[j];
     writeOutput(direction, config.returnSequences, k, steps, units);
