@@ -7,7 +7,9 @@ import { ModelFormatError } from '../engine/errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
 import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, type ActivationName, type LayerKindName } from '../engine/format.ts';
 import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, snakeCaseKeys, type Json, type KerasLayer } from './config.ts';
+import { NO_MASK, type StepMask } from './layers/family.ts';
 import { familyConverter, FAMILY_CLASS_NAMES } from './layers/index.ts';
+import { MASK_TOKENS } from '../engine/layers/recurrent.ts';
 import { writeModelFile, type LayerEntry, type MetadataEntry, type TensorEntry } from './writer.ts';
 
 export { ConvertError };
@@ -409,6 +411,8 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
   const entries: LayerEntry[] = [];
   const tensors: TensorEntry[] = [];
   const reports: LayerReport[] = [];
+  // the step mask TF.js carries from an Embedding mask_zero or a Masking layer to the recurrent layers
+  let mask: StepMask = NO_MASK;
 
   layers.forEach((layer, index) => {
     const where = `layer '${layer.name}' (${layer.className})`;
@@ -447,6 +451,8 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         weightParams: () => weightParams(weights, layer),
         addTensor,
         store,
+        mask,
+        setMask: (next) => (mask = next),
       });
       checkSize(output, `${where}: output shape`);
       const parameters = tensors.slice(tensorsBefore).reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
@@ -459,7 +465,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
       case 'Embedding': {
         if (entries.length > 0) throw new ConvertError(`${where} must be the first layer`);
         if (input.length !== 1) throw new ConvertError(`${where} needs a 1-D input of token ids, got shape [${input}]`);
-        if (config.mask_zero === true) throw new ConvertError(`${where}: mask_zero true is not supported (TF.js pooling ignores the mask, Keras does not)`);
+        mask = config.mask_zero === true ? { mode: MASK_TOKENS, steps: input[0] } : NO_MASK;
         const inputDim = positiveInt(config.input_dim, where, 'input_dim');
         const outputDim = positiveInt(config.output_dim, where, 'output_dim');
         addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'embedding');
@@ -487,6 +493,7 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         if (config.data_format !== undefined && config.data_format !== 'channels_last') throw new ConvertError(`${where}: only data_format channels_last is supported`);
         if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported`);
         if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, channels] input, got [${input}]`);
+        if (mask.mode !== 0) throw new ConvertError(`${where}: receives a step mask (Embedding mask_zero or Masking), which TF.js pooling ignores and Keras does not, so no single answer would be right`);
         store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');
         output = [last];
         break;

@@ -295,7 +295,7 @@ class LoadedModel implements EngineModel {
     this.quantized = new Int8Array(widestInput);
     this.quantizedFloat = new Float64Array(widestInput);
     this.rowOffsets = new Int32Array(this.tokens.length);
-    this.steps = buildPlan(file, options, buffers, this.output);
+    this.steps = buildPlan(file, options, buffers, this.output, this.tokens);
   }
 
   // ---- the forward pass -------------------------------------------------
@@ -648,8 +648,10 @@ function denseSmall(step: Step): void {
  * last step that writes a new array writes straight into `output`, and in-place
  * steps (batch normalization, activations) act on wherever the data is.
  */
-function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32Array[], output: Float32Array): Step[] {
+function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32Array[], output: Float32Array, tokens: Int32Array): Step[] {
   const integerInt8 = (options.int8 ?? 'integer') === 'integer';
+  // the masks of the recurrent family (engine/layers/recurrent.ts): one flag per step
+  const stepMask = new Uint8Array(Math.max(1, ...file.layers.map((layer) => layer.inputShape[0] ?? 1)));
   const layers = file.layers;
   const steps: Step[] = [];
 
@@ -795,7 +797,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         if (!spec) throw new Error(`layer kind '${layer.kind}' has no kernel`);
         const target = nextTarget(i);
         const step = newStep(LAYER, current, target);
-        step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain' });
+        step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain', tokens, stepMask });
         step.outputSize = product(layer.outputShape);
         steps.push(step);
         current = target;

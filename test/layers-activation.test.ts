@@ -111,7 +111,7 @@ describe('activation layers against TF.js', () => {
     }
   });
 
-  it('identity layers store nothing; Masking and a Softmax on another axis are refused with a reason', async () => {
+  it('identity layers store nothing; Masking zeroes masked steps as TF.js; a Softmax on another axis is refused with a reason', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.inputLayer({ inputShape: [4, 3] }),
@@ -127,8 +127,12 @@ describe('activation layers against TF.js', () => {
     for (const input of inputs([4, 3], 3)) {
       expectClose(engine.predictVector(input), tf.tidy(() => (model.predict(tf.tensor(input, [1, 4, 3])) as tf.Tensor).dataSync()));
     }
-    const masking = tf.sequential({ layers: [tf.layers.masking({ inputShape: [4, 3] }), tf.layers.dense({ units: 2 })] });
-    await expect(convertTfjsModel(masking)).rejects.toThrow(/Masking\) is not supported: its mask/);
+    const masking = tf.sequential({ layers: [tf.layers.masking({ inputShape: [4, 3], maskValue: 0.5 }), tf.layers.dense({ units: 2 })] });
+    const masked = loadModel(await convertTfjsModel(masking));
+    for (const input of inputs([4, 3], 3)) {
+      input.fill(0.5, 3, 6); // step 1 masked
+      expectClose(masked.predictVector(input), tf.tidy(() => (masking.predict(tf.tensor(input, [1, 4, 3])) as tf.Tensor).dataSync()));
+    }
     const softmax = tf.sequential({ layers: [tf.layers.softmax({ inputShape: [4, 3], axis: 1 })] });
     await expect(convertTfjsModel(softmax)).rejects.toThrow(/only axis -1/);
   });

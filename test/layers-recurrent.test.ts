@@ -57,6 +57,8 @@ interface Recipe {
   timeDistributed: boolean;
   tokens: boolean;
   seed: number;
+  /** A step mask: Embedding mask_zero (with tokens), or a Masking layer of this mask value first. */
+  mask?: { kind: 'zero' } | { kind: 'masking'; value: number };
 }
 
 // Unbounded cells with gates that leave [0, 1] are chaotic over the steps (float32 rounding alone
@@ -100,8 +102,10 @@ function recurrentLayer(recipe: Recipe, returnSequences: boolean): tf.layers.Lay
 
 function buildModel(recipe: Recipe): tf.Sequential {
   const model = tf.sequential();
-  if (recipe.tokens) model.add(tf.layers.embedding({ inputDim: 20, outputDim: recipe.features, inputLength: recipe.steps, inputShape: [recipe.steps] }));
+  const maskZero = recipe.mask?.kind === 'zero';
+  if (recipe.tokens) model.add(tf.layers.embedding({ inputDim: 20, outputDim: recipe.features, inputLength: recipe.steps, inputShape: [recipe.steps], maskZero }));
   else model.add(tf.layers.inputLayer({ inputShape: [recipe.steps, recipe.features] }));
+  if (recipe.mask?.kind === 'masking') model.add(tf.layers.masking({ maskValue: recipe.mask.value }));
   model.add(recurrentLayer(recipe, recipe.stacked || recipe.returnSequences));
   if (recipe.stacked) model.add(recurrentLayer({ ...recipe, goBackwards: !recipe.goBackwards }, recipe.returnSequences));
   if (recipe.timeDistributed && recipe.returnSequences) model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3, activation: tfActivation(recipe.activation) }) }));
@@ -120,7 +124,19 @@ function buildModel(recipe: Recipe): tf.Sequential {
 function makeInputs(recipe: Recipe, count: number): number[][] {
   const next = mulberry32(recipe.seed ^ 0x2545f491);
   const size = recipe.tokens ? recipe.steps : recipe.steps * recipe.features;
-  return Array.from({ length: count }, () => Array.from({ length: size }, () => (recipe.tokens ? Math.floor(next() * 20) : next() * 4 - 2)));
+  const inputs = Array.from({ length: count }, () => Array.from({ length: size }, () => (recipe.tokens ? Math.floor(next() * 20) : next() * 4 - 2)));
+  // masked steps: about a third, leading, trailing and in between (input 0: all of them)
+  const mask = recipe.mask;
+  if (mask !== undefined) {
+    inputs.forEach((input, i) => {
+      for (let t = 0; t < recipe.steps; t++) {
+        if (i > 0 && next() > 0.35) continue;
+        if (mask.kind === 'zero') input[t] = 0;
+        else for (let f = 0; f < recipe.features; f++) input[t * recipe.features + f] = mask.value;
+      }
+    });
+  }
+  return inputs;
 }
 
 function tfPredict(model: tf.LayersModel, recipe: Recipe, inputs: number[][]): Float32Array[] {
@@ -277,6 +293,31 @@ describe('recurrent layers vs TF.js', () => {
     );
   });
 
+  it('masking: Embedding mask_zero and the Masking layer feeding LSTM/GRU/SimpleRNN/Bidirectional (stacked, go_backwards, return_sequences, TimeDistributed) as TF.js', async () => {
+    const maskArb = fc.oneof(fc.constant({ kind: 'zero' as const }), fc.constantFrom(0, 0.5, -1).map((value) => ({ kind: 'masking' as const, value })));
+    await fc.assert(
+      fc.asyncProperty(recipeArb, maskArb, fc.constantFrom<Quantization>('float32', 'int8'), async (base, mask, quantize) => {
+        const recipe: Recipe = { ...base, mask, tokens: mask.kind === 'zero' };
+        const model = buildModel(recipe);
+        const inputs = makeInputs(recipe, 3);
+        const bytes = await convertTfjsModel(model, { quantize });
+        if (quantize === 'int8') {
+          // int8 on integers: every kernel gives the same outputs; against TF.js on the file's weights as int8 above
+          const lanes = enginePredict(bytes, inputs, { int8Kernel: 'lanes' });
+          expect(enginePredict(bytes, inputs, { int8Kernel: 'plain' })).toEqual(lanes);
+          if (float32Tolerance(recipe) === 1e-5) {
+            loadFileWeightsInto(model, bytes);
+            expectClose(lanes, tfPredict(model, recipe, inputs), 3e-2, `masked int8 ${JSON.stringify(mask)}`);
+          }
+        } else {
+          expectClose(enginePredict(bytes, inputs), tfPredict(model, recipe, inputs), float32Tolerance(recipe), `masked ${JSON.stringify(mask)}`);
+        }
+        model.dispose();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('the plain reference matches TF.js (so it can stand in where TF.js cannot run a config)', async () => {
     await fc.assert(
       fc.asyncProperty(recipeArb, async (recipe) => {
@@ -300,7 +341,7 @@ describe('recurrent layers vs TF.js', () => {
 function configOf(params: readonly number[], kind: string): RecurrentConfig {
   const cell = kind === 'lstm' ? LSTM : kind === 'gru' ? GRU : SIMPLE_RNN;
   const [units, activation, recurrentActivation, returnSequences, goBackwards, merge, resetAfter] = params;
-  return { cell, units, activation, recurrentActivation, returnSequences: returnSequences === 1, goBackwards: goBackwards === 1, merge, resetAfter: resetAfter === 1 };
+  return { cell, units, activation, recurrentActivation, returnSequences: returnSequences === 1, goBackwards: goBackwards === 1, merge, resetAfter: resetAfter === 1, mask: 0 };
 }
 
 /** A direction's stored tensors back in Keras layout. */
@@ -322,7 +363,7 @@ function rowsOf(flat: readonly number[], width: number): number[][] {
 }
 
 /** A Keras-style model.json (as tensorflowjs_converter writes it) with one recurrent layer and given weights. */
-function kerasModel(layer: Record<string, unknown>, steps: number, features: number, weights: { name: string; shape: number[]; values: Float32Array }[]) {
+function kerasModel(layer: Record<string, unknown>, steps: number, features: number, weights: { name: string; shape: number[]; values: Float32Array }[], before: Record<string, unknown>[] = []) {
   const data = new Uint8Array(weights.reduce((n, w) => n + w.values.length * 4, 0));
   let offset = 0;
   for (const w of weights) {
@@ -335,7 +376,7 @@ function kerasModel(layer: Record<string, unknown>, steps: number, features: num
       keras_version: '2.15.0',
       model_config: {
         class_name: 'Sequential',
-        config: { name: 'sequential', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, steps, features], name: 'input' } }, layer] },
+        config: { name: 'sequential', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, steps, features], name: 'input' } }, ...before, layer] },
       },
     },
     weightsManifest: [{ paths: ['w.bin'], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
@@ -344,9 +385,10 @@ function kerasModel(layer: Record<string, unknown>, steps: number, features: num
 }
 
 describe('GRU reset_after true (Keras default; TF.js refuses it)', () => {
-  it('matches the plain reference within 1e-5 · max(1, |b|), one direction and Bidirectional', () => {
+  it('matches the plain reference within 1e-5 · max(1, |b|), one direction and Bidirectional, with and without a Masking layer', () => {
     fc.assert(
       fc.property(
+        fc.boolean(),
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 10 }),
         fc.integer({ min: 1, max: 6 }),
@@ -355,7 +397,7 @@ describe('GRU reset_after true (Keras default; TF.js refuses it)', () => {
         fc.constantFrom(null, 'concat', 'ave'),
         fc.constantFrom('sigmoid', 'hard_sigmoid'),
         fc.integer(),
-        (units, steps, features, returnSequences, goBackwards, merge, recurrentActivation, seed) => {
+        (masked, units, steps, features, returnSequences, goBackwards, merge, recurrentActivation, seed) => {
           const next = mulberry32(seed);
           const random = (n: number, fanIn: number) => new Float32Array(n).map(() => ((next() * 2 - 1) * 1.5) / Math.sqrt(fanIn));
           const direction = () => ({ kernel: random(features * 3 * units, features), recurrent: random(units * 3 * units, units), bias: random(6 * units, 1) });
@@ -368,13 +410,16 @@ describe('GRU reset_after true (Keras default; TF.js refuses it)', () => {
             { name: `gru/${prefix[i]}gru_cell/bias`, shape: [2, 3 * units], values: d.bias },
           ]);
           const layer = merge === null ? { class_name: 'GRU', config: cellConfig } : { class_name: 'Bidirectional', config: { name: 'gru', merge_mode: merge, layer: { class_name: 'GRU', config: cellConfig } } };
-          const bytes = convertModel(kerasModel(layer, steps, features, weights)).bytes;
+          const masking = masked ? [{ class_name: 'Masking', config: { name: 'masking', mask_value: 0 } }] : [];
+          const bytes = convertModel(kerasModel(layer, steps, features, weights, masking)).bytes;
           const config: RecurrentConfig = {
             cell: GRU, units, activation: ACTIVATIONS.indexOf('tanh'), recurrentActivation: ACTIVATIONS.indexOf(recurrentActivation),
-            returnSequences, goBackwards, merge: merge === null ? 0 : merge === 'concat' ? 1 : 4, resetAfter: true,
+            returnSequences, goBackwards, merge: merge === null ? 0 : merge === 'concat' ? 1 : 4, resetAfter: true, mask: masked ? 2 : 0,
           };
           const input = Array.from({ length: steps * features }, () => next() * 4 - 2);
-          const expected = recurrentReference(config, dirs, rowsOf(input, features));
+          const keep = Array.from({ length: steps }, () => !masked || next() > 0.35);
+          keep.forEach((kept, t) => { if (!kept) input.fill(0, t * features, (t + 1) * features); });
+          const expected = recurrentReference(config, dirs, rowsOf(input, features), keep);
           expectClose(enginePredict(bytes, [input]), [expected], 1e-5, 'reset_after vs reference');
         },
       ),
@@ -416,11 +461,11 @@ describe('recurrent options the engine cannot honour are refused by name', () =>
   it('dropout and unroll are accepted (identity / no effect at inference)', () => {
     expect(lstm({ dropout: 0.3, recurrent_dropout: 0.2, unroll: true })()).toBeTruthy();
   });
-  it('Embedding mask_zero stays refused (TF.js skips masked steps; the engine has no mask yet)', async () => {
+  it('a step mask reaching global pooling is refused (TF.js ignores it there, Keras does not)', async () => {
     const model = tf.sequential();
     model.add(tf.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3, maskZero: true }));
-    model.add(tf.layers.lstm({ units: 2 }));
-    await expect(convertTfjsModel(model)).rejects.toThrow(/mask_zero true is not supported/);
+    model.add(tf.layers.globalAveragePooling1d());
+    await expect(convertTfjsModel(model)).rejects.toThrow(/\(GlobalAveragePooling1D\): receives a step mask \(Embedding mask_zero or Masking\), which TF.js pooling ignores/);
     model.dispose();
   });
   it('TimeDistributed of anything but Dense', () => {

@@ -95,12 +95,6 @@ export const IDENTITY_CONVERTERS: readonly LayerConverter[] = [
     classNames: ['SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'],
     convert: (context) => context.input.slice(),
   },
-  {
-    classNames: ['Masking'],
-    convert(context) {
-      throw new ConvertError(`${context.where} is not supported: its mask changes what later layers (recurrent, pooling) compute, which the engine does not model`);
-    },
-  },
 ];
 
 

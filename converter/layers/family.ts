@@ -26,9 +26,24 @@ export interface ConvertContext {
    * 'vector': always float32.
    */
   addTensor(param: string, shape: readonly number[], values: Float32Array, kind: 'kernel' | 'vector'): void;
+  /**
+   * The step mask arriving with the input (TF.js passes it through every layer to the next
+   * recurrent one): mode 0 none, 1 token ids ≠ 0 (Embedding mask_zero), 2 a Masking layer's;
+   * `steps` is its length.
+   */
+  readonly mask: StepMask;
+  /** Replaces the mask after this layer (Masking sets one, a recurrent layer without return_sequences clears it). */
+  setMask(mask: StepMask): void;
   /** Appends a layer entry with the tensors added since the last store. */
   store(kind: string, activation: ActivationName, params?: readonly number[]): void;
 }
+
+export interface StepMask {
+  readonly mode: number;
+  readonly steps: number;
+}
+
+export const NO_MASK: StepMask = { mode: 0, steps: 0 };
 
 export interface LayerConverter {
   /** Keras class names this mapping converts (e.g. 'Conv2D'). */

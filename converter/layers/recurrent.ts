@@ -4,9 +4,9 @@
 // stored transposed, a row per gate unit, so int8 keeps one scale per output channel.
 
 import { ACTIVATIONS } from '../../engine/format.ts';
-import { GRU, LSTM, MERGE_MODES, SIMPLE_RNN, PARAM_COUNT } from '../../engine/layers/recurrent.ts';
+import { GRU, LSTM, MASK_NONE, MASK_STEPS, MERGE_MODES, SIMPLE_RNN, PARAM_COUNT } from '../../engine/layers/recurrent.ts';
 import { ConvertError, activationOf, describe, isObject, positiveInt, type Json } from '../config.ts';
-import type { ConvertContext, LayerConverter } from './family.ts';
+import { NO_MASK, type ConvertContext, type LayerConverter } from './family.ts';
 
 const CELLS: Record<string, { cell: number; kind: string; gates: number }> = {
   LSTM: { cell: LSTM, kind: 'lstm', gates: 4 },
@@ -97,12 +97,37 @@ function storeRecurrent(context: ConvertContext, options: CellOptions, merge: nu
     options.goBackwards ? 1 : 0,
     merge,
     options.resetAfter ? 1 : 0,
+    maskOf(context),
   ];
   if (params.length !== PARAM_COUNT) throw new Error('recurrent params out of step with the engine');
   context.store(options.kind, 'linear', params);
+  // TF.js passes the mask on only with the sequence (RNN.computeMask)
+  if (!options.returnSequences) context.setMask(NO_MASK);
   const width = merge === 1 ? 2 * options.units : options.units;
   return options.returnSequences ? [context.input[0], width] : [width];
 }
+
+/** The mask param of a recurrent layer: the mask arriving with its input (its steps must be the layer's). */
+function maskOf(context: ConvertContext): number {
+  const { mask, input, where } = context;
+  if (mask.mode === MASK_NONE) return MASK_NONE;
+  if (mask.steps !== input[0]) throw new ConvertError(`${where}: its ${input[0]} steps do not match the ${mask.steps} steps of the mask it receives (Embedding mask_zero or Masking)`);
+  return mask.mode;
+}
+
+/** Masking(mask_value): the engine's masking kind on [steps, features]; its mask reaches the recurrent layers after it. */
+const maskingConverter: LayerConverter = {
+  classNames: ['Masking'],
+  convert(context) {
+    const { where, input, layer } = context;
+    if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, features] input, got [${input}] (its mask is then per step)`);
+    const value = layer.config.mask_value ?? layer.config.maskValue ?? 0;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConvertError(`${where}: mask_value ${describe(value)} must be a finite number`);
+    context.store('masking', 'linear', [value]);
+    context.setMask({ mode: MASK_STEPS, steps: input[0] });
+    return input.slice();
+  },
+};
 
 function checkInput(context: ConvertContext): number {
   if (context.input.length !== 2) throw new ConvertError(`${context.where} needs a [steps, features] input, got [${context.input}]`);
@@ -162,4 +187,4 @@ const timeDistributedConverter: LayerConverter = {
   },
 };
 
-export const RECURRENT_CONVERTERS: readonly LayerConverter[] = [cellConverter, bidirectionalConverter, timeDistributedConverter];
+export const RECURRENT_CONVERTERS: readonly LayerConverter[] = [cellConverter, bidirectionalConverter, timeDistributedConverter, maskingConverter];

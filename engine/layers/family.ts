@@ -34,6 +34,13 @@ export interface PrepareContext {
   readonly integerInt8: boolean;
   /** With integerInt8: which int8 matrix kernel (kernels-int8.ts); 'auto' (default) by shape. */
   readonly int8Kernel?: Int8KernelChoice;
+  /** The model's token ids (tokens models; filled before every run): an Embedding mask_zero's mask is ids ≠ 0. */
+  readonly tokens?: Int32Array;
+  /**
+   * One per model, a flag per step (1 = keep): written by a Masking layer's run, read by the
+   * recurrent layers after it (their mask param 2).
+   */
+  readonly stepMask?: Uint8Array;
 }
 
 export interface PreparedLayer {

@@ -67,24 +67,31 @@ function cellStep(config: RecurrentConfig, w: DirectionWeights, x: readonly numb
 }
 
 /** The layer's outputs for one direction: per step in processing order. */
-function runDirection(config: RecurrentConfig, w: DirectionWeights, input: readonly number[][], goBackwards: boolean): number[][] {
-  const steps = goBackwards ? input.slice().reverse() : input;
+function runDirection(config: RecurrentConfig, w: DirectionWeights, input: readonly number[][], goBackwards: boolean, keep: readonly boolean[]): number[][] {
+  const order = input.map((_, t) => t);
+  if (goBackwards) order.reverse();
   let h = new Array<number>(config.units).fill(0);
   let c = new Array<number>(config.units).fill(0);
   const outputs: number[][] = [];
-  for (const x of steps) {
-    [h, c] = cellStep(config, w, x, h, c);
+  for (const t of order) {
+    // a masked step keeps the state and repeats the previous output (tfjs-layers rnn())
+    if (keep[t]) [h, c] = cellStep(config, w, input[t], h, c);
     outputs.push(h);
   }
   return outputs;
 }
 
-/** The layer's output, flat: [steps, width] with returnSequences, else [width]. */
-export function recurrentReference(config: RecurrentConfig, directions: readonly DirectionWeights[], input: readonly number[][]): Float32Array {
-  const forward = runDirection(config, directions[0], input, config.goBackwards);
+/** The layer's output, flat: [steps, width] with returnSequences, else [width]. `keep[t]` false masks step t. */
+export function recurrentReference(
+  config: RecurrentConfig,
+  directions: readonly DirectionWeights[],
+  input: readonly number[][],
+  keep: readonly boolean[] = input.map(() => true),
+): Float32Array {
+  const forward = runDirection(config, directions[0], input, config.goBackwards, keep);
   const pick = (outputs: number[][]): number[][] => (config.returnSequences ? outputs : [outputs[outputs.length - 1]]);
   if (config.merge === MERGE_NONE) return Float32Array.from(pick(forward).flat());
-  const backward = runDirection(config, directions[1], input, !config.goBackwards);
+  const backward = runDirection(config, directions[1], input, !config.goBackwards, keep);
   if (config.returnSequences) backward.reverse();
   const a = pick(forward);
   const b = pick(backward);

@@ -11,14 +11,32 @@
 //   gates: LSTM 4 (i, f, c, o), GRU 3 (z, r, h), SimpleRNN 1; Keras's order, rows = Keras columns.
 //   params: [units, activation, recurrentActivation (activation codes; SimpleRNN: 0),
 //            returnSequences 0/1, goBackwards 0/1, merge (0 one direction, 1 concat, 2 sum, 3 mul, 4 ave),
-//            resetAfter 0/1 (GRU only)]
+//            resetAfter 0/1 (GRU only), mask (optional, 0 when absent)]
+//   mask: 0 none; 1 the steps whose token id is 0 (an Embedding with mask_zero, the model's
+//         first layer); 2 the steps a Masking layer before it flagged (its run writes the
+//         model's step mask). TF.js semantics (tfjs-layers rnn()): a masked step keeps the state
+//         (h, and c for LSTM) and outputs the previous h (zeros before the first kept step);
+//         go_backwards and Bidirectional's backward direction read the mask reversed with the input.
+// masking (33): TF.js's Masking layer. params [maskValue]; input [steps, features] (any rank ≥ 2:
+//   the last axis is the features); a step is kept when any feature ≠ maskValue; output = input
+//   on kept steps, 0 on masked ones; the step flags go to the model's step mask.
 //   output: [steps, width] with returnSequences, else [width]; width = 2·units for concat, else units.
 // The layer's own activation is linear (the cell's activations are params).
-// int8 and float16 kernels are decoded to float32 once at prepare (one scale per gate unit).
+// float16 kernels (and int8 with LoadOptions.int8 'float') are decoded to float32 once at
+// prepare. int8 kernels run on integers, never dequantized (kernels-int8.ts: one scale per
+// gate unit, the input x_t and the state h quantized to int8 per vector, BigInt lanes, packed
+// or plain by shape). Per step and gate unit j the pre-activation then differs from the float
+// computation with the same (dequantized) weights by at most
+//   (s_x / 2)·Σ_k |W_jk| + (s_h / 2)·Σ_k |U_jk| + Σ_k |U_jk|·e_k,  s = max|vector| / 127,
+// e the previous step's state error. For a linear SimpleRNN that recursion is the bound on
+// the output (test/layers-recurrent.test.ts checks it step by step); LSTM/GRU carry it through
+// their gate activations (slopes ≤ 1) and products, bounded there only empirically: within
+// 3e-2 · max(1, |b|) of TF.js on the file's weights for bounded cells of ≤ 12 steps.
 //
-// Per step and direction, one pass over the gate rows: each row's input dot product,
-// recurrent dot product and bias in one double sum (the fused gates), then the
-// gate activations over whole gate blocks (activateElements: TF.js's formulas).
+// Per direction: the input projection x·W + b of all steps in one matrix call, then per step
+// one product of h with the concatenated recurrent kernels (the fused gates; GRU reset before:
+// z and r, then the candidate's (r·h)·U_h), then the gate activations over whole gate blocks
+// (activateElements: TF.js's formulas).
 
 import { activateElements, ACTIVATION_NAMES, LINEAR } from '../activations.ts';
 import { denseFloat32 } from '../kernels.ts';
@@ -50,9 +68,13 @@ export interface RecurrentConfig {
   goBackwards: boolean;
   merge: number;
   resetAfter: boolean;
+  mask: number;
 }
 
-export const PARAM_COUNT = 7;
+export const PARAM_COUNT = 8;
+export const MASK_NONE = 0;
+export const MASK_TOKENS = 1;
+export const MASK_STEPS = 2;
 
 export function recurrentConfig(cell: number, layer: ParsedLayer, where: string): RecurrentConfig {
   const activations = ACTIVATION_NAMES.length - 1;
@@ -65,6 +87,8 @@ export function recurrentConfig(cell: number, layer: ParsedLayer, where: string)
     goBackwards: intParam(layer, 4, 0, 1, 'goBackwards', where) === 1,
     merge: intParam(layer, 5, 0, MERGE_MODES.length - 1, 'merge mode', where),
     resetAfter: intParam(layer, 6, 0, cell === GRU ? 1 : 0, 'resetAfter', where) === 1,
+    // files before masking have 7 params
+    mask: layer.params.length > 7 ? intParam(layer, 7, 0, MASK_STEPS, 'mask', where) : MASK_NONE,
   };
 }
 
@@ -83,7 +107,7 @@ function kindSpec(cell: number, code: number): LayerKindSpec {
     code,
     name: KIND_NAMES[cell],
     outputShape(layer, input, tensors, where) {
-      const all = expectCounts(layer, tensors, [3, 6], PARAM_COUNT, where);
+      const all = expectCounts(layer, tensors, [3, 6], [PARAM_COUNT - 1, PARAM_COUNT], where);
       const config = recurrentConfig(cell, layer, where);
       if (input.length !== 2) fail('bad_shape', `${where}: needs an input of rank 2 [steps, features], got [${input}]`);
       if ((all.length === 6) !== (config.merge !== MERGE_NONE)) fail('bad_layer', `${where}: ${all.length} tensors do not match merge mode ${config.merge}`);
@@ -107,7 +131,47 @@ function checkDirection(kernel: ParsedTensor, recurrent: ParsedTensor, bias: Par
   expectDType(bias, null, where);
 }
 
-export const RECURRENT_KINDS: readonly LayerKindSpec[] = [kindSpec(LSTM, 30), kindSpec(GRU, 31), kindSpec(SIMPLE_RNN, 32)];
+const masking: LayerKindSpec = {
+  code: 33,
+  name: 'masking',
+  outputShape(layer, input, tensors, where) {
+    expectCounts(layer, tensors, 0, 1, where);
+    if (input.length < 2) fail('bad_shape', `${where}: needs an input of rank ≥ 2 [steps, …, features], got [${input}]`);
+    if (!Number.isFinite(layer.params[0])) fail('bad_layer', `${where}: mask value ${layer.params[0]} must be finite`);
+    return input.slice();
+  },
+  prepare({ layer, stepMask }) {
+    const steps = layer.inputShape[0];
+    const width = layer.inputShape.slice(1).reduce((a, b) => a * b, 1);
+    const keep = stepMask ?? new Uint8Array(steps);
+    if (keep.length < steps) throw new Error(`masking '${layer.name}': the step mask has ${keep.length} steps, not ${steps}`);
+    const maskValue = layer.params[0];
+    return { run: (source, target) => maskSteps(source, target, steps, width, maskValue, keep) };
+  },
+};
+
+/** TF.js Masking: keep[t] = any feature of step t ≠ maskValue; target = source on kept steps, else 0. */
+export function maskSteps(source: Float32Array, target: Float32Array, steps: number, width: number, maskValue: number, keep: Uint8Array): void {
+  var t = 0;
+  var i = 0;
+  var at = 0;
+  var kept = 0;
+  for (t = 0; t < steps; t++) {
+    at = t * width;
+    kept = 0;
+    for (i = 0; i < width; i++) {
+      if (source[at + i] !== maskValue) {
+        kept = 1;
+        break;
+      }
+    }
+    keep[t] = kept;
+    if (kept === 1) for (i = 0; i < width; i++) target[at + i] = source[at + i];
+    else for (i = 0; i < width; i++) target[at + i] = 0;
+  }
+}
+
+export const RECURRENT_KINDS: readonly LayerKindSpec[] = [kindSpec(LSTM, 30), kindSpec(GRU, 31), kindSpec(SIMPLE_RNN, 32), masking];
 
 /**
  * A gate matrix [rows, inputSize] (row = gate unit): float32 (float32 and float16 files, or int8
@@ -175,6 +239,8 @@ interface Direction {
   /** Where this direction writes: the layer's target (one direction) or its own buffer before merging. */
   out: Float32Array;
   scratch: Scratch;
+  /** Step flags (1 = keep) by input step, or null without a mask. */
+  keep: Uint8Array | null;
 }
 
 function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer {
@@ -188,6 +254,8 @@ function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer 
   const merged = config.merge !== MERGE_NONE;
   const outLength = (config.returnSequences ? steps : 1) * units;
   const resetBefore = cell === GRU && !config.resetAfter;
+  const keep = stepKeep(config.mask, context, steps, where);
+  const tokens = context.tokens ?? NO_TOKENS;
   const directions: Direction[] = [];
   for (let d = 0; d < layer.tensors.length; d += 3) {
     const backward = d > 0;
@@ -209,6 +277,7 @@ function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer 
       extra: new Float32Array(units),
       out: merged ? new Float32Array(outLength) : NO_OUTPUT,
       scratch: { quantized: new Int8Array(Math.max(inputDim, units)), quantizedFloat: new Float64Array(Math.max(inputDim, units)) },
+      keep,
     });
   }
   const run = cell === LSTM ? lstmDirection : cell === GRU ? gruDirection : simpleRnnDirection;
@@ -216,6 +285,7 @@ function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer 
   const backward = merged ? directions[1] : forward;
   return {
     run(source: Float32Array, target: Float32Array): void {
+      if (config.mask === MASK_TOKENS && keep !== null) for (let t = 0; t < steps; t++) keep[t] = tokens[t] !== 0 ? 1 : 0;
       if (!merged) {
         forward.out = target;
         project(forward, source, steps);
@@ -229,6 +299,19 @@ function prepareRecurrent(cell: number, context: PrepareContext): PreparedLayer 
       mergeDirections(config.merge, forward.out, backward.out, outLength / units, units, target);
     },
   };
+}
+
+const NO_TOKENS = new Int32Array(0);
+
+/** The step flags a recurrent layer reads for its mask param, or null without one. */
+function stepKeep(mask: number, context: PrepareContext, steps: number, where: string): Uint8Array | null {
+  if (mask === MASK_NONE) return null;
+  if (mask === MASK_TOKENS) {
+    if ((context.tokens?.length ?? 0) !== steps) fail('bad_layer', `${where}: a token mask (mask_zero) needs a tokens model of ${steps} positions`);
+    return new Uint8Array(steps);
+  }
+  if (context.stepMask === undefined || context.stepMask.length < steps) fail('bad_layer', `${where}: a Masking layer's mask needs the model's step mask of ${steps} steps`);
+  return context.stepMask;
 }
 
 /** x·W + b for every step (no dependence on the state: one matrix call over all steps). */
@@ -286,13 +369,21 @@ function lstmDirection(direction: Direction, config: RecurrentConfig, steps: num
   var actC = direction.extra;
   var activation = config.activation;
   var recurrentActivation = config.recurrentActivation;
+  var keep = direction.keep;
   var k = 0;
+  var t = 0;
   var j = 0;
   var x = 0;
   h.fill(0);
   c.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * rows;
+    t = direction.reverseInput ? steps - 1 - k : k;
+    // a masked step keeps h and c and repeats the previous output
+    if (keep !== null && keep[t] === 0) {
+      writeOutput(direction, config.returnSequences, k, steps, units);
+      continue;
+    }
+    x = t * rows;
     // fused gates: one product of h with the concatenated recurrent kernels
     gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
     for (j = 0; j < rows; j++) z[j] = projected[x + j] + product[j];
@@ -328,13 +419,20 @@ function gruDirection(direction: Direction, config: RecurrentConfig, steps: numb
   var extra = direction.extra;
   var resetAfter = config.resetAfter;
   var activation = config.activation;
+  var keep = direction.keep;
   var k = 0;
+  var t = 0;
   var j = 0;
   var x = 0;
   var gate = 0.0;
   h.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * rows;
+    t = direction.reverseInput ? steps - 1 - k : k;
+    if (keep !== null && keep[t] === 0) {
+      writeOutput(direction, config.returnSequences, k, steps, units);
+      continue;
+    }
+    x = t * rows;
     // reset after: h·U + b' over all three gates; reset before: over z and r only
     gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
     for (j = 0; j < gateRows2; j++) z[j] = projected[x + j] + product[j];
@@ -363,12 +461,19 @@ function simpleRnnDirection(direction: Direction, config: RecurrentConfig, steps
   var product = direction.product;
   var h = direction.h;
   var z = direction.z;
+  var keep = direction.keep;
   var k = 0;
+  var t = 0;
   var j = 0;
   var x = 0;
   h.fill(0);
   for (k = 0; k < steps; k++) {
-    x = (direction.reverseInput ? steps - 1 - k : k) * units;
+    t = direction.reverseInput ? steps - 1 - k : k;
+    if (keep !== null && keep[t] === 0) {
+      writeOutput(direction, config.returnSequences, k, steps, units);
+      continue;
+    }
+    x = t * units;
     gateRows(direction.recurrent, h, 0, 1, direction.recurrentBias, product, 0, direction.scratch);
     for (j = 0; j < units; j++) z[j] = projected[x + j] + product[j];
     activateElements(config.activation, z, 0, units);
