@@ -6,7 +6,7 @@
 // (packLaneKernel). A prediction quantizes the input to int8 (quantizeRowInt8), adds
 // x_j·C_j for every column into one accumulator that starts at (B − 128·Σ_j x_j)·Σ_i 2^(L·i)
 // with B = 2^(L−1), so lane i ends at B + Σ_j w_ij·x_j, which is in [0, 2^L) while
-// |Σ_j w_ij·x_j| < B. One toString(16) of the accumulator and one parseInt per two lanes
+// |Σ_j w_ij·x_j| < B. One toString(16) (toString(32) for 25-bit lanes) of the accumulator and one parseInt per two lanes
 // (L ≤ 26; one lane per parseInt at L = 28) read the exact integer sums back; they are
 // those of denseInt8, so the outputs are denseInt8's bit for bit.
 //
@@ -36,10 +36,13 @@ export interface LaneKernel {
   chunkDigits: number;
   /** Lanes per parseInt: 2, or 1 at 28 bits (two would pass 2^53). */
   chunkLanes: number;
+  /** Digits of the read-out: 16, or 32 for 25-bit lanes (5 digits each). */
+  radix: number;
 }
 
 /** The lane widths used, narrowest first: more bits per lane means more limbs per column. */
-const LANE_WIDTHS = [24, 26, 28];
+// 25 bits (read out in base 32, 5 bits a digit) saves 1/26 of the limbs from 521 to 1,040 inputs
+const LANE_WIDTHS = [24, 25, 26, 28];
 const MAX_INPUT = 127;
 /** From this many inputs buckets beat the per-column multiply-add (measured in the canister: 137 vs 153 per multiply-add at 512², 323 vs 324 at 64×512). */
 export const LANE_BUCKETS_MIN_INPUTS = 512;
@@ -79,8 +82,8 @@ export function laneBucketsFor(inputSize: number): bigint[] | null {
 /**
  * The narrowest lane width that keeps every integer sum exact for `inputSize` inputs
  * whose weights have |w| ≤ maxAbsWeight (127 from the converter, 128 at worst):
- * inputSize·127·maxAbsWeight < 2^(L−1). With 127: L = 24 up to 520 inputs, 26 up to
- * 2,080, 28 up to 8,321; 0 above (no lane kernel).
+ * inputSize·127·maxAbsWeight < 2^(L−1). With 127: L = 24 up to 520 inputs, 25 up to 1,040,
+ * 26 up to 2,080, 28 up to 8,321; 0 above (no lane kernel).
  */
 export function laneBitsFor(inputSize: number, maxAbsWeight = 127): number {
   const bound = inputSize * MAX_INPUT * maxAbsWeight;
@@ -169,14 +172,16 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
     columns[j] = BigInt('0x' + textOf(text, digits));
   }
   var two = bits === 28 ? 1 : 2;
+  var radix = bits === 25 ? 32 : 16;
   return {
     laneBits: bits,
     units: unitCount,
     inputSize: n,
     columns,
     ones: onesOf(unitCount, bits),
-    chunkDigits: (two * bits) / 4,
+    chunkDigits: (two * bits) / (radix === 32 ? 5 : 4),
     chunkLanes: two,
+    radix,
   };
 }
 
@@ -246,7 +251,7 @@ function laneAccumulator(lanes: LaneKernel, quantized: Int8Array, buckets: bigin
   var half = 2 ** (bits - 1);
   // lanes carry w + 128: remove 128·Σx from every lane and add the bias B = 2^(L−1)
   acc = acc + BigInt(half - 128 * total) * lanes.ones;
-  return acc.toString(16);
+  return acc.toString(lanes.radix);
 }
 
 /** Reads the lanes of `hex` (least significant last) into sums, minus `half`. */
@@ -255,13 +260,14 @@ function readLanes(hex: string, lanes: LaneKernel, half: number, sums: Int32Arra
   var digits = lanes.chunkDigits | 0;
   var laneScale = 2 ** lanes.laneBits;
   var pairs = lanes.chunkLanes === 2;
+  var radix = lanes.radix | 0;
   var end = hex.length | 0;
   var o = 0;
   var chunk = 0;
   var high = 0;
   while (o < unitCount) {
     // substring clamps a negative start to 0: the top lane's leading zero digits are not printed
-    chunk = end > 0 ? parseInt(hex.substring(end - digits, end), 16) : 0;
+    chunk = end > 0 ? parseInt(hex.substring(end - digits, end), radix) : 0;
     if (pairs) {
       high = Math.floor(chunk / laneScale);
       sums[o] = chunk - high * laneScale - half;
@@ -304,6 +310,7 @@ export function denseInt8Lanes(
   var laneScale = 2 ** lanes.laneBits;
   var half = 2 ** (lanes.laneBits - 1);
   var pairs = lanes.chunkLanes === 2;
+  var radix = lanes.radix | 0;
   var r = 0;
   var o = 0;
   var end = 0;
@@ -321,7 +328,7 @@ export function denseInt8Lanes(
     end = hex.length | 0;
     o = 0;
     while (o < unitCount) {
-      chunk = end > 0 ? parseInt(hex.substring(end - digits, end), 16) : 0;
+      chunk = end > 0 ? parseInt(hex.substring(end - digits, end), radix) : 0;
       if (pairs) {
         high = Math.floor(chunk / laneScale);
         sum = (chunk - high * laneScale - half) * inputScale * rowScales[o] + bias[o];

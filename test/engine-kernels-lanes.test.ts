@@ -41,9 +41,9 @@ beforeAll(async () => {
 
 describe('lane width', () => {
   it('is the narrowest exact one: 24 up to 520 inputs, 26 up to 2,080, 28 up to 8,321, none above', () => {
-    expect([1, 520, 521, 2080, 2081, 8321, 8322].map((n) => laneBitsFor(n))).toEqual([24, 24, 26, 26, 28, 28, 0]);
+    expect([1, 520, 521, 1040, 1041, 2080, 2081, 8321, 8322].map((n) => laneBitsFor(n))).toEqual([24, 24, 25, 25, 26, 26, 28, 28, 0]);
     // a −128 weight: n·127·128 < 2^(L−1)
-    expect([516, 517, 2064, 2065, 8256, 8257].map((n) => laneBitsFor(n, 128))).toEqual([24, 26, 26, 28, 28, 0]);
+    expect([516, 517, 1032, 1033, 2064, 2065, 8256, 8257].map((n) => laneBitsFor(n, 128))).toEqual([24, 25, 25, 26, 26, 28, 28, 0]);
     expect(packLaneKernel(new Int8Array(8322), 1, 8322)).toBeNull();
   });
 });
@@ -62,7 +62,7 @@ describe('laneIntegerSums equals the plain integer sums exactly', () => {
   });
 
   it('at each lane width boundary: all weights and inputs at ±127 (the largest |sum| allowed)', () => {
-    for (const n of [520, 521, 2080, 2081]) {
+    for (const n of [520, 521, 1040, 1041, 2080, 2081]) {
       const units = 5;
       for (const [w, x] of [[127, 127], [-127, 127], [127, -127], [-127, -127]]) {
         // rows alternate sign, so lanes at +bound and −bound sit next to each other
