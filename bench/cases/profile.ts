@@ -33,6 +33,7 @@ function denseRowKey(label: string): string | null {
   if (label.startsWith('pack: lanes from hex bytes')) return 'pack_lanes_hex_bytes_per_weight';
   if (label.startsWith('pack: lanes by shifts')) return 'pack_lanes_shifts_per_weight';
   if (label.startsWith('pack: lanes from joined hex')) return 'pack_lanes_joined_per_weight';
+  if (label.startsWith('pack: lanes from prepared hex')) return 'pack_lanes_prepared_hex_per_weight';
   return null;
 }
 

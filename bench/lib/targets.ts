@@ -220,6 +220,36 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
     show: (v) => `${v.toFixed(1)} instructions/multiply-add`,
     needs: 'the profile canister',
   },
+  {
+    id: 'conv2d_int8_mac',
+    statement: 'informational, beside the Dense targets: int8 Conv2D 64 filters × 3×3 on 12×12×32 (one layer, one prediction inside the profile canister, the kernel loadModel picks: lowered onto BigInt lanes), instructions per multiply-add (the float32 file and the other int8 kernels: the profile table)',
+    measure: (f) => f.get('profile.conv2d_int8_mac') ?? null,
+    op: '<=',
+    limit: Infinity,
+    show: (v) => `${v.toFixed(1)} instructions/multiply-add`,
+    needs: 'the profile canister',
+    informational: true,
+  },
+  {
+    id: 'lstm_int8_mac',
+    statement: 'informational, beside the Dense targets: int8 LSTM(128) on 20 steps × 64 features (one layer, one prediction inside the profile canister, the kernels loadModel picks: gate matmuls on BigInt lanes), instructions per multiply-add',
+    measure: (f) => f.get('profile.lstm_int8_mac') ?? null,
+    op: '<=',
+    limit: Infinity,
+    show: (v) => `${v.toFixed(1)} instructions/multiply-add`,
+    needs: 'the profile canister',
+    informational: true,
+  },
+  {
+    id: 'lane_pack_per_weight',
+    statement: 'informational, beside the Dense targets: packing an int8 kernel into BigInt lanes at load (packLaneKernel, hex digits from tables, 1024×1024), instructions per weight (the alternatives measured: the profile table)',
+    measure: (f) => f.get('profile.dense_1024_pack_lanes_hex_bytes_per_weight') ?? null,
+    op: '<=',
+    limit: Infinity,
+    show: (v) => `${v.toFixed(0)} instructions/weight`,
+    needs: 'the profile canister',
+    informational: true,
+  },
 ];
 
 export function evaluateTargets(sections: readonly Section[], details: Readonly<Record<string, string>> = {}): TargetResult[] {

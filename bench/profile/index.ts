@@ -449,6 +449,17 @@ export default class {
       rows.push([`pack: lanes from joined hex strings, ${sample} columns, per weight`, cost(() => { joined = packColumnsJoin(values, units, n, bits, sample); }) / (units * sample)]);
       rows.push(['pack: joined strings agree with hex bytes (1 = yes)', joined.every((c, j) => c === columns[j]) ? 1 : 0]);
     }
+    // a layout the converter could write: each column's lane digits as ASCII hex in the file
+    const prepared = columns.slice(0, sample).map((c) => Uint8Array.from(c.toString(16), (ch) => ch.charCodeAt(0)));
+    let parsed: bigint[] = [];
+    rows.push([`pack: lanes from prepared hex text (a layout the converter could write), ${sample} columns, per weight`, cost(() => {
+      parsed = prepared.map((hex) => {
+        let text = '';
+        for (let at = 0; at < hex.length; at += 4096) text += String.fromCharCode.apply(null, hex.subarray(at, at + 4096) as unknown as number[]);
+        return BigInt('0x' + text);
+      });
+    }) / (units * sample)]);
+    rows.push(['pack: prepared hex text agrees with hex bytes (1 = yes)', parsed.every((c, j) => c === columns[j]) ? 1 : 0]);
     const textBytes = new Uint8Array(Math.ceil((units * bits) / 4)).fill(97);
     rows.push(['String.fromCharCode.apply of one column\'s hex (4 KB blocks), per weight', cost(() => { for (let at = 0; at < textBytes.length; at += 4096) String.fromCharCode.apply(null, textBytes.subarray(at, at + 4096) as unknown as number[]); }) / units]);
     const text = '0x' + 'a'.repeat(Math.ceil((units * bits) / 4));
