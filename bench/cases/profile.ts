@@ -101,12 +101,16 @@ export const FAMILY_SHAPES: readonly FamilyShape[] = [
 /** The shapes behind the conv2d_int8_mac and lstm_int8_mac figures. */
 export const CONV_TARGET_SHAPE = 'conv2d_12x12x32_64f3';
 export const LSTM_TARGET_SHAPE = 'lstm_20x64_128';
+const QUICK_SHAPES = ['conv2d_28x28x1_32f3', CONV_TARGET_SHAPE, 'lstm_20x32_32', LSTM_TARGET_SHAPE];
 const CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
 
 /** Each shape's whole prediction (one layer) per int8 kernel choice and on the float32 file, per multiply-add. */
 async function familyKernels(ctx: BenchContext, canister: Canister, section: Section): Promise<void> {
   const rows: string[][] = [];
-  for (const shape of FAMILY_SHAPES) {
+  // --quick: the two shapes behind the figures and one small one of each family
+  const shapes = ctx.quick ? FAMILY_SHAPES.filter((shape) => QUICK_SHAPES.includes(shape.id)) : FAMILY_SHAPES;
+  if (ctx.quick) section.skipped.push(`--quick: conv/recurrent kernels on ${shapes.length} of ${FAMILY_SHAPES.length} shapes (${QUICK_SHAPES.join(', ')})`);
+  for (const shape of shapes) {
     ctx.progress(`profile: ${shape.label}`);
     const path = await shape.write(`${buildDir}/synthetic/${shape.id}`);
     const perMac: Record<string, number> = {};
