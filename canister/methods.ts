@@ -4,12 +4,12 @@
 // The types here mirror canister/types.ts; test/canister-wire.test.ts checks
 // every reply against @dfinity/candid with those types.
 
-import { InputError } from '../engine/index.ts';
+import { inputSpecs, InputError, type GivenTensor, type Model } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
 import { writeCertificationHeaders, type Certifier } from './certification.ts';
 import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
-import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, type PredictInput, type TextRef } from './predict.ts';
+import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
 import { decodeUtf8 } from './utf8.ts';
@@ -81,6 +81,7 @@ export function uploadStatus(reg: Registry, u: UploadRecord) {
 }
 
 export function modelInfo(reg: Registry, v: VersionRecord) {
+  const { inputs, outputs } = tensorSpecsOf(v.summary);
   return {
     name: v.name,
     version: v.version,
@@ -88,6 +89,8 @@ export function modelInfo(reg: Registry, v: VersionRecord) {
     labels: v.summary.labels,
     input_kind: v.summary.inputKind,
     input_shape: v.summary.inputShape,
+    inputs,
+    outputs,
     parameters: v.summary.parameters,
     bytes: v.size,
     sha256: v.sha256,
@@ -162,7 +165,83 @@ const H_TOKENS = idlHash('tokens');
 const H_TOKENS_BATCH = idlHash('tokens_batch');
 const H_VECTOR = idlHash('vector');
 const H_VECTOR_BATCH = idlHash('vector_batch');
+const H_TENSOR = idlHash('tensor');
+const H_TENSORS = idlHash('tensors');
+const H_NAME = idlHash('name');
+const H_SHAPE = idlHash('shape');
+const H_DATA = idlHash('data');
+const H_FLOAT32 = idlHash('float32');
+const H_INT32 = idlHash('int32');
+const H_FLOAT32_LE = idlHash('float32_le');
+const H_UINT8 = idlHash('uint8');
 const MAX_VALUES = 65536;
+
+/** Values a `tensor`/`tensors` input may carry: a full batch of every input (blobs and float32/int32 vecs are views, not copied). */
+export function tensorValueLimit(model: Model): number {
+  let n = 0;
+  for (const s of inputSpecs(model)) n += s.shape.reduce((a, b) => a * b, 1);
+  return Math.max(n, 1) * PREDICT_LIMITS.maxBatch;
+}
+
+/** Little-endian float32 bytes as a Float32Array: a view when aligned, else one native copy. */
+function float32Of(b: Uint8Array, what: string): Float32Array {
+  if (b.length % 4 !== 0) throw new PredictError('bad_input', `${what}: ${b.length} bytes is not a whole number of float32 values (4 bytes each)`);
+  if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+  return new Float32Array(b.slice().buffer);
+}
+
+function int32Of(b: Uint8Array): Int32Array {
+  if (b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, b.length / 4);
+  return new Int32Array(b.slice().buffer);
+}
+
+/** A `vec float32` / `vec int32` read as one view of its bytes (the wire layout is the array's); other numeric vecs value by value. */
+function numberVec(r: Reader, t: number, what: string, max: number, ints: boolean): ArrayLike<number> {
+  const n = r.vecLength(t, what);
+  if (n > max) throw new PredictError('too_large', `${what}: ${n} values is over the limit of ${max}`);
+  const e = r.elem(t);
+  if (e === (ints ? T.int32 : T.float32)) {
+    r.need(n * 4);
+    const b = r.bytes.subarray(r.pos, r.pos + n * 4);
+    r.pos += n * 4;
+    return ints ? int32Of(b) : float32Of(b, what);
+  }
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = ints ? r.int(e, what) : r.number(e, what);
+  return out;
+}
+
+/** `TensorData`: float32 / int32 values, or a blob of little-endian float32 (float32_le) or of uint8 values. */
+function readTensorData(r: Reader, t: number, max: number): ArrayLike<number> {
+  const { hash, type } = r.variant(t, 'tensor data');
+  if (hash === H_FLOAT32) return numberVec(r, type, 'tensor data float32', max, false);
+  if (hash === H_INT32) return numberVec(r, type, 'tensor data int32', max, true);
+  if (hash === H_FLOAT32_LE || hash === H_UINT8) {
+    const b = r.bytesOf(type, 'tensor data');
+    const n = hash === H_UINT8 ? b.length : b.length / 4;
+    if (n > max) throw new PredictError('too_large', `tensor data: ${Math.floor(n)} values is over the limit of ${max}`);
+    return hash === H_UINT8 ? b : float32Of(b, 'tensor data float32_le');
+  }
+  throw new CandidError('tensor data: unknown variant tag');
+}
+
+/** `Tensor`: record { name: opt text; shape: vec nat32; data: TensorData } (an empty shape: the values are flat). */
+function readTensor(r: Reader, t: number, max: number): GivenTensor {
+  let name: string | undefined;
+  let shape: number[] | undefined;
+  let values: ArrayLike<number> | undefined;
+  r.record(t, 'tensor', (hash, type) => {
+    if (hash === H_NAME) {
+      if (r.kind(type) === T.text) name = r.text(type, 'tensor name', 256);
+      else if (r.kind(type) !== T.null && r.optPresent(type, 'tensor name')) name = r.text(r.elem(type), 'tensor name', 256);
+    } else if (hash === H_SHAPE) shape = r.numbers(type, 'tensor shape', 8, true);
+    else if (hash === H_DATA) values = readTensorData(r, type, max);
+    else return false;
+    return true;
+  });
+  if (values === undefined) throw new CandidError('tensor: missing field data');
+  return { name, shape, values };
+}
 
 function textRef(r: Reader, t: number, what: string): TextRef {
   const b = r.bytesOf(t, what);
@@ -175,8 +254,8 @@ function batchLength(r: Reader, t: number, what: string): number {
   return n;
 }
 
-/** Reads the `Input` variant. */
-export function readInput(r: Reader, t: number, maxValues = MAX_VALUES): PredictInput {
+/** Reads the `Input` variant; maxValues bounds a vector's values, tensorValues those of all tensors together. */
+export function readInput(r: Reader, t: number, maxValues = MAX_VALUES, tensorValues = maxValues * PREDICT_LIMITS.maxBatch): PredictInput {
   const { hash, type } = r.variant(t, 'input');
   switch (hash) {
     case H_TEXT:
@@ -200,6 +279,20 @@ export function readInput(r: Reader, t: number, maxValues = MAX_VALUES): Predict
       const items: number[][] = new Array(n);
       for (let i = 0; i < n; i++) items[i] = r.numbers(e, 'batch item', maxValues, ints);
       return ints ? { tokensBatch: items } : { vectorBatch: items };
+    }
+    case H_TENSOR:
+      return { tensors: [readTensor(r, type, tensorValues)] };
+    case H_TENSORS: {
+      const n = r.vecLength(type, 'tensors');
+      if (n > 64) throw new PredictError('too_large', `${n} tensors is over the limit of 64`);
+      const e = r.elem(type);
+      const tensors: GivenTensor[] = new Array(n);
+      let left = tensorValues;
+      for (let i = 0; i < n; i++) {
+        tensors[i] = readTensor(r, e, left);
+        left -= tensors[i].values.length;
+      }
+      return { tensors };
     }
     default:
       throw new CandidError('input: unknown variant tag');
@@ -275,7 +368,7 @@ export function predict(ctx: Ctx, argBytes: Uint8Array, update = false): Uint8Ar
       r.pos++;
       const b = r.blob();
       input = { text: { bytes: b, start: 0, end: b.length, json: false } };
-    } else input = readInput(r, arg(r, 1, 'input'), l.model.inputSize);
+    } else input = readInput(r, arg(r, 1, 'input'), l.model.inputSize, tensorValueLimit(l.model));
     const o = runPrediction(l, input);
     return encodePredictOk(wireOf(l), o.scores, o.count, o.outputs, o.top, ctx.instructions);
   } catch (e) {
@@ -292,8 +385,43 @@ const H_METHOD = idlHash('method');
 const H_URL = idlHash('url');
 const H_BODY = idlHash('body');
 
-/** http_request / http_request_update: `(HttpRequest) -> (HttpResponse)`; headers are skipped unread. */
+const H_HEADERS = idlHash('headers');
+const CONTENT_TYPE = 'content-type';
+const OCTET_STREAM = 'application/octet-stream';
+
+/** Whether a header is `content-type: application/octet-stream` (any case, parameters allowed): a raw numeric body. */
+function isOctetStream(name: Uint8Array, value: Uint8Array): boolean {
+  if (name.length !== CONTENT_TYPE.length || value.length < OCTET_STREAM.length) return false;
+  for (let i = 0; i < name.length; i++) if ((name[i] | 0x20) !== CONTENT_TYPE.charCodeAt(i)) return false;
+  for (let i = 0; i < OCTET_STREAM.length; i++) {
+    const c = value[i];
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== OCTET_STREAM.charCodeAt(i)) return false;
+  }
+  return value.length === OCTET_STREAM.length || value[OCTET_STREAM.length] === 0x3b || value[OCTET_STREAM.length] === 0x20;
+}
+
+/** The headers field read in the general path: whether one says application/octet-stream. */
+function readOctetStream(r: Reader, t: number): boolean {
+  let octet = false;
+  const n = r.vecLength(t, 'headers');
+  const e = r.elem(t);
+  for (let i = 0; i < n; i++) {
+    let name: Uint8Array = EMPTY;
+    let value: Uint8Array = EMPTY;
+    r.record(e, 'header', (hash, type) => {
+      if (hash === 0) name = r.bytesOf(type, 'header name');
+      else if (hash === 1) value = r.bytesOf(type, 'header value');
+      else return false;
+      return true;
+    });
+    if (isOctetStream(name, value)) octet = true;
+  }
+  return octet;
+}
+
+/** http_request / http_request_update: `(HttpRequest) -> (HttpResponse)`; of the headers only content-type is looked at. */
 export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Array {
+  let octet = false;
   let method: Uint8Array = EMPTY;
   let url: Uint8Array = EMPTY;
   let body: Uint8Array = EMPTY;
@@ -307,14 +435,14 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
       body = r.blob();
       const n = r.leb();
       for (let i = 0; i < n; i++) {
-        r.blob();
-        r.blob();
+        if (isOctetStream(r.blob(), r.blob())) octet = true;
       }
       if (r.optPresent(r.args[0] >= 0 ? (r.table[r.args[0]] as { types: number[] }).types[4] : 0, 'certificate_version')) r.skip(T.nat16, 0);
     } else r.record(arg(r, 0, 'request'), 'request', (hash, type) => {
       if (hash === H_METHOD) method = r.bytesOf(type, 'method');
       else if (hash === H_URL) url = r.bytesOf(type, 'url');
       else if (hash === H_BODY) body = r.bytesOf(type, 'body');
+      else if (hash === H_HEADERS) octet = readOctetStream(r, type);
       else return false;
       return true;
     });
@@ -333,10 +461,10 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
     }
     res =
       route !== null && l !== undefined
-        ? restPredict(l, body, route.verified, update, ctx.instructions)
+        ? restPredict(l, body, route.verified, update, ctx.instructions, octet ? { query: '' } : undefined)
         : method.length > 16 || url.length > 8192
           ? errorResponse(400, 'bad_request', 'method or url too long')
-          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body }, update, ctx.instructions, ctx.moduleHash?.());
+          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body, octet }, update, ctx.instructions, ctx.moduleHash?.());
   }
   if (ctx.certifier === undefined || update) return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
   // The page's files are certified at their exact path; everything else under the root wildcard.

@@ -5,7 +5,8 @@
 // words, so only the prefix of the bytes holding that many words is decoded
 // (textPrefix). The cost of a prediction therefore does not grow with the text.
 
-import type { Loaded } from './registry.ts';
+import { bindInputs, predictBound, type GivenTensor, type TensorSpec } from '../engine/index.ts';
+import type { Loaded, ModelSummary } from './registry.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 export const PREDICT_LIMITS = {
@@ -39,7 +40,17 @@ export type PredictInput =
   | { tokens: ArrayLike<number> }
   | { tokensBatch: ArrayLike<number>[] }
   | { vector: ArrayLike<number> }
-  | { vectorBatch: ArrayLike<number>[] };
+  | { vectorBatch: ArrayLike<number>[] }
+  /** N-D or several named inputs, a batch on a leading axis (engine/inputs.ts bindInputs checks the shapes). */
+  | { tensors: GivenTensor[] };
+
+/** A stored model's inputs and outputs (records committed before they were kept: the one input and output their summary implies). */
+export function tensorSpecsOf(m: ModelSummary): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
+  return {
+    inputs: m.inputs ?? (m.inputKind === '' ? [] : [{ name: 'input', shape: m.inputShape, dtype: m.inputKind === 'tokens' ? 'int32' : 'float32' }]),
+    outputs: m.outputs ?? (m.inputKind === '' ? [] : [{ name: 'output', shape: [m.labels.length], dtype: 'float32' }]),
+  };
+}
 
 export class PredictError extends Error {
   readonly code: string;
@@ -252,6 +263,10 @@ export function runPrediction(l: Loaded, input: PredictInput): Outcome {
       }
     }
     scores = model.predictTexts(texts, new Float32Array(count * outputs));
+  } else if ('tensors' in input) {
+    const bound = bindInputs(model, input.tensors, PREDICT_LIMITS.maxBatch);
+    count = bound.count;
+    scores = predictBound(model, bound);
   } else if ('tokens' in input) {
     scores = model.predictTokens(input.tokens).slice();
   } else if ('tokensBatch' in input) {

@@ -14,7 +14,7 @@
 // before it changes anything, so a refused call leaves the state as it was (and
 // on the IC a trap would roll the whole message back anyway).
 
-import { loadModel as engineLoadModel, type LoadOptions, type Model } from '../engine/index.ts';
+import { loadModel as engineLoadModel, inputSpecs, outputSpecs, type LoadOptions, type Model, type TensorSpec } from '../engine/index.ts';
 import { sha256Blocks, sha256Finish, sha256Init, toHex, isSha256Hex } from './sha256.ts';
 import { encodeUtf8, decodeUtf8 } from './utf8.ts';
 
@@ -158,6 +158,9 @@ export interface ModelSummary {
   labels: string[];
   inputKind: string;
   inputShape: number[];
+  /** Each input's and output's name, shape and dtype (absent in records stored before they were kept: see specsOf). */
+  inputs?: TensorSpec[];
+  outputs?: TensorSpec[];
   parameters: number;
 }
 
@@ -682,6 +685,8 @@ export class Registry {
       labels: model.labels.slice(),
       inputKind: model.inputKind,
       inputShape: model.inputShape.slice(),
+      inputs: inputSpecs(model).map((t) => ({ name: t.name, shape: t.shape.slice(), dtype: t.dtype })),
+      outputs: outputSpecs(model).map((t) => ({ name: t.name, shape: t.shape.slice(), dtype: t.dtype })),
       parameters: model.parameterCount,
     };
     // Everything checked: apply.

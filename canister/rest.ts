@@ -8,12 +8,19 @@
 //   GET  /models                    active models
 //   GET  /models/{name}             one model, with all its versions
 //   POST /models/{name}/predict     {"text":..} {"texts":[..]} {"tokens":[..]} {"input":[..]}
-//                                   (tokens/input may also be arrays of arrays: a batch)
+//                                   (tokens may also be arrays of arrays: a batch); "input" may be
+//                                   nested arrays of the input's shape (a leading axis: a batch), flat
+//                                   with "shape":[..] beside it, or {"shape":[..],"values":[..]};
+//                                   {"inputs":{name: …}} for several inputs, each in those forms
+//                                   content-type: application/octet-stream: the body is raw little-endian
+//                                   ?dtype=float32 (default) or ?dtype=uint8 values, ?shape=28,28,1
+//                                   optional (a leading axis: a batch); several inputs: concatenated in
+//                                   the model's order
 //   ?verified=true                  answered by http_request_update (the subnet agrees): the answer
 //                                   says "verified":true and carries x-decentai-verified: true
 
-import { InputError } from '../engine/index.ts';
-import { prefixEnd, PredictError, PREDICT_LIMITS, quickCut, runPrediction, stoppedAtQuote, type PredictInput, type TextRef } from './predict.ts';
+import { flattenNested, inputSpecs, InputError, shapeText, type GivenTensor, type Model } from '../engine/index.ts';
+import { prefixEnd, PredictError, PREDICT_LIMITS, quickCut, runPrediction, stoppedAtQuote, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
 import { JSON_HEADERS, predictionJsonBytes, VERIFIED_JSON_HEADERS, wireOf } from './wire.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
@@ -25,6 +32,8 @@ export interface RestRequest {
   method: string;
   url: string;
   body: Uint8Array;
+  /** The body is raw numbers (content-type: application/octet-stream), read with the query's dtype and shape. */
+  octet?: boolean;
 }
 
 export interface RestResponse {
@@ -249,8 +258,35 @@ export function fastText(b: Uint8Array, words: number): TextRef | null {
   return ref;
 }
 
-/** The prediction input of a request body: exactly one of text, texts, tokens, input. */
-export function inputFromBody(body: Uint8Array, words = 0): PredictInput {
+const INPUT_KEYS = ['text', 'texts', 'tokens', 'input', 'inputs'];
+const ONE_OF = 'one of "text", "texts", "tokens", "input" or "inputs"';
+
+/** Values a JSON tensor input may hold: a full batch of every input of the model (else 65536). */
+function valueLimit(model: Model | undefined): number {
+  if (model === undefined) return 65536;
+  let n = 0;
+  for (const s of inputSpecs(model)) n += s.shape.reduce((a, b) => a * b, 1);
+  return Math.max(n, 1) * PREDICT_LIMITS.maxBatch;
+}
+
+/** A tensor given in JSON: nested arrays, or a flat array with `shape`, or {"shape": [..], "values": [..]}. */
+function jsonTensor(x: JValue, shape: JValue | undefined, what: string, max: number, name?: string): GivenTensor {
+  if (x !== null && typeof x === 'object' && !Array.isArray(x) && !isText(x)) {
+    if (shape !== undefined) throw new PredictError('bad_input', `${what}: give "shape" inside the object or beside the array, not both`);
+    const o = x as { [key: string]: JValue };
+    if (o.values === undefined) throw new PredictError('bad_input', `${what} must be an array of numbers (or nested arrays), or {"shape":[..],"values":[..]}`);
+    return jsonTensor(o.values, o.shape ?? undefined, what, max, name);
+  }
+  const { shape: nested, values } = flattenNested(x, what, max);
+  if (shape === undefined) return { name, shape: nested, values };
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 8 || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new PredictError('bad_input', `${what}: "shape" must be an array of 1 to 8 non-negative integers`);
+  }
+  return { name, shape: shape as number[], values };
+}
+
+/** The prediction input of a request body: exactly one of text, texts, tokens, input, inputs. */
+export function inputFromBody(body: Uint8Array, words = 0, model?: Model): PredictInput {
   const fast = fastText(body, words);
   if (fast !== null) return { text: fast };
   let v: JValue;
@@ -261,10 +297,10 @@ export function inputFromBody(body: Uint8Array, words = 0): PredictInput {
     throw e;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v) || isText(v)) {
-    throw new PredictError('bad_input', 'the body must be a JSON object with one of "text", "texts", "tokens" or "input"');
+    throw new PredictError('bad_input', `the body must be a JSON object with ${ONE_OF}`);
   }
-  const keys = Object.keys(v).filter((k) => k === 'text' || k === 'texts' || k === 'tokens' || k === 'input');
-  if (keys.length !== 1) throw new PredictError('bad_input', 'give exactly one of "text", "texts", "tokens" or "input"');
+  const keys = Object.keys(v).filter((k) => INPUT_KEYS.includes(k));
+  if (keys.length !== 1) throw new PredictError('bad_input', `give exactly ${ONE_OF}`);
   const key = keys[0];
   const x = v[key];
   if (key === 'text') {
@@ -276,15 +312,81 @@ export function inputFromBody(body: Uint8Array, words = 0): PredictInput {
     if (x.length > PREDICT_LIMITS.maxBatch) throw new PredictError('too_large', `batch of ${x.length} items is over the limit of ${PREDICT_LIMITS.maxBatch}`);
     return { texts: x as TextRef[] };
   }
-  if (!Array.isArray(x)) throw new PredictError('bad_input', `"${key}" must be an array`);
+  const max = valueLimit(model);
+  if (key === 'input') return { tensors: [jsonTensor(x, v.shape, '"input"', max)] };
+  if (key === 'inputs') {
+    if (x === null || typeof x !== 'object' || Array.isArray(x) || isText(x)) throw new PredictError('bad_input', '"inputs" must be an object: {"name": values, …}');
+    const tensors: GivenTensor[] = [];
+    let left = max;
+    for (const name of Object.keys(x)) {
+      const t = jsonTensor((x as { [key: string]: JValue })[name], undefined, `"inputs"."${name}"`, left, name);
+      left -= t.values.length;
+      tensors.push(t);
+    }
+    return { tensors };
+  }
+  if (!Array.isArray(x)) throw new PredictError('bad_input', '"tokens" must be an array');
   const batch = x.length > 0 && Array.isArray(x[0]);
   if (batch) {
     if (x.length > PREDICT_LIMITS.maxBatch) throw new PredictError('too_large', `batch of ${x.length} items is over the limit of ${PREDICT_LIMITS.maxBatch}`);
-    const items = x.map((item, i) => numbers(item, `"${key}"[${i}]`));
-    return key === 'tokens' ? { tokensBatch: items } : { vectorBatch: items };
+    return { tokensBatch: x.map((item, i) => numbers(item, `"tokens"[${i}]`)) };
   }
-  const items = numbers(x, `"${key}"`);
-  return key === 'tokens' ? { tokens: items } : { vector: items };
+  return { tokens: numbers(x, '"tokens"') };
+}
+
+/** The query's value of one parameter (undefined when absent). */
+function queryParam(query: string, key: string): string | undefined {
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    if ((eq < 0 ? part : part.slice(0, eq)) === key) return eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+  }
+  return undefined;
+}
+
+/**
+ * A raw body (application/octet-stream): little-endian float32 (?dtype=float32, the default)
+ * or uint8 (?dtype=uint8) values. ?shape=a,b,c gives its shape (single-input models; a leading
+ * axis is a batch); without it the body holds whole items of the model's input, or for a model
+ * of several inputs one item of each, concatenated in the model's order.
+ */
+export function rawInput(model: Model, body: Uint8Array, query: string): PredictInput {
+  const dtype = queryParam(query, 'dtype') ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'uint8') throw new PredictError('bad_input', `?dtype=${dtype}: a raw body is float32 (little-endian) or uint8`);
+  const specs = inputSpecs(model);
+  const described = specs.map((s) => `${s.name} ${shapeText(s.shape)}`).join(', ');
+  if (dtype === 'float32' && body.length % 4 !== 0) {
+    throw new PredictError('bad_input', `a float32 body is 4 bytes per value (little-endian); ${body.length} bytes is not: send float32 values, or ?dtype=uint8 for bytes`);
+  }
+  const values: ArrayLike<number> =
+    dtype === 'uint8' ? body : body.byteOffset % 4 === 0 ? new Float32Array(body.buffer, body.byteOffset, body.length / 4) : new Float32Array(body.slice().buffer);
+  const shapeParam = queryParam(query, 'shape');
+  const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  const itemValues = sizes.reduce((a, b) => a + b, 0);
+  const per = dtype === 'uint8' ? 1 : 4;
+  if (shapeParam !== undefined) {
+    if (specs.length > 1) throw new PredictError('bad_input', `?shape= is for a model of one input; this one takes ${described}: send one item of each, concatenated in that order`);
+    const shape = shapeParam.split(',').map(Number);
+    if (shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new PredictError('bad_input', `?shape=${shapeParam}: comma-separated non-negative integers, e.g. ?shape=${specs[0].shape.join(',')}`);
+    return { tensors: [{ shape, values }] };
+  }
+  if (specs.length === 1) {
+    const n = values.length / itemValues;
+    if (values.length === 0 || !Number.isInteger(n)) {
+      throw new PredictError('bad_input', `the model takes ${dtype} input of shape ${shapeText(specs[0].shape)}: ${itemValues} values (${itemValues * per} bytes) per item; the body has ${body.length} bytes`);
+    }
+    return { tensors: [{ shape: n === 1 ? specs[0].shape : [n, ...specs[0].shape], values }] };
+  }
+  if (values.length !== itemValues) {
+    throw new PredictError('bad_input', `the model takes ${described}: ${itemValues} ${dtype} values (${itemValues * per} bytes) concatenated in that order; the body has ${body.length} bytes`);
+  }
+  const tensors: GivenTensor[] = [];
+  let at = 0;
+  for (let k = 0; k < specs.length; k++) {
+    const v = values as Float32Array;
+    tensors.push({ shape: specs[k].shape, values: v.subarray(at, at + sizes[k]) });
+    at += sizes[k];
+  }
+  return { tensors };
 }
 
 // ---------------------------------------------------------------- answers
@@ -292,6 +394,7 @@ export function inputFromBody(body: Uint8Array, words = 0): PredictInput {
 /** JSON of a model version's metadata. */
 export function versionJson(reg: Registry, v: VersionRecord): string {
   const m = v.summary;
+  const specs = tensorSpecsOf(m);
   const parts = [
     `"name":${JSON.stringify(v.name)}`,
     `"version":${v.version}`,
@@ -299,6 +402,8 @@ export function versionJson(reg: Registry, v: VersionRecord): string {
     `"labels":${JSON.stringify(m.labels)}`,
     `"input_kind":${JSON.stringify(m.inputKind)}`,
     `"input_shape":${JSON.stringify(m.inputShape)}`,
+    `"inputs":${JSON.stringify(specs.inputs)}`,
+    `"outputs":${JSON.stringify(specs.outputs)}`,
     `"parameters":${m.parameters}`,
   ];
   parts.push(
@@ -380,7 +485,7 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
       return json(200, `{"model":${versionJson(reg, active)},"versions":[${versions.map((v) => versionJson(reg, v)).join(',')}]}`);
     }
     if (method !== 'POST') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}: use POST`, [['allow', 'POST']]);
-    return restPredict(reg.get(name), req.body, verified, update, instructions);
+    return restPredict(reg.get(name), req.body, verified, update, instructions, req.octet === true ? { query } : undefined);
   } catch (e) {
     return caught(e);
   }
@@ -395,12 +500,12 @@ function caught(e: unknown): RestResponse {
 }
 
 /** POST /models/{name}/predict for a loaded model. */
-export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, update: boolean, instructions: () => bigint): RestResponse {
+export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, update: boolean, instructions: () => bigint, raw?: { query: string }): RestResponse {
   try {
     if (body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
     // Verified answers, and models whose prediction does not fit a query (measured at commit), go to http_request_update.
     if ((verified || l.record.fitsQuery === false) && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
-    const o = runPrediction(l, inputFromBody(body, l.words));
+    const o = runPrediction(l, raw !== undefined ? rawInput(l.model, body, raw.query) : inputFromBody(body, l.words, l.model));
     const answer = predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions, update);
     return { status: 200, headers: update ? VERIFIED_JSON_HEADERS : JSON_HEADERS, body: answer, upgrade: false };
   } catch (e) {

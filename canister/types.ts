@@ -10,6 +10,7 @@ type IDLLike = typeof IDLNamespace;
 
 export function makeTypes(IDL: IDLLike) {
   const Error = IDL.Record({ code: IDL.Text, message: IDL.Text });
+  const TensorSpec = IDL.Record({ name: IDL.Text, shape: IDL.Vec(IDL.Nat32), dtype: IDL.Text });
   const ModelInfo = IDL.Record({
     name: IDL.Text,
     version: IDL.Nat32,
@@ -17,6 +18,8 @@ export function makeTypes(IDL: IDLLike) {
     labels: IDL.Vec(IDL.Text),
     input_kind: IDL.Text,
     input_shape: IDL.Vec(IDL.Nat32),
+    inputs: IDL.Vec(TensorSpec),
+    outputs: IDL.Vec(TensorSpec),
     parameters: IDL.Nat64,
     bytes: IDL.Nat64,
     sha256: IDL.Text,
@@ -44,6 +47,15 @@ export function makeTypes(IDL: IDLLike) {
     computed_sha256: IDL.Opt(IDL.Text),
     declared_sha256: IDL.Text,
   });
+  // A tensor: row-major values with their shape (an empty shape: flat), named for a model of several inputs.
+  // float32_le is a blob of little-endian float32, uint8 a blob of byte values (large inputs without per-value encoding).
+  const TensorData = IDL.Variant({
+    float32: IDL.Vec(IDL.Float32),
+    int32: IDL.Vec(IDL.Int32),
+    float32_le: IDL.Vec(IDL.Nat8),
+    uint8: IDL.Vec(IDL.Nat8),
+  });
+  const Tensor = IDL.Record({ name: IDL.Opt(IDL.Text), shape: IDL.Vec(IDL.Nat32), data: TensorData });
   const Input = IDL.Variant({
     text: IDL.Vec(IDL.Nat8),
     texts: IDL.Vec(IDL.Vec(IDL.Nat8)),
@@ -51,6 +63,8 @@ export function makeTypes(IDL: IDLLike) {
     tokens_batch: IDL.Vec(IDL.Vec(IDL.Int32)),
     vector: IDL.Vec(IDL.Float32),
     vector_batch: IDL.Vec(IDL.Vec(IDL.Float32)),
+    tensor: Tensor,
+    tensors: IDL.Vec(Tensor),
   });
   const Prediction = IDL.Record({ label: IDL.Text, scores: IDL.Vec(IDL.Float32) });
   const PredictOk = IDL.Record({
@@ -79,9 +93,12 @@ export function makeTypes(IDL: IDLLike) {
   const result = (ok: any) => IDL.Variant({ ok, err: Error });
   return {
     Error,
+    TensorSpec,
     ModelInfo,
     UploadStatus,
     VerifyStatus,
+    TensorData,
+    Tensor,
     Input,
     Prediction,
     PredictOk,
@@ -134,6 +151,13 @@ export interface CanisterError {
 }
 export type Result<T> = { ok: T } | { err: CanisterError };
 
+/** A model input or output: its name, shape (without the batch axis) and dtype ('float32' or 'int32'). */
+export interface TensorSpec {
+  name: string;
+  shape: Uint32Array | number[];
+  dtype: string;
+}
+
 export interface ModelInfo {
   name: string;
   version: number;
@@ -141,6 +165,8 @@ export interface ModelInfo {
   labels: string[];
   input_kind: string;
   input_shape: Uint32Array | number[];
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
   parameters: bigint;
   bytes: bigint;
   sha256: string;
@@ -171,13 +197,29 @@ export interface VerifyStatus {
   declared_sha256: string;
 }
 
+/** `float32` takes a plain array (@dfinity/candid encodes no Float32Array): for large inputs send `float32_le`. */
+export type TensorData =
+  | { float32: number[] }
+  | { int32: Int32Array | number[] }
+  | { float32_le: Uint8Array | number[] }
+  | { uint8: Uint8Array | number[] };
+
+/** One input tensor; shape [] means flat, a leading extra axis is a batch. */
+export interface Tensor {
+  name: [] | [string];
+  shape: Uint32Array | number[];
+  data: TensorData;
+}
+
 export type Input =
   | { text: Uint8Array | number[] }
   | { texts: (Uint8Array | number[])[] }
   | { tokens: Int32Array | number[] }
   | { tokens_batch: (Int32Array | number[])[] }
   | { vector: Float32Array | number[] }
-  | { vector_batch: (Float32Array | number[])[] };
+  | { vector_batch: (Float32Array | number[])[] }
+  | { tensor: Tensor }
+  | { tensors: Tensor[] };
 
 export interface Prediction {
   label: string;

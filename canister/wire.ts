@@ -21,6 +21,7 @@ export const VERIFIED_JSON_HEADERS: [string, string][] = JSON_HEADERS.concat([
 
 const Err: CType = { record: [['code', T.text], ['message', T.text]] };
 const ok = (t: CType): CType => ({ variant: [['ok', t], ['err', Err]] });
+const TensorSpecT: CType = { record: [['name', T.text], ['shape', { vec: T.nat32 }], ['dtype', T.text]] };
 const ModelInfo: CType = {
   record: [
     ['name', T.text],
@@ -29,6 +30,8 @@ const ModelInfo: CType = {
     ['labels', { vec: T.text }],
     ['input_kind', T.text],
     ['input_shape', { vec: T.nat32 }],
+    ['inputs', { vec: TensorSpecT }],
+    ['outputs', { vec: TensorSpecT }],
     ['parameters', T.nat64],
     ['bytes', T.nat64],
     ['sha256', T.text],
@@ -74,6 +77,13 @@ const HttpResponse: CType = {
 };
 
 /** `Input` and `HttpRequest`, as arguments: their headers (as @dfinity/candid writes them) are parsed at start-up. */
+const TensorT: CType = {
+  record: [
+    ['name', { opt: T.text }],
+    ['shape', { vec: T.nat32 }],
+    ['data', { variant: [['float32', { vec: T.float32 }], ['int32', { vec: T.int32 }], ['float32_le', { vec: T.nat8 }], ['uint8', { vec: T.nat8 }]] }],
+  ],
+};
 export const InputT: CType = {
   variant: [
     ['text', { vec: T.nat8 }],
@@ -82,6 +92,8 @@ export const InputT: CType = {
     ['tokens_batch', { vec: { vec: T.int32 } }],
     ['vector', { vec: T.float32 }],
     ['vector_batch', { vec: { vec: T.float32 } }],
+    ['tensor', TensorT],
+    ['tensors', { vec: TensorT }],
   ],
 };
 export const HttpRequestT: CType = {
