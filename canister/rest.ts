@@ -19,7 +19,7 @@
 //   ?verified=true                  answered by http_request_update (the subnet agrees): the answer
 //                                   says "verified":true and carries x-decentai-verified: true
 
-import { flattenNested, inputSpecs, InputError, shapeText, type GivenTensor, type Model } from '../engine/index.ts';
+import { flattenNested, inputSpecs, InputError, rawTensors, type GivenTensor, type Model } from '../engine/index.ts';
 import { prefixEnd, PredictError, PREDICT_LIMITS, quickCut, runPrediction, stoppedAtQuote, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
 import { JSON_HEADERS, predictionJsonBytes, VERIFIED_JSON_HEADERS, wireOf } from './wire.ts';
@@ -352,41 +352,20 @@ function queryParam(query: string, key: string): string | undefined {
 export function rawInput(model: Model, body: Uint8Array, query: string): PredictInput {
   const dtype = queryParam(query, 'dtype') ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'uint8') throw new PredictError('bad_input', `?dtype=${dtype}: a raw body is float32 (little-endian) or uint8`);
-  const specs = inputSpecs(model);
-  const described = specs.map((s) => `${s.name} ${shapeText(s.shape)}`).join(', ');
   if (dtype === 'float32' && body.length % 4 !== 0) {
     throw new PredictError('bad_input', `a float32 body is 4 bytes per value (little-endian); ${body.length} bytes is not: send float32 values, or ?dtype=uint8 for bytes`);
   }
   const values: ArrayLike<number> =
     dtype === 'uint8' ? body : body.byteOffset % 4 === 0 ? new Float32Array(body.buffer, body.byteOffset, body.length / 4) : new Float32Array(body.slice().buffer);
   const shapeParam = queryParam(query, 'shape');
-  const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-  const itemValues = sizes.reduce((a, b) => a + b, 0);
-  const per = dtype === 'uint8' ? 1 : 4;
+  let shape: number[] | undefined;
   if (shapeParam !== undefined) {
-    if (specs.length > 1) throw new PredictError('bad_input', `?shape= is for a model of one input; this one takes ${described}: send one item of each, concatenated in that order`);
-    const shape = shapeParam.split(',').map(Number);
-    if (shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new PredictError('bad_input', `?shape=${shapeParam}: comma-separated non-negative integers, e.g. ?shape=${specs[0].shape.join(',')}`);
-    return { tensors: [{ shape, values }] };
-  }
-  if (specs.length === 1) {
-    const n = values.length / itemValues;
-    if (values.length === 0 || !Number.isInteger(n)) {
-      throw new PredictError('bad_input', `the model takes ${dtype} input of shape ${shapeText(specs[0].shape)}: ${itemValues} values (${itemValues * per} bytes) per item; the body has ${body.length} bytes`);
+    shape = shapeParam.split(',').map(Number);
+    if (shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new PredictError('bad_input', `?shape=${shapeParam}: comma-separated non-negative integers, e.g. ?shape=${inputSpecs(model)[0].shape.join(',')}`);
     }
-    return { tensors: [{ shape: n === 1 ? specs[0].shape : [n, ...specs[0].shape], values }] };
   }
-  if (values.length !== itemValues) {
-    throw new PredictError('bad_input', `the model takes ${described}: ${itemValues} ${dtype} values (${itemValues * per} bytes) concatenated in that order; the body has ${body.length} bytes`);
-  }
-  const tensors: GivenTensor[] = [];
-  let at = 0;
-  for (let k = 0; k < specs.length; k++) {
-    const v = values as Float32Array;
-    tensors.push({ shape: specs[k].shape, values: v.subarray(at, at + sizes[k]) });
-    at += sizes[k];
-  }
-  return { tensors };
+  return { tensors: rawTensors(model, values, shape, dtype, dtype === 'uint8' ? 1 : 4) };
 }
 
 // ---------------------------------------------------------------- answers

@@ -198,3 +198,37 @@ export function predictBound(model: Model, bound: BoundInputs, out?: Float32Arra
   }
   return result;
 }
+
+/**
+ * Raw values (a file or a request body of little-endian numbers) as tensors: with a shape,
+ * one tensor of it (models of one input); without, whole items of the input (several: a
+ * batch), or for a model of several inputs one item of each, concatenated in its order.
+ * `bytesPer` (4 for float32, 1 for uint8) only words the error.
+ */
+export function rawTensors(model: Model, values: ArrayLike<number>, shape: readonly number[] | undefined, dtype: string, bytesPer: number): GivenTensor[] {
+  const specs = inputSpecs(model);
+  const described = specs.map((s) => `${s.name} ${shapeText(s.shape)}`).join(', ');
+  if (shape !== undefined) {
+    if (specs.length > 1) throw new InputError('wrong_shape', `a shape is for a model of one input; this one takes ${described}: send one item of each, concatenated in that order`);
+    return [{ shape, values }];
+  }
+  const sizes = specs.map((s) => size(s.shape));
+  const itemValues = sizes.reduce((a, b) => a + b, 0);
+  if (specs.length === 1) {
+    const n = values.length / itemValues;
+    if (values.length === 0 || !Number.isInteger(n)) {
+      throw new InputError('wrong_length', `the model takes ${dtype} input of shape ${shapeText(specs[0].shape)}: ${itemValues} values (${itemValues * bytesPer} bytes) per item; got ${values.length * bytesPer} bytes`);
+    }
+    return [{ shape: n === 1 ? specs[0].shape : [n, ...specs[0].shape], values }];
+  }
+  if (values.length !== itemValues) {
+    throw new InputError('wrong_length', `the model takes ${described}: ${itemValues} ${dtype} values (${itemValues * bytesPer} bytes) concatenated in that order; got ${values.length * bytesPer} bytes`);
+  }
+  const tensors: GivenTensor[] = [];
+  let at = 0;
+  for (let k = 0; k < specs.length; k++) {
+    tensors.push({ shape: specs[k].shape, values: slice(values, at, at + sizes[k]) });
+    at += sizes[k];
+  }
+  return tensors;
+}

@@ -176,7 +176,7 @@ describe('REST tensor inputs', () => {
       ['/models/cnn/predict', JSON.stringify({ inputs: { nope: Array.from(x) } }), undefined, /no input 'nope'/],
       ['/models/cnn/predict', JSON.stringify({ input: ['a'] }), undefined, /expected a number/],
       ['/models/cnn/predict', new Uint8Array(10), 'application/octet-stream', /4 bytes per value/],
-      ['/models/cnn/predict', new Uint8Array(8), 'application/octet-stream', /shape \[6,6,2\]: 72 values \(288 bytes\) per item; the body has 8 bytes/],
+      ['/models/cnn/predict', new Uint8Array(8), 'application/octet-stream', /shape \[6,6,2\]: 72 values \(288 bytes\) per item; got 8 bytes/],
       ['/models/cnn/predict?shape=6,6', new Uint8Array(288), 'application/octet-stream', /expected shape \[6,6,2\]/],
       ['/models/cnn/predict?dtype=int64', new Uint8Array(288), 'application/octet-stream', /float32 \(little-endian\) or uint8/],
     ];

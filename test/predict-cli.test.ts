@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../engine/index.ts';
+import { inputSpecs, loadModel } from '../engine/index.ts';
 import { convertTfjsModel } from './tfjs-fixtures.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,6 +19,8 @@ let textModelPath: string;
 let vectorModelPath: string;
 let textBytes: Uint8Array;
 let vectorBytes: Uint8Array;
+let gridModelPath: string;
+let gridBytes: Uint8Array;
 
 function run(args: string[], stdin = ''): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(tsx, [cli, ...args], { input: stdin, encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
@@ -46,6 +48,14 @@ beforeAll(async () => {
   const vector = tf.sequential();
   vector.add(tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [2] }));
   vectorBytes = await convertTfjsModel(vector, { labelsText: 'x\ny\nz\n' });
+  const grid = tf.sequential();
+  grid.add(tf.layers.flatten({ inputShape: [2, 3] }));
+  grid.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+  gridBytes = await convertTfjsModel(grid, { labelsText: 'p\nq\nr\n' });
+  gridModelPath = join(dir, 'grid.dcai');
+  writeFileSync(gridModelPath, gridBytes);
+  writeFileSync(join(dir, 'grid.f32'), new Uint8Array(Float32Array.from([1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6]).buffer));
+  writeFileSync(join(dir, 'grid.u8'), Uint8Array.from([10, 20, 30, 40, 50, 60]));
   textModelPath = join(dir, 'text.dcai');
   vectorModelPath = join(dir, 'vector.dcai');
   writeFileSync(textModelPath, textBytes);
@@ -95,6 +105,25 @@ describe('npm run predict (engine/cli.ts)', () => {
     expect(vectors.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('N-D inputs: --input with --shape (a leading axis: a batch), --input-file float32/uint8, nested JSON lines', () => {
+    const model = loadModel(gridBytes);
+    const want = (x: number[]) => Array.from(model.predictVector(x));
+    const a = [1, 2, 3, 4, 5, 6];
+    const b = [-1, -2, -3, -4, -5, -6];
+    const one = run([gridModelPath, '--input', a.join(','), '--shape', '2,3']);
+    expect(one.stderr).toBe('');
+    expect(JSON.parse(one.stdout).scores).toEqual(want(a));
+    const lines = (r: { stdout: string; stderr: string }) => {
+      expect(r.stderr).toBe('');
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l).scores);
+    };
+    expect(lines(run([gridModelPath, '--input', [...a, ...b].join(','), '--shape', '2,2,3']))).toEqual([want(a), want(b)]);
+    expect(lines(run([gridModelPath, '--input-file', join(dir, 'grid.f32')]))).toEqual([want(a), want(b)]);
+    expect(lines(run([gridModelPath, '--input-file', join(dir, 'grid.u8'), '--dtype', 'uint8', '--shape', '2,3']))).toEqual([want([10, 20, 30, 40, 50, 60])]);
+    const stdin = `{"input":[[1,2,3],[4,5,6]]}\n{"input":[-1,-2,-3,-4,-5,-6],"shape":[2,3]}\n{"inputs":{"${inputSpecs(model)[0].name}":[[1,2,3],[4,5,6]]}}\n`;
+    expect(lines(run([gridModelPath], stdin))).toEqual([want(a), want(b), want(a)]);
+  });
+
   it('--help', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
@@ -114,6 +143,10 @@ describe('npm run predict (engine/cli.ts)', () => {
     ['a bad JSON line', () => [textModelPath], '{"text":"ok"}\nnot json\n', /stdin line 2: not valid JSON/],
     ['a JSON line of the wrong shape', () => [textModelPath], '{"txt":"ok"}\n', /stdin line 1: expected/],
     ['a bad input on a JSON line', () => [textModelPath], '{"tokens":[1,1.5]}\n', /stdin line 1: bad input \(bad_token\)/],
+    ['an N-D input of the wrong shape', () => [gridModelPath, '--input', '1,2,3,4,5,6', '--shape', '3,2'], '', /bad input \(wrong_shape\): input: expected shape \[2,3\] float32.*got shape \[3,2\]; the model's inputs: \S+ \[2,3\] float32/],
+    ['a ragged nested JSON line', () => [gridModelPath], '{"input":[[1,2,3],[4,5]]}\n', /stdin line 1: bad input \(wrong_shape\).*ragged/],
+    ['a float32 file of a wrong size', () => [gridModelPath, '--input-file', join(dir, 'grid.u8')], '', /not whole float32 values/],
+    ['--dtype without --input-file', () => [gridModelPath, '--input', '1', '--dtype', 'uint8'], '', /--dtype goes with --input-file/],
   ] as const)('fails cleanly on %s', (_, args, stdin, pattern) => {
     expectCleanFailure(run([...args()], stdin), pattern);
   });

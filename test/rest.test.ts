@@ -92,7 +92,7 @@ describe('REST on the host', () => {
       ['POST', `/models/${name}/predict`, '{"text":1}', 400],
       ['POST', `/models/${name}/predict`, '{"text":"a","tokens":[1]}', 400],
       ['POST', `/models/${name}/predict`, '{"tokens":[99999999]}', 400],
-      ['POST', `/models/${name}/predict`, '{"input":[1,2,3]}', 400],
+      ['POST', `/models/${name}/predict`, '{"input":[1.5,2,3]}', 400], // token ids as an int32 tensor: 1.5 is not one
       ['POST', `/models/${name}/predict`, JSON.stringify({ texts: Array(65).fill('a') }), 413],
       ['POST', '/models/nope/predict', '{"text":"a"}', 404],
       ['GET', '/models/nope', '', 404],
