@@ -12,7 +12,7 @@ export type {
 } from './api.ts';
 export { InputError, ModelFormatError } from './errors.ts';
 export { loadModel, type EngineModel, type LoadOptions } from './model.ts';
-export { bindInputs, flattenNested, inputSpecs, outputSpecs, predictBound, rawTensors, shapeText, type BoundInputs, type GivenTensor, type TensorSpec } from './inputs.ts';
+export { bindInputs, flattenNested, inputSpecs, outputSpecs, predictBound, rawTensors, shapeText, type BoundInputs, type GivenTensor } from './inputs.ts';
 export {
   parseModelFile,
   tensorFloat32,

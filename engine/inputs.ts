@@ -4,15 +4,8 @@
 // Plain code, run once per request (not per value): the values themselves are
 // never copied here, only sliced (typed arrays: views).
 
-import type { Model } from './api.ts';
+import type { Model, TensorSpec } from './api.ts';
 import { InputError } from './errors.ts';
-
-/** One model input or output (the agreed engine interface; Model.inputs / Model.outputs where the engine has them). */
-export interface TensorSpec {
-  name: string;
-  shape: readonly number[];
-  dtype: 'float32' | 'int32';
-}
 
 /** A tensor as a caller gives it: row-major values, its shape when given (else flat), the input's name when given. */
 export interface GivenTensor {
@@ -27,19 +20,15 @@ export interface BoundInputs {
   items: ArrayLike<number>[][];
 }
 
-type WithSpecs = Model & { readonly inputs?: readonly TensorSpec[]; readonly outputs?: readonly TensorSpec[] };
-
-/** The model's inputs: Model.inputs where the engine has them, else its one input. */
+/** The model's inputs (Model.inputs; a model file without them has its one input). */
 export function inputSpecs(model: Model): readonly TensorSpec[] {
-  const own = (model as WithSpecs).inputs;
-  if (own !== undefined && own.length > 0) return own;
+  if (model.inputs.length > 0) return model.inputs;
   return [{ name: 'input', shape: model.inputShape, dtype: model.inputKind === 'tokens' ? 'int32' : 'float32' }];
 }
 
-/** The model's outputs: Model.outputs where the engine has them, else one output of outputSize scores. */
+/** The model's outputs (Model.outputs, else one output of outputSize scores). */
 export function outputSpecs(model: Model): readonly TensorSpec[] {
-  const own = (model as WithSpecs).outputs;
-  if (own !== undefined && own.length > 0) return own;
+  if (model.outputs.length > 0) return model.outputs;
   return [{ name: 'output', shape: [model.outputSize], dtype: 'float32' }];
 }
 
@@ -178,19 +167,16 @@ export function bindInputs(model: Model, given: readonly GivenTensor[], maxBatch
   return { count, items };
 }
 
-type WithPredictInputs = Model & { predictInputs?: (inputs: readonly ArrayLike<number>[]) => Float32Array };
-
 /** Scores of every bound item, item i at [i*outputSize, (i+1)*outputSize) of `out` (allocated when not given). */
 export function predictBound(model: Model, bound: BoundInputs, out?: Float32Array): Float32Array {
   const width = model.outputSize;
   const result = out ?? new Float32Array(bound.count * width);
+  // one input: predictTokens (shorter sequences padded, non-integer ids refused) or predictVector; several: predictInputs
   const several = inputSpecs(model).length > 1;
-  const predictInputs = (model as WithPredictInputs).predictInputs;
-  if (several && predictInputs === undefined) throw new InputError('wrong_kind', `model '${model.name}' has several inputs, which this engine cannot run`);
   for (let i = 0; i < bound.count; i++) {
     const row = bound.items[i];
     const scores = several
-      ? (predictInputs as (inputs: readonly ArrayLike<number>[]) => Float32Array).call(model, row)
+      ? model.predictInputs(row)
       : model.inputKind === 'tokens'
         ? model.predictTokens(row[0])
         : model.predictVector(row[0]);
