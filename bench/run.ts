@@ -30,6 +30,7 @@ const SECTIONS: readonly SectionModule[] = [
   { id: 'canister', title: 'decentai canister', load: () => import('./cases/canister.ts') },
   { id: 'profile', title: 'Profile: where the instructions go', load: () => import('./cases/profile.ts') },
   { id: 'scaling', title: 'Scaling: synthetic models', load: () => import('./cases/scaling.ts') },
+  { id: 'zoo', title: 'Zoo models in the canister (issue 8)', load: () => import('./cases/zoo.ts') },
   { id: 'big', title: "The seed's size: a ~90 MB model", load: () => import('./cases/big-model.ts') },
   { id: 'node', title: 'Node: engine vs @tensorflow/tfjs', load: () => import('./cases/node.ts') },
   { id: 'size', title: 'Size and agreement per quantization', load: () => import('./cases/size.ts') },

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 
 import { IDL } from '@dfinity/candid';
 
-import { makeTypes, type CanisterError, type ModelInfo, type PredictOk, type Result, type UploadStatus, type VerifyStatus } from '../../canister/types.ts';
+import { makeTypes, type CanisterError, type Tensor, type ModelInfo, type PredictOk, type Result, type UploadStatus, type VerifyStatus } from '../../canister/types.ts';
 import { MAX_CHUNK_BYTES } from '../../client/upload.ts';
 import { DEFAULT_CONTROLLER, type Canister } from '../../host/index.ts';
 import { candidArgs, measureQuery, measureUpdate } from './calls.ts';
@@ -73,7 +73,9 @@ export type PredictInputValue =
   | { tokens: Int32Array }
   | { tokens_batch: Int32Array[] }
   | { vector: number[] }
-  | { vector_batch: number[][] };
+  | { vector_batch: number[][] }
+  | { tensor: Tensor }
+  | { tensors: Tensor[] };
 
 export interface PredictFigures {
   instructions: number;

@@ -162,5 +162,9 @@ export function targetDetails(f: Figures): Record<string, string> {
       details.macs_per_query = `extrapolated from the slope (--quick runs no layer near the limit): at ${best.toFixed(0)} instructions per multiply-add, 5B instructions hold ~${I(max)} multiply-adds`;
     }
   }
+  for (const [id, unit, key] of [['zoo_largest_cnn', 'F', 'cnn_filters'], ['zoo_largest_lstm', 'U', 'lstm_units']] as const) {
+    const largest = all(f, [`zoo.largest_${key}`, `zoo.largest_${id.slice(12)}_instructions`]);
+    if (largest) details[id] = `${unit} = ${formatInteger(largest[0])}, ${I(largest[1])} instructions (whole message) of the 5B query limit`;
+  }
   return details;
 }

@@ -178,3 +178,74 @@ export async function writeRecurrentModel(dir: string, cell: 'LSTM' | 'GRU', ste
   ];
   return writeModel(dir, modelJson(`${name}_${steps}x${features}_${units}`, layers, specs), [kernel, recurrent, bias], units);
 }
+
+/**
+ * The zoo's MNIST CNN shape (AlexTrinityBlock's webcam MNIST model) with `filters` in the
+ * first convolution and twice as many in the second: 28×28×1 → Conv2D 3×3 (F, relu) →
+ * MaxPooling2D 2 → Conv2D 3×3 (2F, relu) → MaxPooling2D 2 → Flatten → Dense(10, softmax).
+ * Multiply-adds: cnnMultiplyAdds(F).
+ */
+export async function writeCnnModel(dir: string, filters: number): Promise<string> {
+  const f1 = filters;
+  const f2 = 2 * filters;
+  const tensors = [new Float32Array(9 * f1), new Float32Array(f1), new Float32Array(9 * f1 * f2), new Float32Array(f2), new Float32Array(25 * f2 * 10), new Float32Array(10)];
+  tensors.forEach((t, i) => fillWeights(t, filters * 17 + i, i % 2 === 0 ? 0.3 : 0.05));
+  const conv = (name: string, n: number) => ({
+    class_name: 'Conv2D',
+    config: { name, filters: n, kernel_size: [3, 3], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'relu', use_bias: true, dtype: 'float32' },
+  });
+  const pool = (name: string) => ({ class_name: 'MaxPooling2D', config: { name, pool_size: [2, 2], strides: [2, 2], padding: 'valid', data_format: 'channels_last', dtype: 'float32' } });
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28, 1], dtype: 'float32', name: 'input' } },
+    conv('conv_1', f1),
+    pool('pool_1'),
+    conv('conv_2', f2),
+    pool('pool_2'),
+    { class_name: 'Flatten', config: { name: 'flatten', data_format: 'channels_last', dtype: 'float32' } },
+    { class_name: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax', use_bias: true, dtype: 'float32' } },
+  ];
+  const weights: WeightSpec[] = [
+    { name: 'conv_1/kernel', shape: [3, 3, 1, f1], dtype: 'float32' },
+    { name: 'conv_1/bias', shape: [f1], dtype: 'float32' },
+    { name: 'conv_2/kernel', shape: [3, 3, f1, f2], dtype: 'float32' },
+    { name: 'conv_2/bias', shape: [f2], dtype: 'float32' },
+    { name: 'dense/kernel', shape: [25 * f2, 10], dtype: 'float32' },
+    { name: 'dense/bias', shape: [10], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`cnn_${filters}`, layers, weights), tensors, 10);
+}
+
+/** Multiply-adds of writeCnnModel(F): 26²·9·F + 11²·9·F·2F + 25·2F·10. */
+export function cnnMultiplyAdds(filters: number): number {
+  return 26 * 26 * 9 * filters + 11 * 11 * 9 * filters * 2 * filters + 25 * 2 * filters * 10;
+}
+
+/** The zoo's LSTM text shape (edublancas' model): 20 token ids → Embedding(1000, 16) → LSTM(units) → Dense(3, softmax). */
+export async function writeLstmModel(dir: string, units: number, sequence = 20, embedding = 16): Promise<string> {
+  const vocabulary = 1000;
+  const tensors = [new Float32Array(vocabulary * embedding), new Float32Array(embedding * 4 * units), new Float32Array(units * 4 * units), new Float32Array(4 * units), new Float32Array(units * 3), new Float32Array(3)];
+  tensors.forEach((t, i) => fillWeights(t, units * 13 + i, i === 0 ? 0.05 : 1 / Math.sqrt(units + embedding)));
+  const layers: LayerConfig[] = [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, sequence], dtype: 'int32', name: 'input' } },
+    { class_name: 'Embedding', config: { name: 'embedding', input_dim: vocabulary, output_dim: embedding, input_length: sequence, dtype: 'float32' } },
+    {
+      class_name: 'LSTM',
+      config: { name: 'lstm', units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, unit_forget_bias: true, dropout: 0, recurrent_dropout: 0, implementation: 2, dtype: 'float32' },
+    },
+    { class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'softmax', use_bias: true, dtype: 'float32' } },
+  ];
+  const weights: WeightSpec[] = [
+    { name: 'embedding/embeddings', shape: [vocabulary, embedding], dtype: 'float32' },
+    { name: 'lstm/kernel', shape: [embedding, 4 * units], dtype: 'float32' },
+    { name: 'lstm/recurrent_kernel', shape: [units, 4 * units], dtype: 'float32' },
+    { name: 'lstm/bias', shape: [4 * units], dtype: 'float32' },
+    { name: 'dense/kernel', shape: [units, 3], dtype: 'float32' },
+    { name: 'dense/bias', shape: [3], dtype: 'float32' },
+  ];
+  return writeModel(dir, modelJson(`lstm_${units}`, layers, weights), tensors, 3);
+}
+
+/** Multiply-adds of writeLstmModel(U): 20 steps · 4 gates · U · (16 + U), and the head. */
+export function lstmMultiplyAdds(units: number, sequence = 20, embedding = 16): number {
+  return sequence * 4 * units * (embedding + units) + units * 3;
+}
