@@ -213,7 +213,7 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
   })),
   {
     id: 'zoo_largest_cnn',
-    statement: "informational: the largest CNN of the zoo MNIST model's shape (Conv 3×3 F → pool → Conv 3×3 2F → pool → Dense 10 on 28×28×1) answering in one query, in multiply-adds (measured: the next F is refused)",
+    statement: "informational, beside the zoo targets above: the largest CNN of the zoo MNIST model's shape (Conv 3×3 F → pool → Conv 3×3 2F → pool → Dense 10 on 28×28×1) answering in one query, in multiply-adds (measured: the next F is refused)",
     measure: (f) => f.get('zoo.largest_cnn_macs') ?? null,
     op: '>=',
     limit: 0,
@@ -223,7 +223,7 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
   },
   {
     id: 'zoo_largest_lstm',
-    statement: "informational: the largest LSTM of the zoo LSTM text model's shape (20 ids → Embedding 16 → LSTM U → Dense 3) answering in one query, in multiply-adds (measured: U + 4 is refused)",
+    statement: "informational, beside the zoo targets above: the largest LSTM of the zoo LSTM text model's shape (20 ids → Embedding 16 → LSTM U → Dense 3) answering in one query, in multiply-adds (measured: U + 4 is refused)",
     measure: (f) => f.get('zoo.largest_lstm_macs') ?? null,
     op: '>=',
     limit: 0,
