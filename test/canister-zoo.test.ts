@@ -58,10 +58,16 @@ describe.skipIf(!present)('zoo models in the canister', () => {
     const random = mulberry32(8);
     const image = Float32Array.from({ length: 784 }, () => random());
     const want = Array.from(model.predictVector(image));
-    expect(scoresOf(await actor.predict('cnn', { tensor: { name: [], shape: [28, 28, 1], data: { float32_le: new Uint8Array(image.buffer) } } }))).toEqual([want]);
-    console.log(`zoo cnn: Candid predict (28×28×1 float32_le blob) ${lastCall(actor as never)!.instructions} instructions`);
+    const blob = { tensor: { name: [] as [], shape: [28, 28, 1], data: { float32_le: new Uint8Array(image.buffer) } } };
+    // ~4.3B instructions: over the canister's query budget (registry.ts QUERY_PREDICT_BUDGET), so a query
+    // answers too_heavy naming predict_update, and the update answers
+    const q = await actor.predict('cnn', blob);
+    if ('err' in q) expect(q.err).toMatchObject({ code: 'too_heavy', message: expect.stringContaining('predict_update') });
+    else expect(scoresOf(q)).toEqual([want]);
+    expect(scoresOf(await actor.predict_update('cnn', blob))).toEqual([want]);
+    console.log(`zoo cnn: Candid predict_update (28×28×1 float32_le blob) ${lastCall(actor as never)!.instructions} instructions`);
     const pixels = Uint8Array.from(image, (v) => Math.floor(v * 256));
-    expect(scoresOf(await actor.predict('cnn', { tensor: { name: [], shape: [1, 28, 28, 1], data: { uint8: pixels } } }))).toEqual([Array.from(model.predictVector(pixels))]);
+    expect(scoresOf(await actor.predict_update('cnn', { tensor: { name: [], shape: [1, 28, 28, 1], data: { uint8: pixels } } }))).toEqual([Array.from(model.predictVector(pixels))]);
     const r = await callHttp(actor, { method: 'POST', url: '/models/cnn/predict?shape=28,28,1', headers: [['content-type', 'application/octet-stream']], body: new Uint8Array(image.buffer) });
     expect(r.status).toBe(200);
     const j = JSON.parse(new TextDecoder().decode(r.body)) as { predictions: { scores: Record<string, number> }[] };

@@ -35,7 +35,7 @@ function inputFor(inputKind: string, inputSize: number, shape: readonly number[]
   return { tensor: { name: [], shape: [...shape], data: { float32_le: new Uint8Array(values.buffer) } } };
 }
 
-/** One prediction as a query; over the query limit, as an update (the host rejects the query). */
+/** One prediction as a query; as an update when the query is refused (too_heavy past the canister's query budget, or the host's 5B limit). */
 async function measurePrediction(canister: Canister, name: string, input: PredictInputValue): Promise<{ kind: 'query' | 'update'; instructions: number; method: number }> {
   try {
     const r = await predict(canister, 'query', name, input);
@@ -113,7 +113,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'zoo',
     'Zoo models in the canister (issue 8)',
-    'One prediction of each of the three real zoo models of test/canister-zoo.test.ts (converted as `npm run convert` does, float32), sent as a Candid `tensor` input, whole-message instructions as a query (an update when the query limit refuses it). Then the largest CNN of the MNIST model\'s shape (filters F and 2F) and the largest LSTM of the LSTM text model\'s shape (units U, 20 steps) that answer in one query: two sizes measured, the line through them predicts the limit, and the sizes around it are measured until the largest answering one and the next refused one are both seen.',
+    'One prediction of each of the three real zoo models of test/canister-zoo.test.ts (converted as `npm run convert` does, float32), sent as a Candid `tensor` input, whole-message instructions as a query (an update when the canister refuses the query: it answers queries only for models whose prediction, measured at commit, fits its 4B query budget, canister/registry.ts QUERY_PREDICT_BUDGET, below the IC 5B limit). Then the largest CNN of the MNIST model\'s shape (filters F and 2F) and the largest LSTM of the LSTM text model\'s shape (units U, 20 steps) that answer in one query: two sizes measured, the line through them predicts the limit, and the sizes around it are measured until the largest answering one and the next refused one are both seen.',
   );
   if (!existsSync(ZOO)) {
     section.skipped.push(`../shared/zoo is absent (${ZOO}): the zoo models were not measured`);
