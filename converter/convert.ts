@@ -94,14 +94,14 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
   if (!['float32', 'float16', 'int8'].includes(quantize)) throw new ConvertError(`unknown quantization '${quantize}'; use float32, float16 or int8`);
   const root = input.modelJson;
   if (!isObject(root)) throw new ConvertError('model.json must be a JSON object');
-  const { modelConfig, layers } = readTopology(root);
+  const { modelConfig, graph } = readTopology(root);
   const manifest = readWeights(root.weightsManifest, input.readWeightFile);
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new ConvertError(`max length ${describe(options.maxLength)} must be a positive integer`);
-  const model = buildLayers(layers, modelConfig, manifest.weights, quantize, maxLength);
+  const model = buildLayers(graph, manifest.weights, quantize, maxLength);
   const name = options.name ?? (typeof modelConfig.name === 'string' && modelConfig.name ? modelConfig.name : 'model');
 
-  const outputSize = model.outputShape.reduce((x, y) => x * y, 1);
+  const outputSize = model.outputSize;
   const labels = input.labelsText === undefined ? Array.from({ length: outputSize }, (_, i) => String(i)) : parseLines(input.labelsText);
   if (labels.length !== outputSize) throw new ConvertError(`labels has ${labels.length} labels but the model has ${outputSize} outputs`);
 
@@ -112,7 +112,10 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
     { key: 'general.converter', type: 'string', value: CONVERTER_NAME },
     { key: 'model.labels', type: 'string[]', value: labels },
     { key: 'input.kind', type: 'string', value: model.inputKind },
-    { key: 'input.shape', type: 'u32[]', value: model.inputShape },
+    // a chain (version 1 or 2) declares its one input here; a graph (version 3) in input entries, its outputs here
+    model.outputEntries === null
+      ? { key: 'input.shape', type: 'u32[]', value: model.inputShape }
+      : { key: 'model.outputs', type: 'u32[]', value: model.outputEntries },
   ];
   if (input.vocabText !== undefined) {
     if (model.inputKind !== 'tokens') throw new ConvertError('a vocab was given but the model does not start with an Embedding (its input is a vector)');
@@ -177,27 +180,148 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
 }
 
 // ---------------------------------------------------------------------------
-// Topology
+// Topology: the Keras model as a graph of layer nodes, nested models inlined
 
-function readTopology(root: Json): { modelConfig: Json; layers: KerasLayer[] } {
+/** Output `index` of graph node `node`. */
+interface NodeRef {
+  node: number;
+  index: number;
+}
+
+interface GraphNode {
+  layer: KerasLayer;
+  /** What the layer reads, in order; none for an input. */
+  inputs: NodeRef[];
+  /** Inputs: the layer declaring the shape (an InputLayer, or a Sequential's first layer) and build_input_shape. */
+  declared?: { layer: KerasLayer; buildInputShape: unknown };
+}
+
+interface KerasGraph {
+  /** Topologically ordered: a node reads only earlier nodes. */
+  nodes: GraphNode[];
+  outputs: NodeRef[];
+}
+
+const NESTED_MODELS = ['Sequential', 'Model', 'Functional'];
+
+function readTopology(root: Json): { modelConfig: Json; graph: KerasGraph } {
   // TF.js reads camelCase keys as snake_case ones (a hand-edited model.json may use either)
   const topology = snakeCaseKeys(root.modelTopology);
   if (!isObject(topology)) throw new ConvertError('model.json has no modelTopology object (is this a TF.js layers model?)');
   // tensorflowjs_converter nests the Keras config in model_config; tfjs model.save does not.
   const model = isObject(topology.model_config) ? topology.model_config : topology;
-  const className = model.class_name;
-  const config = model.config;
+  const nodes: GraphNode[] = [];
+  const outputs = expandModel(nodes, model.class_name, model.config, null, 'model');
+  return { modelConfig: isObject(model.config) ? model.config : {}, graph: { nodes, outputs } };
+}
+
+function addNode(nodes: GraphNode[], node: GraphNode): NodeRef {
+  nodes.push(node);
+  return { node: nodes.length - 1, index: 0 };
+}
+
+/**
+ * Adds a (possibly nested) model's layers to `nodes` and returns its outputs. `given`: the
+ * tensors a nested model is applied to; null for the outer model, whose InputLayers
+ * become the model inputs.
+ */
+function expandModel(nodes: GraphNode[], className: unknown, config: unknown, given: NodeRef[] | null, where: string): NodeRef[] {
   if (className === 'Sequential') {
     // Keras 2.0 wrote the layer list as the config itself.
     const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-    if (!Array.isArray(list)) throw new ConvertError('Sequential model has no config.layers list');
-    return { modelConfig: isObject(config) ? config : {}, layers: list.map(readLayer) };
+    if (!Array.isArray(list)) throw new ConvertError(`${where}: Sequential model has no config.layers list`);
+    return [expandSequential(nodes, list.map(readLayer), isObject(config) ? config.build_input_shape : undefined, given, where)];
   }
   if (className === 'Model' || className === 'Functional') {
-    if (!isObject(config) || !Array.isArray(config.layers)) throw new ConvertError(`${className} model has no config.layers list`);
-    return { modelConfig: config, layers: functionalChain(config) };
+    if (!isObject(config) || !Array.isArray(config.layers)) throw new ConvertError(`${where}: ${className} model has no config.layers list`);
+    return expandFunctional(nodes, config, given, where);
   }
-  throw new ConvertError(`model class ${describe(className)} is not supported; supported: Sequential, Model/Functional (a single chain of layers)`);
+  throw new ConvertError(`model class ${describe(className)} is not supported; supported: Sequential, Model/Functional`);
+}
+
+function expandSequential(nodes: GraphNode[], layers: KerasLayer[], buildInputShape: unknown, given: NodeRef[] | null, where: string): NodeRef {
+  if (given !== null && given.length !== 1) throw new ConvertError(`${where}: a Sequential model takes one input, it is given ${given.length}`);
+  let current: NodeRef | null = given === null ? null : given[0];
+  layers.forEach((layer, index) => {
+    if (layer.className === 'InputLayer') {
+      if (index !== 0) throw new ConvertError(`layer '${layer.name}' (InputLayer) must be the first layer`);
+      // a nested Sequential's InputLayer stands for the tensor it is applied to
+      if (current === null) current = addNode(nodes, { layer, inputs: [], declared: { layer, buildInputShape } });
+      return;
+    }
+    if (NESTED_MODELS.includes(layer.className)) {
+      const outputs = expandModel(nodes, layer.className, layer.config, current === null ? null : [current], `layer '${layer.name}' (${layer.className})`);
+      if (outputs.length !== 1) throw new ConvertError(`layer '${layer.name}' (${layer.className}) has ${outputs.length} outputs; in a Sequential model it must have one`);
+      current = outputs[0];
+      return;
+    }
+    // no InputLayer: the first layer declares the input (as TF.js names it, `<layer>_input`)
+    if (current === null) {
+      current = addNode(nodes, { layer: { className: 'InputLayer', name: `${layer.name}_input`, config: { dtype: layer.config.dtype } }, inputs: [], declared: { layer, buildInputShape } });
+    }
+    current = addNode(nodes, { layer, inputs: [current] });
+  });
+  if (current === null) throw new ConvertError('the model has no layers to convert');
+  return current;
+}
+
+/** An inbound tensor: layer name and output index (node indices are not needed: shared layers are refused). */
+interface InboundRef {
+  name: string;
+  index: number;
+}
+
+function expandFunctional(nodes: GraphNode[], config: Json, given: NodeRef[] | null, where: string): NodeRef[] {
+  const entries = config.layers as unknown[];
+  const byName = new Map<string, { layer: KerasLayer; inbound: InboundRef[] }>();
+  entries.forEach((entry, index) => {
+    const layer = readLayer(entry, index);
+    if (byName.has(layer.name)) throw new ConvertError(`functional model has two layers named '${layer.name}'`);
+    byName.set(layer.name, { layer, inbound: inboundTensors(entry, layer.name) });
+  });
+  const inputNames = endpoints(config.input_layers, 'input_layers').map((ref) => ref.name);
+  if (given !== null && given.length !== inputNames.length) {
+    throw new ConvertError(`${where}: the nested model has ${inputNames.length} inputs but is given ${given.length}`);
+  }
+  const resolved = new Map<string, NodeRef[]>();
+  const visiting = new Set<string>();
+  // depth first from the outputs: every node is added after the nodes it reads
+  const resolve = (name: string): NodeRef[] => {
+    const done = resolved.get(name);
+    if (done) return done;
+    const node = byName.get(name);
+    if (!node) throw new ConvertError(`functional model refers to an unknown layer '${name}'`);
+    if (visiting.has(name)) throw new ConvertError(`functional model has a cycle through layer '${name}'`);
+    visiting.add(name);
+    const { layer } = node;
+    let refs: NodeRef[];
+    const inputIndex = inputNames.indexOf(name);
+    if (inputIndex >= 0) {
+      refs = [given === null ? addNode(nodes, { layer, inputs: [], declared: { layer, buildInputShape: undefined } }) : given[inputIndex]];
+    } else {
+      if (layer.className === 'InputLayer') throw new ConvertError(`InputLayer '${name}' is not listed in input_layers`);
+      if (node.inbound.length === 0) throw new ConvertError(`layer '${name}' (${layer.className}) reads nothing`);
+      const sources = node.inbound.map((ref) => {
+        const outputs = resolve(ref.name);
+        const source = outputs[ref.index];
+        if (!source) throw new ConvertError(`layer '${name}' reads output ${ref.index} of '${ref.name}', which has ${outputs.length}`);
+        return source;
+      });
+      refs = NESTED_MODELS.includes(layer.className)
+        ? expandModel(nodes, layer.className, layer.config, sources, `layer '${name}' (${layer.className})`)
+        : [addNode(nodes, { layer, inputs: sources })];
+    }
+    visiting.delete(name);
+    resolved.set(name, refs);
+    return refs;
+  };
+  // inputs first, in input_layers order (a model input nothing reads is still an input)
+  for (const name of inputNames) resolve(name);
+  return endpoints(config.output_layers, 'output_layers').map((ref) => {
+    const outputs = resolve(ref.name);
+    if (!outputs[ref.index]) throw new ConvertError(`output_layers names output ${ref.index} of '${ref.name}', which has ${outputs.length}`);
+    return outputs[ref.index];
+  });
 }
 
 function readLayer(value: unknown, index: number): KerasLayer {
@@ -208,73 +332,45 @@ function readLayer(value: unknown, index: number): KerasLayer {
   return { className: CLASS_ALIASES[value.class_name] ?? value.class_name, name, config: value.config };
 }
 
-/** The single input→output path of a Functional model; anything else is rejected. */
-function functionalChain(config: Json): KerasLayer[] {
-  const entries = config.layers as unknown[];
-  const layers = entries.map(readLayer);
-  const byName = new Map<string, { layer: KerasLayer; sources: string[] }>();
-  layers.forEach((layer, index) => {
-    if (byName.has(layer.name)) throw new ConvertError(`functional model has two layers named '${layer.name}'`);
-    byName.set(layer.name, { layer, sources: inboundLayers(entries[index], layer.name) });
-  });
-  const inputName = endpoint(config.input_layers, 'input_layers');
-  const outputName = endpoint(config.output_layers, 'output_layers');
-  const chain: KerasLayer[] = [];
-  for (let name = outputName; ; ) {
-    const node = byName.get(name);
-    if (!node) throw new ConvertError(`functional model refers to an unknown layer '${name}'`);
-    if (chain.includes(node.layer)) throw new ConvertError(`functional model has a cycle through layer '${name}'`);
-    chain.unshift(node.layer);
-    if (name === inputName) break;
-    if (node.sources.length !== 1) {
-      throw new ConvertError(`functional model is not a single chain: layer '${name}' (${node.layer.className}) has ${node.sources.length} inputs`);
-    }
-    name = node.sources[0];
-  }
-  const offPath = layers.find((layer) => !chain.includes(layer));
-  if (offPath) {
-    throw new ConvertError(`functional model is not a single chain: layer '${offPath.name}' (${offPath.className}) is not on the path from '${inputName}' to '${outputName}'`);
-  }
-  return chain;
-}
-
-/** The one layer named by input_layers/output_layers: [["name", 0, 0]] or Keras 3's ["name", 0, 0]. */
-function endpoint(value: unknown, what: string): string {
+/** The layers named by input_layers/output_layers: [["name", 0, 0], …] or Keras 3's ["name", 0, 0] for one. */
+function endpoints(value: unknown, what: string): InboundRef[] {
   const list = Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length !== 1 || !Array.isArray(list[0]) || typeof list[0][0] !== 'string') {
-    throw new ConvertError(`functional model must have exactly one entry in ${what}, got ${describe(value)}`);
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => Array.isArray(item) && typeof item[0] === 'string')) {
+    throw new ConvertError(`functional model's ${what} must list layers as [name, node, tensor], got ${describe(value)}`);
   }
-  return list[0][0];
+  return (list as unknown[][]).map((item) => ({ name: item[0] as string, index: typeof item[2] === 'number' ? item[2] : 0 }));
 }
 
-/** Names of the layers feeding a Functional layer (Keras 2 node lists or Keras 3 keras_history). */
-function inboundLayers(entry: unknown, name: string): string[] {
+/** The tensors feeding a Functional layer, in order (Keras 2 node lists or Keras 3 keras_history). */
+function inboundTensors(entry: unknown, name: string): InboundRef[] {
   const nodes = isObject(entry) ? entry.inbound_nodes : undefined;
   if (nodes === undefined) return [];
   if (!Array.isArray(nodes)) throw new ConvertError(`layer '${name}': inbound_nodes is not a list`);
   if (nodes.length > 1) throw new ConvertError(`layer '${name}' is applied ${nodes.length} times; shared layers are not supported`);
   if (nodes.length === 0) return [];
   const node: unknown = nodes[0];
-  const names: string[] = [];
+  const refs: InboundRef[] = [];
   if (Array.isArray(node)) {
     for (const inbound of node) {
       if (!Array.isArray(inbound) || typeof inbound[0] !== 'string') throw new ConvertError(`layer '${name}': malformed inbound node ${describe(inbound)}`);
-      names.push(inbound[0]);
+      refs.push({ name: inbound[0], index: typeof inbound[2] === 'number' ? inbound[2] : 0 });
     }
   } else if (isObject(node)) {
-    collectHistory(node.args, names);
+    collectHistory(node.args, refs);
   } else {
     throw new ConvertError(`layer '${name}': malformed inbound node ${describe(node)}`);
   }
-  return names;
+  return refs;
 }
 
-function collectHistory(value: unknown, names: string[]): void {
+function collectHistory(value: unknown, refs: InboundRef[]): void {
   if (Array.isArray(value)) {
-    for (const item of value) collectHistory(item, names);
+    for (const item of value) collectHistory(item, refs);
   } else if (isObject(value)) {
     const history = isObject(value.config) ? value.config.keras_history : undefined;
-    if (value.class_name === '__keras_tensor__' && Array.isArray(history) && typeof history[0] === 'string') names.push(history[0]);
+    if (value.class_name === '__keras_tensor__' && Array.isArray(history) && typeof history[0] === 'string') {
+      refs.push({ name: history[0], index: typeof history[2] === 'number' ? history[2] : 0 });
+    }
   }
 }
 
@@ -394,41 +490,65 @@ function weightSpec(spec: unknown, where: string): WeightSpec {
 
 interface BuiltModel {
   inputKind: 'tokens' | 'vector';
+  /** The first input's shape. */
   inputShape: number[];
-  outputShape: number[];
+  /** Values of all outputs together (one label each). */
+  outputSize: number;
   /** Embedding rows: the largest vocabulary a tokenizer may have. */
   vocabLimit: number;
   entries: LayerEntry[];
+  /** Graphs: the table entries of the outputs; null for a chain (written as version 1 or 2). */
+  outputEntries: number[] | null;
   tensors: TensorEntry[];
   reports: LayerReport[];
 }
 
-function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<string, Weight>, quantize: Quantization, maxLength: number): BuiltModel {
-  let inputShape: number[] | null = null;
-  let shape: number[] | null = null;
-  let inputKind: 'tokens' | 'vector' = 'vector';
-  let vocabLimit = 0;
+/** A value of the graph as stored: the table entry holding it and its shape. */
+interface StoredValue {
+  entry: number;
+  shape: number[];
+  /** The step mask TF.js carries with it (Embedding mask_zero, Masking) to the recurrent layers. */
+  mask: StepMask;
+}
+
+function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: Quantization, maxLength: number): BuiltModel {
   const entries: LayerEntry[] = [];
   const tensors: TensorEntry[] = [];
   const reports: LayerReport[] = [];
-  // the step mask TF.js carries from an Embedding mask_zero or a Masking layer to the recurrent layers
-  let mask: StepMask = NO_MASK;
+  /** The stored value of each graph node (an identity layer's is its input's). */
+  const values: StoredValue[] = [];
+  const inputEntries: number[] = [];
+  // an Embedding mask_zero mask is read from the model's token ids: a tokens model only
+  let maskedTokens = false;
 
-  layers.forEach((layer, index) => {
+  graph.nodes.forEach((node) => {
+    // a LeakyReLU activation (not an activation code: it has a slope) is stored as a leaky_relu entry after the layer
+    const slope = leakySlope(node.layer.config.activation, `layer '${node.layer.name}' (${node.layer.className})`);
+    const layer = slope === null ? node.layer : { ...node.layer, config: { ...node.layer.config, activation: 'linear' } };
     const where = `layer '${layer.name}' (${layer.className})`;
+    if (node.declared) {
+      const shape = declaredInputShape(node.declared.layer, node.declared.buildInputShape, maxLength);
+      const dtype = layer.config.dtype === 'int32' ? 1 : 0;
+      inputEntries.push(entries.length);
+      values.push({ entry: entries.length, shape, mask: NO_MASK });
+      entries.push({ name: layer.name, kind: 'input', activation: 'linear', tensors: [], params: [dtype, ...shape], inputs: [] });
+      return;
+    }
     const { config } = layer;
     const family = familyConverter(layer.className);
     if (!family && !(SUPPORTED_LAYERS as readonly string[]).includes(layer.className)) {
-      throw new ConvertError(`${where} is not supported; supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES].join(', ')}`);
+      throw new ConvertError(`${where} is not supported; supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES, ...NESTED_MODELS].join(', ')}`);
     }
-    if (layer.className === 'InputLayer' && index !== 0) throw new ConvertError(`${where} must be the first layer`);
-    if (shape === null) shape = inputShape = declaredInputShape(layer, modelConfig.build_input_shape, maxLength);
-    if (layer.className === 'InputLayer') return;
-    const input: number[] = shape;
+    if (layer.className === 'InputLayer') throw new ConvertError(`${where} must be the first layer`);
+    const sources = node.inputs.map((ref) => values[ref.node]);
+    if (sources.length > 1 && sources.some((source) => source.mask.mode !== 0)) throw new ConvertError(`${where}: a step mask (Embedding mask_zero or Masking) reaching a layer of several inputs is not supported`);
+    let mask = sources[0].mask;
+    const input: number[] = sources[0].shape;
     const last = input[input.length - 1];
     const weight = (param: string, expected: readonly number[]): Float32Array => findWeight(weights, layer, param, expected);
     const stored: number[] = [];
     const tensorsBefore = tensors.length;
+    const entriesBefore = entries.length;
     // Quantization applies to Dense kernels (int8: a scale per row = per output) and embedding
     // tables (int8_cols: a scale per column = per output channel); vectors stay float32.
     const addTensor = (param: string, tensorShape: readonly number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector'): void => {
@@ -436,16 +556,24 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
       stored.push(tensors.length);
       tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape.slice(), values, dtype));
     };
+    // the layer's first entry reads its inputs, each further one the entry before it
+    let reads = sources.map((source) => source.entry);
     const store = (kind: LayerKindName, activation: ActivationName, params: readonly number[] = []): void => {
-      entries.push({ name: layer.name, kind, activation, tensors: stored.splice(0), params: params.slice() });
+      entries.push({ name: layer.name, kind, activation, tensors: stored.splice(0), params: params.slice(), inputs: reads });
+      reads = [entries.length - 1];
     };
     let output = input;
 
     if (family) {
+      const arity = family.inputCount ?? { min: 1, max: 1 };
+      if (sources.length < arity.min || sources.length > arity.max) {
+        throw new ConvertError(`${where} reads ${sources.length} inputs; it takes ${arity.min === arity.max ? arity.min : `at least ${arity.min}`}`);
+      }
       output = family.convert({
         layer,
         where,
         input,
+        inputs: sources.map((source) => source.shape),
         weight,
         hasWeight: (param) => hasWeight(weights, layer, param),
         weightParams: () => weightParams(weights, layer),
@@ -454,76 +582,141 @@ function buildLayers(layers: KerasLayer[], modelConfig: Json, weights: Map<strin
         mask,
         setMask: (next) => (mask = next),
       });
-      checkSize(output, `${where}: output shape`);
-      const parameters = tensors.slice(tensorsBefore).reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
-      reports.push({ name: layer.name, className: layer.className, outputShape: output, parameters });
-      shape = output;
-      return;
+    } else {
+      if (sources.length !== 1) throw new ConvertError(`${where} reads ${sources.length} inputs; it takes one`);
+      switch (layer.className) {
+        case 'Embedding': {
+          if (!inputEntries.includes(sources[0].entry)) throw new ConvertError(`${where} must read a model input (token ids) directly`);
+          if (input.length !== 1) throw new ConvertError(`${where} needs a 1-D input of token ids, got shape [${input}]`);
+          mask = config.mask_zero === true ? { mode: MASK_TOKENS, steps: input[0] } : NO_MASK;
+          if (config.mask_zero === true) maskedTokens = true;
+          const inputDim = positiveInt(config.input_dim, where, 'input_dim');
+          const outputDim = positiveInt(config.output_dim, where, 'output_dim');
+          addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'embedding');
+          store('embedding', 'linear');
+          output = [...input, outputDim];
+          break;
+        }
+        case 'Dense': {
+          const units = positiveInt(config.units, where, 'units');
+          const activation = activationOf(config.activation, where);
+          const kernel = weight('kernel', [last, units]);
+          addTensor('kernel', [units, last], transpose(kernel, last, units), 'kernel');
+          if (config.use_bias !== false) addTensor('bias', [units], weight('bias', [units]), 'vector');
+          store('dense', activation);
+          output = [...input.slice(0, -1), units];
+          break;
+        }
+        case 'Activation':
+          store('activation', activationOf(config.activation, where));
+          break;
+        case 'GlobalAveragePooling1D':
+        case 'GlobalMaxPooling1D': {
+          if (config.data_format !== undefined && config.data_format !== 'channels_last') throw new ConvertError(`${where}: only data_format channels_last is supported`);
+          if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported`);
+          if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, channels] input, got [${input}]`);
+          if (mask.mode !== 0) throw new ConvertError(`${where}: receives a step mask (Embedding mask_zero or Masking), which TF.js pooling ignores and Keras does not, so no single answer would be right`);
+          store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');
+          output = [last];
+          break;
+        }
+        case 'BatchNormalization': {
+          const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : (config.axis ?? -1);
+          if (axis !== -1 && axis !== input.length) throw new ConvertError(`${where}: only the last axis is supported, got axis ${describe(config.axis)}`);
+          if (config.renorm === true) throw new ConvertError(`${where}: renorm is not supported`);
+          const epsilon = config.epsilon ?? 1e-3;
+          if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new ConvertError(`${where}: epsilon ${describe(config.epsilon)} is not a finite number ≥ 0`);
+          const vector = (param: string, present: boolean, fill: number): void =>
+            addTensor(param, [last], present ? weight(param, [last]) : new Float32Array(last).fill(fill), 'vector');
+          vector('gamma', config.scale !== false, 1);
+          vector('beta', config.center !== false, 0);
+          vector('moving_mean', true, 0);
+          vector('moving_variance', true, 1);
+          store('batch_normalization', 'linear', [epsilon]);
+          break;
+        }
+        case 'Dropout':
+          break;
+      }
     }
-
-    switch (layer.className) {
-      case 'Embedding': {
-        if (entries.length > 0) throw new ConvertError(`${where} must be the first layer`);
-        if (input.length !== 1) throw new ConvertError(`${where} needs a 1-D input of token ids, got shape [${input}]`);
-        mask = config.mask_zero === true ? { mode: MASK_TOKENS, steps: input[0] } : NO_MASK;
-        const inputDim = positiveInt(config.input_dim, where, 'input_dim');
-        const outputDim = positiveInt(config.output_dim, where, 'output_dim');
-        addTensor('embeddings', [inputDim, outputDim], weight('embeddings', [inputDim, outputDim]), 'embedding');
-        store('embedding', 'linear');
-        inputKind = 'tokens';
-        vocabLimit = inputDim;
-        output = [...input, outputDim];
-        break;
-      }
-      case 'Dense': {
-        const units = positiveInt(config.units, where, 'units');
-        const activation = activationOf(config.activation, where);
-        const kernel = weight('kernel', [last, units]);
-        addTensor('kernel', [units, last], transpose(kernel, last, units), 'kernel');
-        if (config.use_bias !== false) addTensor('bias', [units], weight('bias', [units]), 'vector');
-        store('dense', activation);
-        output = [...input.slice(0, -1), units];
-        break;
-      }
-      case 'Activation':
-        store('activation', activationOf(config.activation, where));
-        break;
-      case 'GlobalAveragePooling1D':
-      case 'GlobalMaxPooling1D': {
-        if (config.data_format !== undefined && config.data_format !== 'channels_last') throw new ConvertError(`${where}: only data_format channels_last is supported`);
-        if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported`);
-        if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, channels] input, got [${input}]`);
-        if (mask.mode !== 0) throw new ConvertError(`${where}: receives a step mask (Embedding mask_zero or Masking), which TF.js pooling ignores and Keras does not, so no single answer would be right`);
-        store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');
-        output = [last];
-        break;
-      }
-      case 'BatchNormalization': {
-        const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : (config.axis ?? -1);
-        if (axis !== -1 && axis !== input.length) throw new ConvertError(`${where}: only the last axis is supported, got axis ${describe(config.axis)}`);
-        if (config.renorm === true) throw new ConvertError(`${where}: renorm is not supported`);
-        const epsilon = config.epsilon ?? 1e-3;
-        if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new ConvertError(`${where}: epsilon ${describe(config.epsilon)} is not a finite number ≥ 0`);
-        const vector = (param: string, present: boolean, fill: number): void =>
-          addTensor(param, [last], present ? weight(param, [last]) : new Float32Array(last).fill(fill), 'vector');
-        vector('gamma', config.scale !== false, 1);
-        vector('beta', config.center !== false, 0);
-        vector('moving_mean', true, 0);
-        vector('moving_variance', true, 1);
-        store('batch_normalization', 'linear', [epsilon]);
-        break;
-      }
-      case 'Dropout':
-        break;
+    if (slope !== null) {
+      if (entries.length === entriesBefore) throw new ConvertError(`${where}: a LeakyReLU activation on a layer that stores nothing is not supported`);
+      store('leaky_relu', 'linear', [slope]);
     }
     checkSize(output, `${where}: output shape`);
     const parameters = tensors.slice(tensorsBefore).reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
     reports.push({ name: layer.name, className: layer.className, outputShape: output, parameters });
-    shape = output;
+    // an identity stores nothing: its value is its input's
+    values.push({ entry: entries.length > entriesBefore ? entries.length - 1 : sources[0].entry, shape: output, mask });
   });
 
-  if (inputShape === null || shape === null || entries.length === 0) throw new ConvertError('the model has no layers to convert');
-  return { inputKind, inputShape, outputShape: shape, vocabLimit, entries, tensors, reports };
+  const outputEntries = graph.outputs.map((ref) => values[ref.node].entry);
+  outputEntries.forEach((entry, k) => {
+    if (inputEntries.includes(entry)) throw new ConvertError(`model output ${k} is a model input itself; there is nothing to compute`);
+    if (outputEntries.indexOf(entry) !== k) throw new ConvertError(`model outputs ${outputEntries.indexOf(entry)} and ${k} are the same tensor; list it once`);
+  });
+  if (entries.length === inputEntries.length) throw new ConvertError('the model has no layers to convert');
+  const built = (outputSize: number): BuiltModel => {
+    const model = finishEntries(entries, inputEntries, outputEntries, tensors, reports, outputSize);
+    if (maskedTokens && model.inputKind !== 'tokens') throw new ConvertError('Embedding mask_zero is supported only in a model of one token-id input read only by embeddings');
+    return model;
+  };
+  const outputSize = graph.outputs.reduce((sum, ref) => sum + values[ref.node].shape.reduce((x, y) => x * y, 1), 0);
+  return built(outputSize);
+}
+
+/**
+ * The slope of a LeakyReLU given as a layer's activation, or null for any other activation:
+ * Keras 2 serializes it as {class_name: 'LeakyReLU', config: {alpha}} (default 0.3), which
+ * TF.js runs. Keras 3's string 'leaky_relu' (negative slope 0.2) TF.js cannot load: refused.
+ */
+function leakySlope(activation: unknown, where: string): number | null {
+  if (typeof activation === 'string') {
+    if (/^leaky_?relu$/i.test(activation)) {
+      throw new ConvertError(`${where}: activation '${activation}' (Keras 3's leaky_relu function) is not supported: TF.js cannot load it either; use a LeakyReLU layer`);
+    }
+    return null;
+  }
+  if (!isObject(activation) || activation.class_name !== 'LeakyReLU') return null;
+  const config = isObject(activation.config) ? activation.config : {};
+  const value = config.alpha ?? config.negative_slope ?? 0.3;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConvertError(`activation LeakyReLU: alpha ${describe(value)} is not a finite number`);
+  return value;
+}
+
+/**
+ * Decides how the table is written: a chain (one float input or one tokens input, each
+ * entry reading the one before, the last one the output) as version 1 or 2 without
+ * input entries, as before graphs existed; anything else as a version 3 graph.
+ */
+function finishEntries(
+  entries: LayerEntry[],
+  inputEntries: number[],
+  outputEntries: number[],
+  tensors: TensorEntry[],
+  reports: LayerReport[],
+  outputSize: number,
+): BuiltModel {
+  // the embeddings reading an input directly; a model whose one input only embeddings read takes tokens
+  const readers = entries.filter((entry) => entry.inputs?.some((read) => inputEntries.includes(read)));
+  const tokens = inputEntries.length === 1 && readers.every((entry) => entry.kind === 'embedding');
+  const embeddingRows = readers.filter((entry) => entry.kind === 'embedding').map((entry) => tensors[entry.tensors[0]].shape[0]);
+  const vocabLimit = tokens ? Math.min(...embeddingRows) : 0;
+  const firstInput = entries[inputEntries[0]];
+  const inputShape = firstInput.params.slice(1);
+  if (tokens) firstInput.params[0] = 1; // token ids are int32
+  const chain =
+    inputEntries.length === 1 &&
+    inputEntries[0] === 0 &&
+    (tokens || firstInput.params[0] === 0) &&
+    outputEntries.length === 1 &&
+    outputEntries[0] === entries.length - 1 &&
+    entries.every((entry, i) => i === 0 || (entry.inputs?.length === 1 && entry.inputs[0] === i - 1));
+  if (chain) {
+    const layers = entries.slice(1).map(({ name, kind, activation, tensors: used, params }) => ({ name, kind, activation, tensors: used, params }));
+    return { inputKind: tokens ? 'tokens' : 'vector', inputShape, outputSize, vocabLimit, entries: layers, outputEntries: null, tensors, reports };
+  }
+  return { inputKind: tokens ? 'tokens' : 'vector', inputShape, outputSize, vocabLimit, entries, outputEntries, tensors, reports };
 }
 
 /** Input shape (without batch) declared on the first layer, else Sequential's build_input_shape. */

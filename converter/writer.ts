@@ -7,8 +7,9 @@ import {
   ACTIVATIONS,
   CHECKSUM_BYTES,
   DATA_ALIGNMENT,
+  CHAIN_FAMILY_VERSION,
   DTYPES,
-  FORMAT_VERSION,
+  GRAPH_VERSION,
   MIN_FORMAT_VERSION,
   layerKindCode,
   MAGIC,
@@ -40,10 +41,13 @@ export interface TensorEntry {
 
 export interface LayerEntry {
   name: string;
+  /** A layer kind, or 'input' (a model input of a graph: params [dtype code, ...shape]). */
   kind: LayerKindName;
   activation: ActivationName;
   tensors: number[];
   params: number[];
+  /** Graph files (version 3): the entries this one reads, by table index (output 0 of each). */
+  inputs?: number[];
 }
 
 export interface ModelFileParts {
@@ -124,8 +128,9 @@ function writeScalar(out: ByteWriter, type: string, value: number | boolean | st
 export function writeModelFile(parts: ModelFileParts): Uint8Array {
   const out = new ByteWriter();
   out.u32(MAGIC);
-  // core-only models stay version 1, readable by every reader
-  out.u32(parts.layers.every((layer) => layerKindCode(layer.kind) < 8) ? MIN_FORMAT_VERSION : FORMAT_VERSION);
+  // the lowest version that holds the model: core-only chains stay version 1, chains version 2, graphs 3
+  const graph = parts.layers.some((layer) => layer.inputs !== undefined);
+  out.u32(graph ? GRAPH_VERSION : parts.layers.every((layer) => layerKindCode(layer.kind) < 8) ? MIN_FORMAT_VERSION : CHAIN_FAMILY_VERSION);
   out.u32(0); // fileLength, patched below
   out.u32(parts.metadata.length);
   out.u32(parts.layers.length);
@@ -152,6 +157,14 @@ export function writeModelFile(parts: ModelFileParts): Uint8Array {
     out.string(layer.name);
     out.u32(layerKindCode(layer.kind));
     out.u32(ACTIVATIONS.indexOf(layer.activation));
+    if (graph) {
+      const inputs = layer.inputs ?? [];
+      out.u32(inputs.length);
+      for (const entry of inputs) {
+        out.u32(entry);
+        out.u32(0); // output index: every kind has one output
+      }
+    }
     out.u32(layer.tensors.length);
     for (const index of layer.tensors) out.u32(index);
     out.u32(layer.params.length);

@@ -13,8 +13,16 @@ import { decodeUtf8 } from './utf8.ts';
 
 /** The magic `DCAI` read as a little-endian u32. */
 export const MAGIC = 0x49414344;
-/** The version this reader writes for models with family layer kinds; core-only models stay version 1. */
-export const FORMAT_VERSION = 2;
+/** Newest version read and written: 3 for graphs (several inputs or outputs, branches, int32 vector inputs). */
+export const FORMAT_VERSION = 3;
+/** Version of chains with family layer kinds; chains of core kinds only stay version 1. */
+export const CHAIN_FAMILY_VERSION = 2;
+/** From this version on the layer table is a graph: entries name what they read, inputs are entries of kind 0. */
+export const GRAPH_VERSION = 3;
+/** Kind code of a model input entry (graph files). */
+export const INPUT_KIND_CODE = 0;
+/** dtypes of model inputs by code (an input entry's first param). */
+export const INPUT_DTYPES = ['float32', 'int32'] as const;
 /** Oldest version read. */
 export const MIN_FORMAT_VERSION = 1;
 export const HEADER_BYTES = 32;
@@ -69,6 +77,7 @@ export type LayerKindName = string;
 
 /** Code of a layer kind in the layer table, or -1. */
 export function layerKindCode(name: string): number {
+  if (name === 'input') return INPUT_KIND_CODE;
   const core = (LAYER_KINDS as readonly (string | null)[]).indexOf(name);
   return core > 0 ? core : (familyKindByName(name)?.code ?? -1);
 }
@@ -85,6 +94,18 @@ export interface ParsedTensor {
   size: number;
 }
 
+/** What a layer reads or a model output is: model input `index` or the output of layer `index` (ParsedModelFile.layers). */
+export interface ValueRef {
+  from: 'input' | 'layer';
+  index: number;
+}
+
+export interface ParsedInput {
+  name: string;
+  shape: number[];
+  dtype: (typeof INPUT_DTYPES)[number];
+}
+
 export interface ParsedLayer {
   name: string;
   kind: LayerKindName;
@@ -92,6 +113,10 @@ export interface ParsedLayer {
   /** Indices into ParsedModelFile.tensors, in the order FORMAT.md lists per kind. */
   tensors: number[];
   params: number[];
+  /** What the layer reads, in order (a chain's layer reads the one before it, the first one the input). */
+  sources: ValueRef[];
+  /** Shape of each source; inputShape is the first one's. */
+  inputShapes: number[][];
   inputShape: number[];
   outputShape: number[];
 }
@@ -114,8 +139,14 @@ export interface ParsedModelFile {
   name: string;
   labels: string[];
   inputKind: InputKind;
+  /** The first input's shape. */
   inputShape: number[];
+  /** The model's inputs in file order (version 1 and 2 files: one, named 'input'). */
+  inputs: ParsedInput[];
+  /** The layers whose outputs are the model's outputs, in order (version 1 and 2: the last layer). */
+  outputs: ValueRef[];
   tokenizer: TokenizerSpec | null;
+  /** The computing layers in file order (input entries are in `inputs`); each reads only earlier ones. */
   layers: ParsedLayer[];
   tensors: ParsedTensor[];
   parameterCount: number;
@@ -241,24 +272,35 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
 
   if (layerCount < 1) fail('bad_layer', 'the model has no layers');
   cursor.need(layerCount, `layerCount ${layerCount}`);
-  const layers: ParsedLayer[] = [];
+  const graph = version >= GRAPH_VERSION;
+  const entries: TableEntry[] = [];
   cursor.code = 'bad_layer';
   for (let i = 0; i < layerCount; ++i) {
     cursor.where = `layer ${i}`;
     const name = cursor.string('name');
     cursor.where = `layer ${i} '${name}'`;
     const kindCode = cursor.u32('kind');
-    // family kinds (codes ≥ 8) exist from version 2 on
-    const kind = LAYER_KINDS[kindCode] ?? (version >= 2 ? familyKindByCode(kindCode)?.name : undefined);
+    // family kinds (codes ≥ 8) exist from version 2 on, input entries (code 0) from version 3
+    const kind = graph && kindCode === INPUT_KIND_CODE ? 'input' : (LAYER_KINDS[kindCode] ?? (version >= 2 ? familyKindByCode(kindCode)?.name : undefined));
     if (!kind) fail('bad_layer', `${cursor.where}: unknown layer kind ${kindCode}`);
     const activationCode = cursor.u32('activation');
     const activation = ACTIVATIONS[activationCode];
     if (activation === undefined) fail('bad_layer', `${cursor.where}: unknown activation ${activationCode}`);
+    const reads: number[] = [];
+    if (graph) {
+      for (let j = cursor.count('inputCount'); j > 0; --j) {
+        const entry = cursor.u32('input entry');
+        const output = cursor.u32('input output index');
+        if (entry >= i) fail('bad_layer', `${cursor.where}: reads entry ${entry}, which is not before it`);
+        if (output !== 0) fail('bad_layer', `${cursor.where}: reads output ${output} of entry ${entry}; every kind has one output (0)`);
+        reads.push(entry);
+      }
+    }
     const tensors: number[] = [];
     for (let j = cursor.count('tensorCount'); j > 0; --j) tensors.push(cursor.u32('tensor index'));
     const params: number[] = [];
     for (let j = cursor.count('paramCount'); j > 0; --j) params.push(cursor.f32('param'));
-    layers.push({ name, kind, activation, tensors, params, inputShape: [], outputShape: [] });
+    entries.push({ name, kind, activation, tensors, params, reads });
   }
 
   cursor.need(tensorCount, `tensorCount ${tensorCount}`);
@@ -305,9 +347,14 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
   const labels = get('model.labels', ARRAY_OF + VALUE_STRING, 'a string array') as string[];
   const inputKind = get('input.kind', VALUE_STRING, 'a string') as InputKind;
   if (inputKind !== 'tokens' && inputKind !== 'vector') fail('bad_metadata', `input.kind '${inputKind}' must be 'tokens' or 'vector'`);
-  const inputShape = get('input.shape', ARRAY_OF + VALUE_U32, 'a u32 array') as number[];
-  checkShapeSize(inputShape, 'input.shape');
-  if (inputKind === 'tokens' && inputShape.length !== 1) fail('bad_shape', `input.shape [${inputShape}] of a tokens model must have rank 1`);
+  const { inputs, layers, outputs } = graph
+    ? readGraph(entries, get('model.outputs', ARRAY_OF + VALUE_U32, 'a u32 array') as number[])
+    : readChain(entries, get('input.shape', ARRAY_OF + VALUE_U32, 'a u32 array') as number[], inputKind);
+  const inputShape = inputs[0].shape;
+  if (inputKind === 'tokens') {
+    if (inputs.length !== 1 || inputs[0].dtype !== 'int32') fail('bad_metadata', `a tokens model has one int32 input, not ${inputs.length} (${inputs.map((input) => input.dtype).join(', ')})`);
+    if (inputShape.length !== 1) fail('bad_shape', `input.shape [${inputShape}] of a tokens model must have rank 1`);
+  }
 
   let tokenizer: TokenizerSpec | null = null;
   if (metadata.has('tokenizer.kind')) {
@@ -336,18 +383,99 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
     }
   }
 
-  chainShapes(layers, tensors, inputShape, inputKind);
-  const outputShape = layers[layers.length - 1].outputShape;
-  const outputSize = product(outputShape);
-  if (outputSize !== labels.length) fail('bad_shape', `the model outputs ${outputSize} values ([${outputShape}]) but model.labels has ${labels.length}`);
-  const embeddingRows = layers[0].kind === 'embedding' ? tensors[layers[0].tensors[0]].shape[0] : 0;
+  deriveShapes(layers, tensors, inputs, inputKind, graph);
+  checkOutputs(layers, outputs);
+  const outputShapes = outputs.map((ref) => layers[ref.index].outputShape);
+  const outputSize = outputShapes.reduce((sum, shape) => sum + product(shape), 0);
+  if (outputSize !== labels.length) fail('bad_shape', `the model outputs ${outputSize} values (${outputShapes.map((shape) => `[${shape}]`).join(' + ')}) but model.labels has ${labels.length}`);
+  // the embeddings reading a tokens input bound the vocabulary
+  let embeddingRows = Infinity;
+  for (const layer of layers) if (layer.kind === 'embedding' && layer.sources[0].from === 'input') embeddingRows = Math.min(embeddingRows, tensors[layer.tensors[0]].shape[0]);
   if (tokenizer && tokenizer.vocab.length > embeddingRows) {
     fail('bad_metadata', `tokenizer.vocab has ${tokenizer.vocab.length} tokens but the embedding has only ${embeddingRows} rows`);
   }
 
   let parameterCount = 0;
   for (const tensor of tensors) parameterCount += tensor.size;
-  return { version, bytes, metadata, name, labels, inputKind, inputShape, tokenizer, layers, tensors, parameterCount };
+  return { version, bytes, metadata, name, labels, inputKind, inputShape, inputs, outputs, tokenizer, layers, tensors, parameterCount };
+}
+
+/** One entry of the layer table as read, before it is resolved into an input or a layer. */
+interface TableEntry {
+  name: string;
+  kind: LayerKindName;
+  activation: ActivationName;
+  tensors: number[];
+  params: number[];
+  /** Entries read (graph files only). */
+  reads: number[];
+}
+
+interface ReadModel {
+  inputs: ParsedInput[];
+  layers: ParsedLayer[];
+  outputs: ValueRef[];
+}
+
+function newLayer(entry: TableEntry, sources: ValueRef[]): ParsedLayer {
+  const { name, kind, activation, tensors, params } = entry;
+  return { name, kind, activation, tensors, params, sources, inputShapes: [], inputShape: [], outputShape: [] };
+}
+
+/** Version 1 and 2: one input (input.shape), each layer reads the one before, the last is the output. */
+function readChain(entries: TableEntry[], inputShape: number[], inputKind: InputKind): ReadModel {
+  checkShapeSize(inputShape, 'input.shape');
+  const layers = entries.map((entry, i) => newLayer(entry, [i === 0 ? { from: 'input', index: 0 } : { from: 'layer', index: i - 1 }]));
+  return {
+    inputs: [{ name: 'input', shape: inputShape, dtype: inputKind === 'tokens' ? 'int32' : 'float32' }],
+    layers,
+    outputs: [{ from: 'layer', index: layers.length - 1 }],
+  };
+}
+
+/** Version 3: input entries (kind 0, params [dtype, ...shape]) and layers naming the entries they read; model.outputs. */
+function readGraph(entries: TableEntry[], outputEntries: number[]): ReadModel {
+  const inputs: ParsedInput[] = [];
+  const layers: ParsedLayer[] = [];
+  const refs: ValueRef[] = [];
+  entries.forEach((entry, i) => {
+    const where = `layer ${i} '${entry.name}' (${entry.kind})`;
+    if (entry.kind === 'input') {
+      if (entry.reads.length > 0 || entry.tensors.length > 0) fail('bad_layer', `${where}: an input reads nothing and has no tensors`);
+      if (entry.activation !== 'linear') fail('bad_layer', `${where}: an input has no activation`);
+      const [dtypeCode, ...shape] = entry.params;
+      const dtype = INPUT_DTYPES[dtypeCode];
+      if (dtype === undefined) fail('bad_layer', `${where}: input dtype ${dtypeCode} is not 0 (float32) or 1 (int32)`);
+      if (!shape.every((dim) => Number.isInteger(dim))) fail('bad_shape', `${where}: input shape [${shape}] is not integers`);
+      checkShapeSize(shape, `${where}: input shape`);
+      if (inputs.some((input) => input.name === entry.name)) fail('bad_layer', `${where}: two inputs are named '${entry.name}'`);
+      refs.push({ from: 'input', index: inputs.length });
+      inputs.push({ name: entry.name, shape, dtype });
+      return;
+    }
+    if (entry.reads.length === 0) fail('bad_layer', `${where}: reads no entry`);
+    refs.push({ from: 'layer', index: layers.length });
+    layers.push(newLayer(entry, entry.reads.map((read) => refs[read])));
+  });
+  if (inputs.length === 0) fail('bad_layer', 'the model has no input entry');
+  if (layers.length === 0) fail('bad_layer', 'the model has no layers');
+  if (outputEntries.length === 0) fail('bad_metadata', 'model.outputs is empty');
+  const outputs = outputEntries.map((entry) => {
+    if (entry >= entries.length || refs[entry].from !== 'layer') fail('bad_metadata', `model.outputs: entry ${entry} is not a layer of the table`);
+    return refs[entry];
+  });
+  if (new Set(outputEntries).size !== outputEntries.length) fail('bad_metadata', `model.outputs [${outputEntries}] lists an entry twice`);
+  return { inputs, layers, outputs };
+}
+
+/** Every layer must lead to an output (the forward pass runs every layer). */
+function checkOutputs(layers: ParsedLayer[], outputs: ValueRef[]): void {
+  const used = layers.map(() => false);
+  for (const ref of outputs) used[ref.index] = true;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    if (!used[i]) fail('bad_layer', `layer '${layers[i].name}' (${layers[i].kind}) leads to no model output`);
+    for (const source of layers[i].sources) if (source.from === 'layer') used[source.index] = true;
+  }
 }
 
 function readScalar(cursor: Cursor, type: number): number | boolean | string {
@@ -393,11 +521,23 @@ function checkShapeSize(shape: readonly number[], what: string): void {
   if (size > MAX_ACTIVATION_VALUES) fail('bad_shape', `${what} [${shape}] has ${size} values (limit ${MAX_ACTIVATION_VALUES})`);
 }
 
-/** Derives each layer's input and output shape from input.shape and checks its tensors. */
-function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape: number[], inputKind: InputKind): void {
-  let shape = inputShape;
+/** Derives each layer's input and output shapes from the inputs' and checks its tensors and input count. */
+function deriveShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputs: ParsedInput[], inputKind: InputKind, graph: boolean): void {
+  // graph files count input entries in the table index of a message
+  let entryOffset = graph ? inputs.length : 0;
   layers.forEach((layer, index) => {
-    const where = `layer ${index} '${layer.name}' (${layer.kind})`;
+    const where = `layer ${index + entryOffset} '${layer.name}' (${layer.kind})`;
+    const shapeOf = (ref: ValueRef): number[] => (ref.from === 'input' ? inputs[ref.index].shape : layers[ref.index].outputShape);
+    layer.inputShapes = layer.sources.map(shapeOf);
+    const shape = layer.inputShapes[0];
+    const spec = familyKindByName(layer.kind);
+    const arity = spec?.inputCount ?? { min: 1, max: 1 };
+    const count = layer.sources.length;
+    if (count < arity.min || count > arity.max) {
+      fail('bad_layer', `${where}: reads ${count} inputs, expected ${arity.min === arity.max ? arity.min : `${arity.min} to ${arity.max === Infinity ? 'any number' : arity.max}`}`);
+    }
+    const readsInput = layer.sources[0].from === 'input';
+    if (graph && readsInput && inputKind === 'tokens' && layer.kind !== 'embedding') fail('bad_layer', `${where}: only embeddings read the input of a tokens model`);
     const expect = (tensorCount: number | readonly number[], paramCount: number): ParsedTensor[] => {
       const counts = typeof tensorCount === 'number' ? [tensorCount] : tensorCount;
       if (!counts.includes(layer.tensors.length)) fail('bad_layer', `${where}: has ${layer.tensors.length} tensors, expected ${counts.join(' or ')}`);
@@ -419,12 +559,13 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
         fail('bad_shape', `${where}: tensor '${tensor.name}' has shape [${tensor.shape}], expected [${wanted}]`);
       }
     };
-    if (index === 0 && inputKind === 'tokens' && layer.kind !== 'embedding') fail('bad_layer', `${where}: a tokens model must start with an embedding`);
+    if (!graph && index === 0 && inputKind === 'tokens' && layer.kind !== 'embedding') fail('bad_layer', `${where}: a tokens model must start with an embedding`);
     const last = shape[shape.length - 1];
     let output: number[];
     switch (layer.kind) {
       case 'embedding': {
-        if (index !== 0 || inputKind !== 'tokens') fail('bad_layer', `${where}: an embedding must be the first layer of a tokens model`);
+        if (!graph && (index !== 0 || inputKind !== 'tokens')) fail('bad_layer', `${where}: an embedding must be the first layer of a tokens model`);
+        if (graph && (!readsInput || inputs[layer.sources[0].index].shape.length !== 1)) fail('bad_layer', `${where}: an embedding reads a model input of rank 1 directly`);
         const [table] = expect(1, 0);
         if (table.shape.length !== 2) fail('bad_shape', `${where}: embeddings must have rank 2, not [${table.shape}]`);
         expectDType(table, 'int8_cols');
@@ -468,7 +609,6 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
       }
       default: {
         // a family kind (engine/layers/): the reader only lets known kinds through
-        const spec = familyKindByName(layer.kind);
         if (!spec) fail('bad_layer', `${where}: unknown layer kind`);
         output = spec.outputShape(layer, shape, tensors, where);
       }
@@ -476,7 +616,6 @@ function chainShapes(layers: ParsedLayer[], tensors: ParsedTensor[], inputShape:
     checkShapeSize(output, `${where}: output shape`);
     layer.inputShape = shape;
     layer.outputShape = output;
-    shape = output;
   });
 }
 

@@ -10,7 +10,7 @@
 import type { InputKind, LayerSummary, MetadataValue, Model, TensorSpec } from './api.ts';
 import { ACTIVATION_NAMES, LINEAR, RELU, SOFTMAX, activateRows, softmaxInPlace } from './activations.ts';
 import { InputError } from './errors.ts';
-import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile } from './format.ts';
+import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile, type ValueRef } from './format.ts';
 import {
   INT8_MAX_INPUT_SIZE,
   copyValues,
@@ -96,7 +96,11 @@ const DENSE_INT8_LANES = 14;
 const SMALL_DENSE_INPUTS = 8;
 
 const NO_FLOATS = new Float32Array(0);
+const NO_IDS = new Int32Array(0);
 const NO_INT8 = new Int8Array(0);
+const NO_SOURCES: Float32Array[] = [];
+/** predictInputs' `filled`: every position holds a given id (fused pooling adds no pad rows). */
+const ALL_FILLED = 0x7fffffff;
 const NO_LANES: Float64Array[] = [];
 const NO_DOUBLES = new Float64Array(0);
 
@@ -108,6 +112,10 @@ interface Step {
   kind: number;
   source: Float32Array;
   target: Float32Array;
+  /** LAYER: every input in order (sources[0] is source). */
+  sources: Float32Array[];
+  /** Embedding steps: the token ids of the model input they read. */
+  ids: Int32Array;
   /** Rows of the input's last axis (steps for pooling, positions for an embedding). */
   rows: number;
   /** Values per input row (embedding: none). */
@@ -147,6 +155,8 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     kind,
     source,
     target,
+    sources: NO_SOURCES,
+    ids: NO_IDS,
     rows: 1,
     inputSize: 0,
     outputSize: 0,
@@ -238,9 +248,17 @@ class LoadedModel implements EngineModel {
   readonly tokenizer: WordTokenizer | null;
 
   private readonly steps: Step[];
+  /** Token ids of a tokens model's input (predictTokens, predictText); else empty. */
   private readonly tokens: Int32Array;
-  /** Where a vector input is copied before the first step. */
+  /** Where a single float input is copied before the first step. */
   private readonly inputBuffer: Float32Array;
+  // Per model input: its values as floats (NO_FLOATS when only embeddings read it), its
+  // values as token ids (NO_IDS when no embedding reads it), whether it is int32
+  // (truncated), and the bound of its ids (the smallest table of the embeddings reading it).
+  private readonly inputFloats: Float32Array[];
+  private readonly inputIds: Int32Array[];
+  private readonly inputIntegral: boolean[];
+  private readonly inputVocab: number[];
   private readonly output: Float32Array;
   private readonly padId: number;
   // Kernel scratch: int8 input quantization, per-position row offsets.
@@ -269,10 +287,11 @@ class LoadedModel implements EngineModel {
       ? new WordTokenizer(typeof vocabText === 'string' ? { ...file.tokenizer, vocabText } : file.tokenizer, this.inputSize)
       : null;
     this.padId = file.tokenizer ? file.tokenizer.padId : 0;
-    this.vocabSize = file.inputKind === 'tokens' ? file.tensors[file.layers[0].tensors[0]].shape[0] : 0;
-    const last = file.layers[file.layers.length - 1];
-    this.inputs = [{ name: 'input', shape: file.inputShape.slice(), dtype: file.inputKind === 'tokens' ? 'int32' : 'float32' }];
-    this.outputs = [{ name: last.name, shape: last.outputShape.slice(), dtype: 'float32' }];
+    this.inputs = file.inputs.map((input) => ({ name: input.name, shape: input.shape.slice(), dtype: input.dtype }));
+    this.outputs = file.outputs.map((ref) => {
+      const layer = file.layers[ref.index];
+      return { name: layer.name, shape: layer.outputShape.slice(), dtype: 'float32' as const };
+    });
     this.layers = file.layers.map((layer) => ({
       name: layer.name,
       kind: layer.kind,
@@ -281,21 +300,35 @@ class LoadedModel implements EngineModel {
       parameters: layer.tensors.reduce((sum, index) => sum + file.tensors[index].size, 0),
     }));
 
-    // Two ping-pong buffers hold every intermediate result; the input is copied into the first.
-    let largest = this.inputSize;
+    // Each input's buffers, by what reads it: embeddings read ids, every other layer floats.
+    this.inputFloats = file.inputs.map(() => NO_FLOATS);
+    this.inputIds = file.inputs.map(() => NO_IDS);
+    this.inputIntegral = file.inputs.map((input) => input.dtype === 'int32');
+    this.inputVocab = file.inputs.map(() => ALL_FILLED);
     let widestInput = 0;
+    let positions = 0;
     for (const layer of file.layers) {
-      largest = Math.max(largest, product(layer.outputShape));
       widestInput = Math.max(widestInput, layer.inputShape[layer.inputShape.length - 1]);
+      layer.sources.forEach((ref, slot) => {
+        if (ref.from !== 'input') return;
+        const size = product(file.inputs[ref.index].shape);
+        if (layer.kind === 'embedding' && slot === 0) {
+          if (this.inputIds[ref.index] === NO_IDS) this.inputIds[ref.index] = new Int32Array(size);
+          this.inputVocab[ref.index] = Math.min(this.inputVocab[ref.index], file.tensors[layer.tensors[0]].shape[0]);
+          positions = Math.max(positions, size);
+        } else if (this.inputFloats[ref.index] === NO_FLOATS) {
+          this.inputFloats[ref.index] = new Float32Array(size);
+        }
+      });
     }
-    const buffers = [new Float32Array(largest), new Float32Array(largest)];
-    this.inputBuffer = buffers[0];
+    this.vocabSize = file.inputKind === 'tokens' ? this.inputVocab[0] : 0;
+    this.tokens = file.inputKind === 'tokens' ? this.inputIds[0] : NO_IDS;
+    this.inputBuffer = this.inputFloats[0];
     this.output = new Float32Array(this.outputSize);
-    this.tokens = new Int32Array(file.inputKind === 'tokens' ? this.inputSize : 0);
     this.quantized = new Int8Array(widestInput);
     this.quantizedFloat = new Float64Array(widestInput);
-    this.rowOffsets = new Int32Array(this.tokens.length);
-    this.steps = buildPlan(file, options, buffers, this.output, this.tokens);
+    this.rowOffsets = new Int32Array(positions);
+    this.steps = buildPlan(file, options, this.inputFloats, this.inputIds, this.output, this.tokens);
   }
 
   // ---- the forward pass -------------------------------------------------
@@ -323,16 +356,16 @@ class LoadedModel implements EngineModel {
       }
       switch (kind) {
         case EMBEDDING:
-          embeddingGather(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0);
+          embeddingGather(step.ids, step.rows, step.weights, step.outputSize, step.target, 0);
           break;
         case EMBEDDING_INT8_COLS:
-          embeddingGatherInt8Cols(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0);
+          embeddingGatherInt8Cols(step.ids, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0);
           break;
         case EMBEDDING_AVERAGE_POOL:
-          embeddingAveragePool(this.tokens, step.rows, step.weights, step.outputSize, step.target, 0, this.rowOffsets);
+          embeddingAveragePool(step.ids, step.rows, step.weights, step.outputSize, step.target, 0, this.rowOffsets);
           break;
         case EMBEDDING_AVERAGE_POOL_INT8_COLS:
-          embeddingAveragePoolInt8Cols(this.tokens, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0, this.rowOffsets);
+          embeddingAveragePoolInt8Cols(step.ids, step.rows, step.weightsInt8, step.scales, step.outputSize, step.target, 0, this.rowOffsets);
           break;
         case AVERAGE_POOL:
           globalAveragePool(step.source, 0, step.rows, step.outputSize, step.target, 0);
@@ -373,7 +406,7 @@ class LoadedModel implements EngineModel {
           copyValues(step.source, 0, step.target, 0, step.outputSize);
           break;
         case LAYER:
-          step.prepared.run(step.source, step.target);
+          step.prepared.run(step.source, step.target, step.sources);
           break;
       }
     }
@@ -388,7 +421,7 @@ class LoadedModel implements EngineModel {
    */
   private embeddingPool(step: Step): void {
     var int8 = step.kind === EMBEDDING_AVERAGE_POOL_INT8_COLS;
-    var ids = this.tokens;
+    var ids = step.ids;
     var positions = step.rows | 0;
     var used = this.filled | 0;
     if (used > positions) used = positions;
@@ -482,33 +515,55 @@ class LoadedModel implements EngineModel {
   }
 
   predictInputs(inputs: readonly ArrayLike<number>[]): Float32Array {
-    var specs = this.inputs;
-    if ((inputs.length | 0) !== specs.length) throw new InputError('wrong_length', `got ${inputs.length} inputs; model '${this.name}' takes ${specs.length} (${specs.map((spec) => spec.name).join(', ')})`);
-    var input = inputs[0];
-    var length = this.inputSize | 0;
-    if ((input.length | 0) !== length) throw new InputError('wrong_length', `input '${specs[0].name}': got ${input.length} values; it takes ${length} ([${specs[0].shape}])`);
-    if (this.inputKind === 'vector') return this.predictVector(input);
-    var tokens = this.tokens;
-    var vocabSize = this.vocabSize;
+    var count = this.inputs.length | 0;
+    var k = 0;
+    if ((inputs.length | 0) !== count) {
+      throw new InputError('wrong_length', `got ${inputs.length} inputs; model '${this.name}' takes ${count} (${this.inputs.map((spec) => spec.name).join(', ')})`);
+    }
+    for (k = 0; k < count; k = (k + 1) | 0) this.fillInput(k, inputs[k]);
+    this.filled = ALL_FILLED;
+    return this.run();
+  }
+
+  /** Copies input `k` into its buffers: floats checked finite, int32 truncated toward zero (as TF.js casts), ids checked against the vocabulary. */
+  private fillInput(k: number, values: ArrayLike<number>): void {
+    var spec = this.inputs[k];
+    var floats = this.inputFloats[k];
+    var ids = this.inputIds[k];
+    var integral = this.inputIntegral[k];
+    var vocab = this.inputVocab[k];
+    var length = (floats !== NO_FLOATS ? floats.length : ids.length) | 0;
+    if ((values.length | 0) !== length) throw new InputError('wrong_length', `input '${spec.name}': got ${values.length} values; it takes ${length} ([${spec.shape}])`);
     var i = 0;
     var value = 0.0;
-    var id = 0;
+    var whole = 0.0;
     for (i = 0; i < length; i = (i + 1) | 0) {
-      value = input[i];
-      // int32 inputs are truncated toward zero, as TF.js casts them
-      id = value < 0 ? Math.ceil(value) : Math.floor(value);
-      if (!(id >= 0 && id < vocabSize)) throw new InputError('bad_token', `token id ${String(value)} at position ${i} is not in [0, ${vocabSize})`);
-      tokens[i] = id;
+      value = values[i];
+      // x − x is 0 only for finite numbers (NaN and ±Infinity give NaN)
+      if (value - value !== 0 || (!integral && Math.fround(value) - Math.fround(value) !== 0)) {
+        throw new InputError('bad_value', `input '${spec.name}': value ${String(values[i])} at index ${i} is not a finite ${spec.dtype}`);
+      }
+      whole = value < 0 ? Math.ceil(value) : Math.floor(value);
+      if (integral && (whole < -2147483648 || whole > 2147483647)) throw new InputError('bad_value', `input '${spec.name}': value ${String(values[i])} at index ${i} is outside int32`);
+      if (floats !== NO_FLOATS) floats[i] = integral ? whole : value;
+      if (ids !== NO_IDS) {
+        if (!(whole >= 0 && whole < vocab)) throw new InputError('bad_token', `input '${spec.name}': token id ${String(values[i])} at position ${i} is not in [0, ${vocab})`);
+        ids[i] = whole;
+      }
     }
-    this.filled = length;
-    return this.run();
   }
 
   predictVector(input: ArrayLike<number>): Float32Array {
     if (this.inputKind !== 'vector') throw new InputError('wrong_kind', `model '${this.name}' takes token ids or text, not a vector`);
+    if (this.inputs.length !== 1) throw new InputError('wrong_kind', `model '${this.name}' takes ${this.inputs.length} inputs (${this.inputs.map((spec) => spec.name).join(', ')}): use predictInputs`);
     var length = this.inputSize | 0;
     if ((input.length | 0) !== length) throw new InputError('wrong_length', `got ${input.length} values; the model takes ${length}`);
     var buffer = this.inputBuffer;
+    if (this.inputIntegral[0] || this.inputIds[0] !== NO_IDS || buffer === NO_FLOATS) {
+      this.fillInput(0, input);
+      this.filled = ALL_FILLED;
+      return this.run();
+    }
     var i = 0;
     var value = 0.0;
     for (i = 0; i < length; i = (i + 1) | 0) {
@@ -644,50 +699,201 @@ function denseSmall(step: Step): void {
 }
 
 /**
- * Turns the layers into steps. Data flows through two ping-pong buffers; the
- * last step that writes a new array writes straight into `output`, and in-place
- * steps (batch normalization, activations) act on wherever the data is.
+ * The plan's float buffers: fixed arrays (model inputs, output views) and slots that
+ * values share by liveness (a slot is reused once its last read is planned, and grows to
+ * the largest value it holds; a chain needs two). Arrays are made once planning is done.
  */
-function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32Array[], output: Float32Array, tokens: Int32Array): Step[] {
+class BufferPlan {
+  private readonly sizes: number[] = [];
+  private readonly fixed: (Float32Array | null)[] = [];
+  /** Reads still to be planned, per buffer. */
+  readonly pending: number[] = [];
+  private readonly free: number[] = [];
+
+  fixedBuffer(array: Float32Array, reads: number): number {
+    this.sizes.push(array.length);
+    this.fixed.push(array);
+    this.pending.push(reads);
+    return this.sizes.length - 1;
+  }
+
+  /** A slot for a value of `size` read `reads` times: the smallest free slot that fits, else the largest free one (grown), else a new one. */
+  slot(size: number, reads: number): number {
+    let best = -1;
+    for (const handle of this.free) {
+      const fits = this.sizes[handle] >= size;
+      const bestFits = best >= 0 && this.sizes[best] >= size;
+      if (best < 0 || (fits && (!bestFits || this.sizes[handle] < this.sizes[best])) || (!fits && !bestFits && this.sizes[handle] > this.sizes[best])) best = handle;
+    }
+    if (best < 0) {
+      this.sizes.push(size);
+      this.fixed.push(null);
+      this.pending.push(reads);
+      return this.sizes.length - 1;
+    }
+    this.free.splice(this.free.indexOf(best), 1);
+    this.sizes[best] = Math.max(this.sizes[best], size);
+    this.pending[best] = reads;
+    return best;
+  }
+
+  /** One planned read of `handle`; a slot with no reads left is free. */
+  read(handle: number): void {
+    this.pending[handle]--;
+    if (this.pending[handle] === 0 && this.fixed[handle] === null) this.free.push(handle);
+  }
+
+  arrays(): Float32Array[] {
+    return this.sizes.map((size, handle) => this.fixed[handle] ?? new Float32Array(size));
+  }
+}
+
+/** A step and the buffers it uses, as handles of the BufferPlan (-1: none). */
+interface PlannedStep {
+  step: Step;
+  source: number;
+  target: number;
+  sources: number[];
+}
+
+/** Kinds that change values where they are (or, flatten, not at all): they run in place on their input's buffer when nothing else reads it later. */
+const IN_PLACE_KINDS = ['flatten', 'activation', 'batch_normalization'];
+
+/**
+ * Turns the layers into steps, top to bottom in file order. Each value (a model input
+ * or a layer's output) lives in a buffer: an input's own array, a model output's view
+ * of `output` (a layer whose value reaches an output only through in-place layers
+ * writes straight into it), or a shared slot. In-place steps (batch normalization,
+ * activations) act on their input's buffer when it is its last read, else on a copy.
+ */
+function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Float32Array[], inputIds: Int32Array[], output: Float32Array, tokens: Int32Array): Step[] {
   const integerInt8 = (options.int8 ?? 'integer') === 'integer';
   // the masks of the recurrent family (engine/layers/recurrent.ts): one flag per step
   const stepMask = new Uint8Array(Math.max(1, ...file.layers.map((layer) => layer.inputShape[0] ?? 1)));
   const layers = file.layers;
-  const steps: Step[] = [];
+  const planned: PlannedStep[] = [];
+  const buffers = new BufferPlan();
 
-  // Layers that write a new array (all but flatten, activation and batch normalization);
-  // an embedding directly followed by average pooling is one fused step.
-  const fusedPooling = (i: number): boolean =>
-    layers[i].kind === 'embedding' && layers[i].activation === 'linear' && i + 1 < layers.length && layers[i + 1].kind === 'global_average_pooling_1d';
-  const writes = (layer: ParsedLayer): boolean => layer.kind !== 'flatten' && layer.kind !== 'activation' && layer.kind !== 'batch_normalization';
-  let lastWriter = -1;
-  for (let i = 0; i < layers.length; i++) if (writes(layers[i])) lastWriter = i;
+  // Reads of each value: by layers (embeddings read an input's ids, not its floats) and by the outputs.
+  const layerReads = layers.map(() => 0);
+  const inputReads = file.inputs.map(() => 0);
+  const consumers: number[][] = layers.map(() => []);
+  layers.forEach((layer, j) => {
+    layer.sources.forEach((ref, slot) => {
+      if (ref.from === 'layer') {
+        layerReads[ref.index]++;
+        consumers[ref.index].push(j);
+      } else if (!(layer.kind === 'embedding' && slot === 0)) inputReads[ref.index]++;
+    });
+  });
+  const outputOf = layers.map(() => -1);
+  file.outputs.forEach((ref, k) => {
+    layerReads[ref.index]++;
+    outputOf[ref.index] = k;
+  });
 
-  let current = buffers[0];
-  const nextTarget = (layerIndex: number): Float32Array => (layerIndex === lastWriter ? output : current === buffers[0] ? buffers[1] : buffers[0]);
-  const activationStep = (layer: ParsedLayer): void => {
+  const inputHandles = inputFloats.map((floats, i) => (floats === NO_FLOATS ? -1 : buffers.fixedBuffer(floats, inputReads[i])));
+  let offset = 0;
+  const views = file.outputs.map((ref) => {
+    const size = product(layers[ref.index].outputShape);
+    const view = file.outputs.length === 1 ? output : output.subarray(offset, offset + size);
+    offset += size;
+    return { handle: buffers.fixedBuffer(view, 0), taken: false, size };
+  });
+  const layerHandles = layers.map(() => -1);
+  const handleOf = (ref: ValueRef): number => (ref.from === 'input' ? inputHandles[ref.index] : layerHandles[ref.index]);
+
+  const inPlace = (layer: ParsedLayer): boolean => IN_PLACE_KINDS.includes(layer.kind);
+  /** The output a layer's value reaches through single-reader in-place layers only, or -1. */
+  const pinnedOutput = (j: number): number => {
+    for (let v = j; ; ) {
+      if (outputOf[v] >= 0) return outputOf[v];
+      if (layerReads[v] !== 1 || !inPlace(layers[consumers[v][0]])) return -1;
+      v = consumers[v][0];
+    }
+  };
+  /** The buffer a writing layer's value goes to: its output view when pinned to one, else a slot. */
+  const targetFor = (j: number): number => {
+    const pinned = pinnedOutput(j);
+    if (pinned >= 0 && !views[pinned].taken) {
+      views[pinned].taken = true;
+      buffers.pending[views[pinned].handle] += layerReads[j];
+      return views[pinned].handle;
+    }
+    return buffers.slot(product(layers[j].outputShape), layerReads[j]);
+  };
+  const push = (step: Step, source: number, target: number, sources: number[] = []): void => {
+    planned.push({ step, source, target, sources });
+  };
+  const activationStep = (layer: ParsedLayer, target: number): void => {
     const code = ACTIVATION_NAMES.indexOf(layer.activation);
     if (code === LINEAR) return;
-    const step = newStep(ACTIVATION, current, current);
+    const step = newStep(ACTIVATION, NO_FLOATS, NO_FLOATS);
     const { rows, width } = rowsOf(layer.outputShape);
     step.rows = rows;
     step.outputSize = width;
     step.activation = code;
-    steps.push(step);
+    push(step, target, target);
   };
 
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i];
+  const fused = layers.map(() => false);
+  for (let j = 0; j < layers.length; j++) {
+    if (fused[j]) continue;
+    const layer = layers[j];
     const tensors = layer.tensors;
+    if (inPlace(layer)) {
+      // in place on the input's buffer when this is its last read, else on a copy
+      const source = handleOf(layer.sources[0]);
+      if (layer.kind === 'flatten' && layer.activation === 'linear') {
+        // row-major data is already flat
+        layerHandles[j] = source;
+        buffers.pending[source] += layerReads[j];
+        buffers.read(source);
+        continue;
+      }
+      let target = source;
+      if (buffers.pending[source] === 1) {
+        buffers.pending[source] += layerReads[j];
+      } else {
+        target = targetFor(j);
+        const copy = newStep(COPY, NO_FLOATS, NO_FLOATS);
+        copy.outputSize = product(layer.inputShape);
+        push(copy, source, target);
+      }
+      buffers.read(source);
+      layerHandles[j] = target;
+      if (layer.kind === 'batch_normalization') {
+        const { scale, shift } = foldBatchNormalization(
+          tensorFloat32(file, tensors[0]),
+          tensorFloat32(file, tensors[1]),
+          tensorFloat32(file, tensors[2]),
+          tensorFloat32(file, tensors[3]),
+          layer.params[0],
+        );
+        const { rows, width } = rowsOf(layer.inputShape);
+        const step = newStep(SCALE_SHIFT, NO_FLOATS, NO_FLOATS);
+        step.rows = rows;
+        step.outputSize = width;
+        step.weights = scale;
+        step.bias = shift;
+        push(step, target, target);
+      }
+      activationStep(layer, target);
+      continue;
+    }
+
     switch (layer.kind) {
       case 'embedding': {
         const table = file.tensors[tensors[0]];
         // the reader allows int8_cols (column scales), never int8 (row scales), for an embedding
         const int8 = table.dtype === 'int8_cols' && integerInt8;
-        const fused = fusedPooling(i);
-        // with fusion the pooling layer is the writer
-        const target = nextTarget(fused ? i + 1 : i);
-        const step = newStep(fused ? (int8 ? EMBEDDING_AVERAGE_POOL_INT8_COLS : EMBEDDING_AVERAGE_POOL) : int8 ? EMBEDDING_INT8_COLS : EMBEDDING, NO_FLOATS, target);
+        // an embedding whose one reader is average pooling is one fused step (the pooling layer's value)
+        const pool = layerReads[j] === 1 && outputOf[j] < 0 && layer.activation === 'linear' ? consumers[j][0] : -1;
+        const fuse = pool >= 0 && layers[pool].kind === 'global_average_pooling_1d';
+        const valueLayer = fuse ? pool : j;
+        const target = targetFor(valueLayer);
+        const step = newStep(fuse ? (int8 ? EMBEDDING_AVERAGE_POOL_INT8_COLS : EMBEDDING_AVERAGE_POOL) : int8 ? EMBEDDING_INT8_COLS : EMBEDDING, NO_FLOATS, NO_FLOATS);
+        step.ids = inputIds[layer.sources[0].index];
         step.rows = layer.inputShape[0];
         step.outputSize = table.shape[1];
         if (int8) {
@@ -697,32 +903,27 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
         } else {
           step.weights = tensorFloat32(file, tensors[0]);
         }
-        steps.push(step);
-        current = target;
-        if (fused) {
-          i++;
-          activationStep(layers[i]);
-        } else {
-          activationStep(layer);
-        }
+        push(step, -1, target);
+        layerHandles[valueLayer] = target;
+        if (fuse) fused[pool] = true;
+        activationStep(layers[valueLayer], target);
         break;
       }
       case 'global_average_pooling_1d':
       case 'global_max_pooling_1d': {
-        const target = nextTarget(i);
-        const step = newStep(layer.kind === 'global_average_pooling_1d' ? AVERAGE_POOL : MAX_POOL, current, target);
+        const source = handleOf(layer.sources[0]);
+        const target = targetFor(j);
+        const step = newStep(layer.kind === 'global_average_pooling_1d' ? AVERAGE_POOL : MAX_POOL, NO_FLOATS, NO_FLOATS);
         step.rows = layer.inputShape[0];
         step.outputSize = layer.inputShape[1];
-        steps.push(step);
-        current = target;
-        activationStep(layer);
+        push(step, source, target);
+        buffers.read(source);
+        layerHandles[j] = target;
+        activationStep(layer, target);
         break;
       }
-      case 'flatten':
-        // row-major data is already flat
-        activationStep(layer);
-        break;
       case 'dense': {
+        const source = handleOf(layer.sources[0]);
         const kernel = file.tensors[tensors[0]];
         const { rows, width } = rowsOf(layer.inputShape);
         const units = kernel.shape[0];
@@ -734,12 +935,12 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
           quantized !== null && (choice === 'lanes' || (choice === 'auto' && laneKernelWins(units, width))) ? packLaneKernel(quantized.values, units, width) : null;
         const packed = int8 && laneKernel === null && choice !== 'plain' && (choice !== 'auto' || units >= PACKED_GROUP_ROWS);
         const laneScale = packed ? packedInt8LaneScale(width) : 0;
-        const target = nextTarget(i);
+        const target = targetFor(j);
         const small = !int8 && width <= SMALL_DENSE_INPUTS;
         const step = newStep(
           laneKernel !== null ? DENSE_INT8_LANES : laneScale > 0 ? DENSE_INT8_PACKED : int8 ? DENSE_INT8 : small ? DENSE_SMALL : DENSE,
-          current,
-          target,
+          NO_FLOATS,
+          NO_FLOATS,
         );
         step.rows = rows;
         step.inputSize = width;
@@ -766,51 +967,45 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, buffers: Float32
           step.bias64 = Float64Array.from(step.bias);
           step.compiled = compileDenseSmall(step);
         }
-        steps.push(step);
-        current = target;
-        break;
-      }
-      case 'activation':
-        activationStep(layer);
-        break;
-      case 'batch_normalization': {
-        const { scale, shift } = foldBatchNormalization(
-          tensorFloat32(file, tensors[0]),
-          tensorFloat32(file, tensors[1]),
-          tensorFloat32(file, tensors[2]),
-          tensorFloat32(file, tensors[3]),
-          layer.params[0],
-        );
-        const { rows, width } = rowsOf(layer.inputShape);
-        const step = newStep(SCALE_SHIFT, current, current);
-        step.rows = rows;
-        step.outputSize = width;
-        step.weights = scale;
-        step.bias = shift;
-        steps.push(step);
-        activationStep(layer);
+        push(step, source, target);
+        buffers.read(source);
+        layerHandles[j] = target;
         break;
       }
       default: {
         // a family kind (engine/layers/); the reader let only known kinds through
         const spec = familyKindByName(layer.kind);
         if (!spec) throw new Error(`layer kind '${layer.kind}' has no kernel`);
-        const target = nextTarget(i);
-        const step = newStep(LAYER, current, target);
+        const sources = layer.sources.map(handleOf);
+        const target = targetFor(j);
+        const step = newStep(LAYER, NO_FLOATS, NO_FLOATS);
         step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain', tokens, stepMask });
         step.outputSize = product(layer.outputShape);
-        steps.push(step);
-        current = target;
-        if (step.prepared.fusedActivation !== true) activationStep(layer);
+        push(step, sources[0], target, sources);
+        for (const source of sources) buffers.read(source);
+        layerHandles[j] = target;
+        if (step.prepared.fusedActivation !== true) activationStep(layer, target);
       }
     }
   }
-  if (current !== output) {
-    const step = newStep(COPY, current, output);
-    step.outputSize = output.length;
-    steps.push(step);
-  }
-  return steps;
+  // outputs not written in place are copied into their views
+  file.outputs.forEach((ref, k) => {
+    const source = layerHandles[ref.index];
+    if (source !== views[k].handle) {
+      const copy = newStep(COPY, NO_FLOATS, NO_FLOATS);
+      copy.outputSize = views[k].size;
+      push(copy, source, views[k].handle);
+    }
+    buffers.read(source);
+  });
+
+  const arrays = buffers.arrays();
+  return planned.map(({ step, source, target, sources }) => {
+    step.source = source < 0 ? NO_FLOATS : arrays[source];
+    step.target = arrays[target];
+    if (sources.length > 0) step.sources = sources.map((handle) => arrays[handle]);
+    return step;
+  });
 }
 
 /** Parses, validates and prepares a model file. Throws ModelFormatError for a defective file. */

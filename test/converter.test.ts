@@ -205,13 +205,12 @@ describe('convertModel: topology shapes and round trip', () => {
     expectBits(tensorByName(file, 'h/kernel'), transpose(source.weights.get('h/kernel')!.values, 5, 3));
   });
 
-  it('rejects a branching Functional model', async () => {
+  it('rejects a shared layer (applied twice)', async () => {
     const input = tf.input({ shape: [4], name: 'in' });
-    const left = tf.layers.dense({ units: 2, name: 'left' }).apply(input) as tf.SymbolicTensor;
-    const right = tf.layers.dense({ units: 2, name: 'right' }).apply(input) as tf.SymbolicTensor;
-    const joined = tf.layers.concatenate({ name: 'join' }).apply([left, right]) as tf.SymbolicTensor;
-    const source = await fixture(tf.model({ inputs: input, outputs: joined }));
-    expect(convertError(() => convert(source))).toBe("functional model is not a single chain: layer 'join' (Concatenate) has 2 inputs");
+    const shared = tf.layers.dense({ units: 4, name: 'shared' });
+    const twice = shared.apply(shared.apply(input)) as tf.SymbolicTensor;
+    const source = await fixture(tf.model({ inputs: input, outputs: twice }));
+    expect(convertError(() => convert(source))).toBe("layer 'shared' is applied 2 times; shared layers are not supported");
   });
 
   it('reads several weight groups and several shards per group', async () => {

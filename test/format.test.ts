@@ -109,7 +109,11 @@ describe('parseModelFile: valid files', () => {
     expect(file.labels).toEqual(['a', 'b']);
     expect(file.inputKind).toBe('vector');
     expect(file.tokenizer).toBeNull();
-    expect(file.layers).toEqual([{ name: 'dense', kind: 'dense', activation: 'softmax', tensors: [0, 1], params: [], inputShape: [3], outputShape: [2] }]);
+    expect(file.layers).toEqual([
+      { name: 'dense', kind: 'dense', activation: 'softmax', tensors: [0, 1], params: [], sources: [{ from: 'input', index: 0 }], inputShapes: [[3]], inputShape: [3], outputShape: [2] },
+    ]);
+    expect(file.inputs).toEqual([{ name: 'input', shape: [3], dtype: 'float32' }]);
+    expect(file.outputs).toEqual([{ from: 'layer', index: 0 }]);
     expect(file.tensors.map((t) => [t.name, t.dtype, t.shape, t.size, t.byteLength, t.offset % 16])).toEqual([
       ['dense/kernel', 'float32', [2, 3], 6, 24, 0],
       ['dense/bias', 'float32', [2], 2, 8, 0],
@@ -213,7 +217,7 @@ describe('parseModelFile: defects', () => {
   it.each([
     ['short file', good.subarray(0, 39), 'truncated', 'file is 39 bytes; header and checksum alone need 40'],
     ['bad magic', patchWord(good, 0, 0x46554747), 'bad_magic', 'not a decentAI model file (magic is not "DCAI")'],
-    ['bad version', patchWord(good, 4, 3), 'bad_version', 'version 3 is not supported (this reader reads 1 to 2)'],
+    ['bad version', patchWord(good, 4, 4), 'bad_version', 'version 4 is not supported (this reader reads 1 to 3)'],
     ['fileLength too big', patchWord(good, 8, good.length + 4), 'bad_length', `header fileLength ${good.length + 4} does not match the ${good.length} bytes given`],
     ['flags', patchWord(good, 28, 1), 'bad_version', 'flags 1 are not supported (must be 0)'],
     ['dataOffset misaligned', patchWord(good, 24, dataOffset + 4), 'bad_length', `dataOffset ${dataOffset + 4} must be a multiple of 16 in [32, ${good.length - 8}]`],

@@ -114,6 +114,39 @@ function functionalModelJson(): Json {
   };
 }
 
+/** A graph (format version 3): two inputs (one int32), a skip connection (Add), Concatenate, two outputs. */
+function graphModelJson(): Json {
+  const node = (...from: string[]) => [from.map((name) => [name, 0, 0, {}])];
+  return {
+    modelTopology: {
+      class_name: 'Functional',
+      config: {
+        name: 'fuzz_graph',
+        layers: [
+          { name: 'a', class_name: 'InputLayer', config: { batch_input_shape: [null, 4], name: 'a' }, inbound_nodes: [] },
+          { name: 'b', class_name: 'InputLayer', config: { batch_input_shape: [null, 2], dtype: 'int32', name: 'b' }, inbound_nodes: [] },
+          { name: 'd', class_name: 'Dense', config: { name: 'd', units: 4, activation: 'relu' }, inbound_nodes: node('a') },
+          { name: 'skip', class_name: 'Add', config: { name: 'skip' }, inbound_nodes: node('a', 'd') },
+          { name: 'join', class_name: 'Concatenate', config: { name: 'join', axis: -1 }, inbound_nodes: node('skip', 'b') },
+          { name: 'out', class_name: 'Dense', config: { name: 'out', units: 2, use_bias: false }, inbound_nodes: node('join') },
+        ],
+        input_layers: [['a', 0, 0], ['b', 0, 0]],
+        output_layers: [['out', 0, 0], ['d', 0, 0]],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: [
+          { name: 'd/kernel', shape: [4, 4], dtype: 'float32' },
+          { name: 'd/bias', shape: [4], dtype: 'float32' },
+          { name: 'out/kernel', shape: [6, 2], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+}
+
 const weights = weightBytes(64);
 const readWeightFile = (): Uint8Array => weights;
 const vocabText = '<PAD> 0\n<START> 1\n<UNKNOWN> 2\nhello 3\nwörld 4\nspam 5\n';
@@ -130,6 +163,7 @@ const bases: Uint8Array[] = [
   ...(['float32', 'float16', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: tokensModelJson(), readWeightFile, vocabText, labelsText: 'ham\nspam\n' }, { quantize }).bytes),
   ...(['float32', 'int8'] as Quantization[]).map((quantize) => convertModel({ modelJson: vectorModelJson(), readWeightFile }, { quantize }).bytes),
   convertModel({ modelJson: averagePoolModelJson(), readWeightFile, vocabText }, { quantize: 'int8' }).bytes,
+  convertModel({ modelJson: graphModelJson(), readWeightFile }).bytes,
 ];
 
 /** Sets fileLength to the real length and recomputes the checksum, so deeper checks run. */
@@ -156,7 +190,7 @@ function parseOrFormatError(bytes: Uint8Array): void {
     if (model.inputSize <= 1 << 16) {
       if (model.hasTokenizer) model.predictText('hello wörld spam x');
       else if (model.inputKind === 'tokens') model.predictTokens([0]);
-      else model.predictVector(new Float32Array(model.inputSize));
+      else model.predictInputs(model.inputs.map((spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1))));
     }
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
@@ -407,6 +441,7 @@ describe('fuzz: convertModel on malformed model.json', () => {
     ['tokens', tokensModelJson],
     ['vector', vectorModelJson],
     ['functional', functionalModelJson],
+    ['graph', graphModelJson],
   ] as const) {
     it(`${name}: every mutation converts or throws ConvertError`, () => {
       const base = make();

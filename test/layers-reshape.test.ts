@@ -83,9 +83,9 @@ describe('reshape family against TF.js', () => {
         const order = shuffled(shape.length, seed);
         const size = shape.reduce((a, b) => a * b, 1);
         const input = Float32Array.from({ length: size }, (_, i) => i);
-        const layer: ParsedLayer = { name: 'p', kind: 'permute', activation: 'linear', tensors: [], params: order, inputShape: shape, outputShape: order.map((a) => shape[a]) };
+        const layer: ParsedLayer = { name: 'p', kind: 'permute', activation: 'linear', tensors: [], params: order, sources: [{ from: 'input', index: 0 }], inputShapes: [shape], inputShape: shape, outputShape: order.map((a) => shape[a]) };
         const output = new Float32Array(size);
-        PERMUTE.prepare({ file: {} as ParsedModelFile, layer, integerInt8: true }).run(input, output);
+        PERMUTE.prepare({ file: {} as ParsedModelFile, layer, integerInt8: true }).run(input, output, [input]);
         expect(Array.from(output)).toEqual(permuteReference(Array.from(input), shape, order));
       }),
       { numRuns: 60 },

@@ -9,8 +9,10 @@ export interface ConvertContext {
   readonly layer: KerasLayer;
   /** "layer 'conv2d' (Conv2D)", to start error messages with. */
   readonly where: string;
-  /** The layer's input shape without the batch dimension. */
+  /** The layer's (first) input shape without the batch dimension. */
   readonly input: readonly number[];
+  /** Every input's shape, in order (merge layers read several). */
+  readonly inputs: readonly (readonly number[])[];
   /** The layer's weight `param` (manifest name `layer/param`), checked to have shape `expected`. */
   weight(param: string, expected: readonly number[]): Float32Array;
   /** True when the manifest has weight `param` for this layer. */
@@ -48,6 +50,8 @@ export const NO_MASK: StepMask = { mode: 0, steps: 0 };
 export interface LayerConverter {
   /** Keras class names this mapping converts (e.g. 'Conv2D'). */
   readonly classNames: readonly string[];
+  /** How many inputs the layer reads; default exactly one. */
+  readonly inputCount?: { readonly min: number; readonly max: number };
   /** Stores the layer's entries (none for an identity) and returns its output shape. */
   convert(context: ConvertContext): number[];
 }

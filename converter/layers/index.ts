@@ -4,6 +4,7 @@
 import { ACTIVATION_CONVERTERS, IDENTITY_CONVERTERS } from './activation.ts';
 import { CONVOLUTION_CONVERTERS } from './convolution.ts';
 import type { LayerConverter } from './family.ts';
+import { MERGE_CONVERTERS } from './merge.ts';
 import { POOLING_CONVERTERS } from './pooling.ts';
 import { RECURRENT_CONVERTERS } from './recurrent.ts';
 import { RESHAPE_CONVERTERS } from './reshape.ts';
@@ -15,6 +16,7 @@ const CONVERTERS: readonly LayerConverter[] = [
   ...ACTIVATION_CONVERTERS,
   ...IDENTITY_CONVERTERS,
   ...RESHAPE_CONVERTERS,
+  ...MERGE_CONVERTERS,
 ];
 
 const byClass = new Map<string, LayerConverter>();

@@ -17,9 +17,12 @@ export interface LayerKindSpec {
   readonly code: number;
   /** Kind name as stored by the converter and shown in LayerSummary (snake_case). */
   readonly name: string;
+  /** How many inputs a layer of this kind reads (format version 3 graphs); default exactly one. */
+  readonly inputCount?: { readonly min: number; readonly max: number };
   /**
    * Checks the layer's tensors and params against its input shape and returns its
    * output shape; throws ModelFormatError (engine/layers/checks.ts) for a defect.
+   * `input` is the first input's shape; layer.inputShapes holds every input's.
    */
   outputShape(layer: ParsedLayer, input: readonly number[], tensors: readonly ParsedTensor[], where: string): number[];
   /** Prepares the layer's kernel at load. */
@@ -46,11 +49,13 @@ export interface PrepareContext {
 export interface PreparedLayer {
   /**
    * Reads the layer's input from `source` (row-major, layer.inputShape) and writes its
-   * output to `target` (row-major, layer.outputShape; never the same array as source).
+   * output to `target` (row-major, layer.outputShape; never the same array as any
+   * source). `sources` holds every input in order (sources[0] is `source`), for kinds
+   * of several inputs. Arrays may be longer than the shapes need: read and write from 0.
    * Allocates nothing. The layer's activation is applied by the runner afterwards,
    * unless `fusedActivation` is true.
    */
-  run(source: Float32Array, target: Float32Array): void;
+  run(source: Float32Array, target: Float32Array, sources: readonly Float32Array[]): void;
   /** True when run already applied layer.activation. */
   readonly fusedActivation?: boolean;
 }

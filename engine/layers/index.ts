@@ -2,11 +2,12 @@
 // its kinds here; codes are unique (see docs/FORMAT.md's layer table):
 //   8–29 convolution and pooling (engine/layers/convolution.ts, pooling.ts)
 //   30–49 recurrent (engine/layers/recurrent.ts)
-//   50–89 activation (50–54), reshape (70–72), normalization (80–83), merge (engine/layers/*.ts)
+//   50–89 activation (50–54), merge (60–67), reshape (70–72), normalization (80–83) (engine/layers/*.ts)
 
 import { ACTIVATION_KINDS } from './activation.ts';
 import { CONVOLUTION_KINDS } from './convolution.ts';
 import type { LayerKindSpec } from './family.ts';
+import { MERGE_KINDS } from './merge.ts';
 import { POOLING_KINDS } from './pooling.ts';
 import { RECURRENT_KINDS } from './recurrent.ts';
 import { RESHAPE_KINDS } from './reshape.ts';
@@ -17,6 +18,7 @@ export const FAMILY_KINDS: readonly LayerKindSpec[] = [
   ...RECURRENT_KINDS,
   ...ACTIVATION_KINDS,
   ...RESHAPE_KINDS,
+  ...MERGE_KINDS,
 ];
 
 const byName = new Map<string, LayerKindSpec>();
