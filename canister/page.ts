@@ -30,14 +30,17 @@ API clients: <a href="/api">/api</a> lists the JSON endpoints.</p>
 <tbody><tr><td colspan="7">loading&hellip;</td></tr></tbody>
 </table>
 <p class="note" id="module"></p>
-<p class="note">Each model's bytes can be read back with the Candid query <code>read_model(name, version, offset, length)</code>
-and hashed off chain; there is no HTTP endpoint for them yet.</p>
+<p class="note">Check a model off chain: download its bytes (the links in the SHA-256 column; files over 1 MiB come in
+1 MiB parts, to join in order), then compare <code>sha256sum</code> of the file with the SHA-256 listed here, e.g.
+<code>curl -s "http://HOST/models/NAME/bytes?version=V" | sha256sum</code>. The same bytes come from the Candid query
+<code>read_model(name, version, offset, length)</code>.</p>
 </section>
 <section>
 <h2>Try it</h2>
 <form id="try">
 <label for="model">Model</label>
 <select id="model" name="model"></select>
+<p class="note" id="meanings"></p>
 <label for="input" id="input-label">Text</label>
 <textarea id="input" name="input" rows="4" placeholder="Type a message"></textarea>
 <div class="row">
@@ -118,7 +121,14 @@ export const PAGE_JS = `"use strict";
     select.textContent = "";
     if (models.length === 0) body.appendChild(row(["no model is active yet: upload one (npm run upload)"]));
     models.forEach(function (m) {
-      var hash = el("span", "hash", m.sha256);
+      var hash = el("span", "hash", m.sha256 + " ");
+      var base = "/models/" + encodeURIComponent(m.name) + "/bytes?version=" + m.version;
+      for (var part = 0, n = Math.max(1, Math.ceil(m.bytes / 1048576)); part < n; part++) {
+        var a = el("a", "", n === 1 ? "bytes" : "part " + (part + 1));
+        a.href = base + (part === 0 ? "" : "&offset=" + part * 1048576);
+        hash.appendChild(a);
+        hash.appendChild(document.createTextNode(" "));
+      }
       body.appendChild(row([m.name, String(m.version), m.labels.join(", "), m.input_kind + " [" + m.input_shape.join(", ") + "]", size(m.bytes), hash, m.verified ? "yes" : "no"]));
       var o = el("option", "", m.name + " v" + m.version);
       o.value = m.name;
@@ -130,6 +140,8 @@ export const PAGE_JS = `"use strict";
   function chosen() {
     var m = model();
     if (!m) return;
+    var d = m.label_descriptions;
+    $("meanings").textContent = d ? m.labels.map(function (l, i) { return l + ": " + d[i]; }).join("; ") : "";
     var vector = m.input_kind === "vector";
     $("input-label").textContent = vector ? "Numbers (" + m.input_shape.reduce(function (a, b) { return a * b; }, 1) + ", separated by commas or spaces)" : "Text";
     $("input").placeholder = vector ? "0.1, 0.5, -1.2, ..." : "Type a message, e.g. win a free prize now";
@@ -149,7 +161,9 @@ export const PAGE_JS = `"use strict";
       m.labels.forEach(function (label) {
         var s = p.scores[label];
         var line = el("div", label === p.label ? "bar top" : "bar");
-        line.appendChild(el("span", "name", label));
+        var name = el("span", "name", label);
+        if (m.label_descriptions) name.title = m.label_descriptions[m.labels.indexOf(label)];
+        line.appendChild(name);
         var track = el("div", "track");
         var fill = el("div", "fill");
         fill.style.width = (Math.max(0, Math.min(1, s)) * 100).toFixed(1) + "%";

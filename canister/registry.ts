@@ -156,6 +156,8 @@ export function estimateMultiplyAdds(model: Model): number {
 
 export interface ModelSummary {
   labels: string[];
+  /** What each label means (metadata `model.label_descriptions`), when the file says. */
+  labelDescriptions?: string[];
   inputKind: string;
   inputShape: number[];
   /** Each input's and output's name, shape and dtype (absent in records stored before they were kept: see specsOf). */
@@ -683,6 +685,7 @@ export class Registry {
     record.fitsQuery = cost.fitsQuery;
     record.summary = {
       labels: model.labels.slice(),
+      labelDescriptions: labelDescriptionsOf(model.metadata, model.labels.length),
       inputKind: model.inputKind,
       inputShape: model.inputShape.slice(),
       inputs: inputSpecs(model).map((t) => ({ name: t.name, shape: t.shape.slice(), dtype: t.dtype })),
@@ -844,4 +847,11 @@ export class Registry {
     }
     throw new RegistryError('not_found', `no model named ${JSON.stringify(name)}`);
   }
+}
+
+/** `model.label_descriptions` when it is a string array of one entry per label (docs/FORMAT.md), else none. */
+function labelDescriptionsOf(metadata: ReadonlyMap<string, unknown>, labels: number): string[] | undefined {
+  const value = metadata.get('model.label_descriptions');
+  if (!Array.isArray(value) || value.length !== labels || !value.every((d) => typeof d === 'string')) return undefined;
+  return value.slice() as string[];
 }

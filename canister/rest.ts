@@ -7,6 +7,7 @@
 //   OPTIONS any path                CORS preflight (answers also carry access-control-allow-origin: *)
 //   GET  /models                    active models
 //   GET  /models/{name}             one model, with all its versions
+//   GET  /models/{name}/bytes       the stored file, 1 MiB per answer (?version=V&offset=O)
 //   POST /models/{name}/predict     {"text":..} {"texts":[..]} {"tokens":[..]} {"input":[..]}
 //                                   (tokens may also be arrays of arrays: a batch); "input" may be
 //                                   nested arrays of the input's shape (a leading axis: a batch), flat
@@ -379,6 +380,7 @@ export function versionJson(reg: Registry, v: VersionRecord): string {
     `"version":${v.version}`,
     `"active":${reg.isActive(v)}`,
     `"labels":${JSON.stringify(m.labels)}`,
+    `"label_descriptions":${JSON.stringify(m.labelDescriptions ?? null)}`,
     `"input_kind":${JSON.stringify(m.inputKind)}`,
     `"input_shape":${JSON.stringify(m.inputShape)}`,
     `"inputs":${JSON.stringify(specs.inputs)}`,
@@ -415,7 +417,7 @@ const moduleHashJson = (h: string | undefined) => `"module_hash":${h === undefin
 
 /** GET /api: the endpoints, for API clients (GET / is the web page, canister/page.ts). */
 const API_ENDPOINTS =
-  '["GET / (web page)","GET /api","GET /models","GET /models/{name}","POST /models/{name}/predict","POST /models/{name}/predict?verified=true"]';
+  '["GET / (web page)","GET /api","GET /models","GET /models/{name}","GET /models/{name}/bytes?version=V&offset=O","POST /models/{name}/predict","POST /models/{name}/predict?verified=true"]';
 
 /** CORS: any origin may call the API; a preflight (OPTIONS, any path) is answered here. */
 function preflight(): RestResponse {
@@ -449,6 +451,10 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
       if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
       return json(200, `{"service":"decentai",${moduleHashJson(moduleHash)},"endpoints":${API_ENDPOINTS}}`);
     }
+    if (parts[0] === 'models' && parts.length === 3 && parts[2] === 'bytes') {
+      if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}`, [['allow', 'GET']]);
+      return modelBytes(reg, decodeURIComponent(parts[1]), query);
+    }
     if (parts[0] !== 'models' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'predict')) {
       return errorResponse(404, 'not_found', `no route for ${path}`);
     }
@@ -468,6 +474,40 @@ export function handleRest(reg: Registry, req: RestRequest, update: boolean, ins
   } catch (e) {
     return caught(e);
   }
+}
+
+/** Bytes of a model file served per answer (under the gateway's 2 MiB answer limit). */
+export const MODEL_BYTES_SLICE = 1024 * 1024;
+
+/**
+ * GET /models/{name}/bytes?version=V&offset=O: up to 1 MiB of the stored file from O (default:
+ * the active version, offset 0), for a SHA-256 check off chain: fetch the slices in order,
+ * join them, hash, compare with the listed sha256. `x-decentai-size` is the file's size.
+ */
+function modelBytes(reg: Registry, name: string, query: string): RestResponse {
+  const param = (key: string): number | undefined => {
+    const m = new RegExp(`(?:^|&)${key}=([^&]*)`).exec(query);
+    if (m === null) return undefined;
+    if (!/^\d{1,15}$/.test(m[1])) throw new PredictError('bad_request', `${key} must be a non-negative integer`);
+    return Number(m[1]);
+  };
+  const requested = param('version');
+  const v = reg.version(name, requested);
+  const offset = param('offset') ?? 0;
+  const bytes = reg.read(name, v.version, offset, MODEL_BYTES_SLICE);
+  return {
+    status: 200,
+    headers: [
+      ['content-type', 'application/octet-stream'],
+      ['content-disposition', `attachment; filename="${v.name}-v${v.version}${offset === 0 && bytes.length === v.size ? '' : `-${offset}`}.dcai"`],
+      ['x-decentai-size', String(v.size)],
+      ['x-decentai-sha256', v.sha256],
+      ['access-control-allow-origin', '*'],
+      ['access-control-expose-headers', 'x-decentai-size, x-decentai-sha256'],
+    ],
+    body: bytes,
+    upgrade: false,
+  };
 }
 
 function caught(e: unknown): RestResponse {

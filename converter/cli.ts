@@ -1,4 +1,4 @@
-// npm run convert -- <model.json> -o <out> [--vocab F] [--labels F] [--quantize float32|float16|int8] [--name N] [--max-length L]
+// npm run convert -- <model.json | dir> -o <out.dcai> [--vocab F] [--labels F] [--label-descriptions F] [--quantize float32|float16|int8] [--name N] [--max-length L]
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -8,11 +8,18 @@ import { convertFiles } from './files.ts';
 
 const HELP = `${CONVERTER_NAME}: converts a TF.js layers model into a decentAI model file.
 
-usage: npm run convert -- <model.json> -o <out.bin> [options]
+usage: npm run convert -- <model.json | directory holding one> -o <out.dcai> [options]
 
-  -o, --output F      file to write (required)
+Reads the TF.js layers model (model.json, its weight shards, and vocab, labels.txt and
+label-descriptions.txt from beside it) and writes one decentAI model file (.dcai,
+docs/FORMAT.md) for npm run predict, npm run upload and npm start --model.
+
+  -o, --output F      the .dcai file to write (required)
       --vocab F       vocabulary ("token index" per line); default: vocab or vocab.txt beside model.json
       --labels F      one label per line; default: labels.txt beside model.json, else "0".."n-1"
+      --label-descriptions F
+                      what each label means, one line per label; default:
+                      label-descriptions.txt beside model.json, else none
       --quantize Q    float32 (default, exact), float16, or int8 (a scale per output channel)
       --name N        model name; default: model.json's directory name
       --max-length L  size of variable-length (None) input dimensions, e.g. a text model's
@@ -38,6 +45,7 @@ function main(argv: string[]): void {
       output: { type: 'string', short: 'o' },
       vocab: { type: 'string' },
       labels: { type: 'string' },
+      'label-descriptions': { type: 'string' },
       quantize: { type: 'string' },
       name: { type: 'string' },
       'max-length': { type: 'string' },
@@ -48,14 +56,14 @@ function main(argv: string[]): void {
     process.stdout.write(HELP);
     return;
   }
-  if (positionals.length !== 1) throw new ConvertError('give exactly one model.json (see --help)');
+  if (positionals.length !== 1) throw new ConvertError('give exactly one model.json or a directory holding one (see --help)');
   if (!values.output) throw new ConvertError('give the output file with -o (see --help)');
   const quantize = values.quantize ?? 'float32';
   if (quantize !== 'float32' && quantize !== 'float16' && quantize !== 'int8') throw new ConvertError(`--quantize must be float32, float16 or int8, not '${quantize}'`);
   const maxLengthText = values['max-length'];
   const maxLength = maxLengthText === undefined ? undefined : Number(maxLengthText);
   if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1)) throw new ConvertError(`--max-length must be a positive integer, not '${maxLengthText}'`);
-  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, quantize: quantize satisfies Quantization, name: values.name, maxLength });
+  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, labelDescriptions: values['label-descriptions'], quantize: quantize satisfies Quantization, name: values.name, maxLength });
   try {
     writeFileSync(values.output, result.bytes);
   } catch (error) {

@@ -26,6 +26,8 @@ export interface ConvertInput {
   readWeightFile(path: string): Uint8Array;
   vocabText?: string;
   labelsText?: string;
+  /** One line per label, in label order: what each label means (`model.label_descriptions`). */
+  labelDescriptionsText?: string;
   /** Size of the model.json file, for the summary's ratio (default: its compact JSON size). */
   modelJsonBytes?: number;
 }
@@ -111,6 +113,7 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
     { key: 'general.source', type: 'string', value: `${options.source ?? 'model.json'}${origin ? ` (${origin})` : ''}` },
     { key: 'general.converter', type: 'string', value: CONVERTER_NAME },
     { key: 'model.labels', type: 'string[]', value: labels },
+    ...labelDescriptions(input.labelDescriptionsText, labels),
     { key: 'input.kind', type: 'string', value: model.inputKind },
     // a chain (version 1 or 2) declares its one input here; a graph (version 3) in input entries, its outputs here
     model.outputEntries === null
@@ -130,7 +133,7 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
     throw error;
   }
   const textBytes = (text: string | undefined): number => (text === undefined ? 0 : new TextEncoder().encode(text).length);
-  const sourceBytes = (input.modelJsonBytes ?? textBytes(JSON.stringify(root))) + manifest.bytes + textBytes(input.vocabText) + textBytes(input.labelsText);
+  const sourceBytes = (input.modelJsonBytes ?? textBytes(JSON.stringify(root))) + manifest.bytes + textBytes(input.vocabText) + textBytes(input.labelsText) + textBytes(input.labelDescriptionsText);
   const parameters = model.tensors.reduce((sum, tensor) => sum + tensor.shape.reduce((x, y) => x * y, 1), 0);
   return {
     bytes,
@@ -139,6 +142,13 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
 }
 
 /** Lines of a text file without the trailing empty ones. */
+function labelDescriptions(text: string | undefined, labels: readonly string[]): MetadataEntry[] {
+  if (text === undefined) return [];
+  const lines = parseLines(text);
+  if (lines.length !== labels.length) throw new ConvertError(`label descriptions has ${lines.length} lines but there are ${labels.length} labels (one line per label, in label order)`);
+  return [{ key: 'model.label_descriptions', type: 'string[]', value: lines }];
+}
+
 function parseLines(text: string): string[] {
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();

@@ -1,9 +1,11 @@
 // npm run predict -- <model file> [--text T | --tokens 1,2,3 | --input 0.5,1.5 [--shape 1,2] | --input-file F [--dtype uint8]]
 //
-// Prints {"scores":[...],"label":"..."} (one line per item of a batch). Without an
-// input flag, reads JSON lines from stdin ({"text":..}, {"tokens":[..]}, {"input":..}
-// as flat or nested arrays, with "shape" beside it, or {"inputs":{name:..}}) and
-// writes one JSON line per input. Errors: one line on stderr, exit code 1 (2 for usage errors).
+// Prints {"label":"...","scores":{label: p}} (the REST answer's shape; one line per item of a
+// batch). Without an input flag, reads JSON lines from stdin ({"text":..}, {"texts":[..]},
+// {"tokens":[..]}, {"input":..} as flat or nested arrays, with "shape" beside it, or
+// {"inputs":{name:..}}) and writes one JSON line per input; a bad line gets one error line on
+// stderr and the stream goes on (exit code 1 at the end). Other errors: one line on stderr,
+// exit code 1 (2 for usage errors).
 // A tool, not part of the engine runtime: the only engine file that uses Node APIs.
 
 import { readFileSync } from 'node:fs';
@@ -16,13 +18,16 @@ import { loadModel, type EngineModel } from './model.ts';
 
 const USAGE = `Usage: npm run predict -- <model file> [--text T | --tokens 1,2,3 | --input 0.5,1.5 | --input-file F]
 
-Runs one prediction and prints {"scores":[...],"label":"..."} (one line per item of a batch).
+Runs one prediction and prints the REST API's answer shape (one line per item of a batch):
+  {"label":"spam","scores":{"ham":0.02,"spam":0.98}}
 Without an input flag, reads JSON lines from stdin, one input per line:
-  {"text":"..."}  {"tokens":[1,2,3]}  {"input":[0.5,1.5]}
+  {"text":"..."}  {"texts":["...","..."]}  {"tokens":[1,2,3]}  {"input":[0.5,1.5]}
   {"input":[[0.1,0.2],[0.3,0.4]]}            nested arrays of the input's shape (a leading axis: a batch)
   {"input":[0.1,0.2,0.3,0.4],"shape":[2,2]}  a flat array with its shape
   {"inputs":{"a":[..],"b":[..]}}             a model of several inputs, by name
-and writes one JSON line per item.
+and writes one JSON line per item ({"predictions":[...]} for "texts"). A bad line gets one
+error line on stderr and the rest still run; the exit code is then 1.
+The model file is a converted .dcai (npm run convert -- model.json -o model.dcai).
 
 Options:
   --text T         text (tokens models with a tokenizer)
@@ -57,16 +62,24 @@ function parseNumberList(text: string, what: string): number[] {
   });
 }
 
-function predictionLine(model: EngineModel, scores: Float32Array): string {
-  return JSON.stringify({ scores: Array.from(scores), label: model.labels[model.argmax(scores)] });
+/** {label, scores: {label: p}}, as one prediction of the REST answer. */
+function prediction(model: EngineModel, scores: Float32Array): { label: string; scores: Record<string, number> } {
+  const byLabel: Record<string, number> = {};
+  model.labels.forEach((label, i) => (byLabel[label] = scores[i]));
+  return { label: model.labels[model.argmax(scores)], scores: byLabel };
 }
 
-type Input = { text: string } | { tokens: number[] } | { input: number[] } | { tensors: GivenTensor[] };
+function predictionLine(model: EngineModel, scores: Float32Array): string {
+  return JSON.stringify(prediction(model, scores));
+}
+
+type Input = { text: string } | { texts: string[] } | { tokens: number[] } | { input: number[] } | { tensors: GivenTensor[] };
 
 /** Items in one batch. */
 const MAX_BATCH = 1024;
 
 function predict(model: EngineModel, input: Input): string {
+  if ('texts' in input) return JSON.stringify({ predictions: input.texts.map((text) => prediction(model, model.predictText(text))) });
   if ('text' in input) return predictionLine(model, model.predictText(input.text));
   if ('tokens' in input) return predictionLine(model, model.predictTokens(input.tokens));
   if ('input' in input) return predictionLine(model, model.predictVector(input.input));
@@ -123,13 +136,14 @@ function parseJsonLine(line: string, lineNumber: number): Input {
     }
     if (keys.length === 1) {
       if (typeof record.text === 'string') return { text: record.text };
+      if (Array.isArray(record.texts) && record.texts.every((t) => typeof t === 'string')) return { texts: record.texts as string[] };
       const numbers = record.tokens ?? record.input;
       if (Array.isArray(numbers) && numbers.every((n) => typeof n === 'number')) {
         return 'tokens' in record ? { tokens: numbers as number[] } : { input: numbers as number[] };
       }
     }
   }
-  throw new CliError(`stdin line ${lineNumber}: expected {"text": string}, {"tokens": [numbers]}, {"input": [numbers or nested arrays]} (with "shape" beside it) or {"inputs": {name: [..]}}`);
+  throw new CliError(`stdin line ${lineNumber}: expected {"text": string}, {"texts": [strings]}, {"tokens": [numbers]}, {"input": [numbers or nested arrays]} (with "shape" beside it) or {"inputs": {name: [..]}}`);
 }
 
 function describeError(error: unknown): { message: string; exitCode: number } {
@@ -172,8 +186,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new CliError(`cannot read model file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new CliError(`'${path}' is a directory: predict takes a converted model file (npm run convert -- ${path} -o model.dcai, then predict with model.dcai)`);
+    throw new CliError(`cannot read model file '${path}': ${code ?? (error as Error).message}`);
   }
+  if (looksLikeModelJson(bytes)) throw new CliError(`'${path}' is a TF.js model.json, not a converted model: run npm run convert -- ${path} -o model.dcai first, then predict with model.dcai`);
   const model = loadModel(bytes, { int8: values['int8-float'] ? 'float' : 'integer' });
 
   if (values.text !== undefined) return void process.stdout.write(`${predict(model, { text: values.text })}\n`);
@@ -205,16 +222,29 @@ async function main(argv: string[]): Promise<void> {
 
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   let lineNumber = 0;
+  let inputs = 0;
+  let failed = 0;
   for await (const line of lines) {
     lineNumber++;
     if (line.trim() === '') continue;
+    inputs++;
     try {
       process.stdout.write(`${predict(model, parseJsonLine(line, lineNumber))}\n`);
     } catch (error) {
-      if (error instanceof InputError) throw new CliError(`stdin line ${lineNumber}: bad input (${error.code}): ${error.message}`);
-      throw error;
+      if (!(error instanceof InputError) && !(error instanceof CliError)) throw error;
+      failed++;
+      const message = error instanceof InputError ? `stdin line ${lineNumber}: bad input (${error.code}): ${error.message}` : error.message;
+      process.stderr.write(`predict: ${message}\n`);
     }
   }
+  if (failed > 0) throw new CliError(`${failed} of ${inputs} input lines failed`);
+}
+
+/** Text starting with '{': a model.json given in place of a converted model. */
+function looksLikeModelJson(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  return bytes[i] === 0x7b; // '{'
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

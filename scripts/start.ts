@@ -16,7 +16,7 @@ import { argsErrorMessage } from '../engine/cli-args.ts';
 import { buildAzleCanister, createActor, Host, IcHttpInterface, loadOrCreateReplicaKeys } from '../host/index.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { progressBar, uploadModel } from '../client/upload.ts';
-import { defaultModel, readModel, REPO_ROOT, sharedSpamModel, type ModelSource } from './lib/models.ts';
+import { defaultModel, readModel, REPO_ROOT, SHARED_SPAM_DIR, sharedSpamModel, type ModelSource } from './lib/models.ts';
 import { loadOrCreatePemIdentity } from './lib/identity.ts';
 import { gatewayHandler } from './lib/gateway.ts';
 
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   if (!values['no-shared']) {
     const spam = sharedSpamModel();
     if (spam) sources.push(spam);
+    else console.log(`note: ${relative(process.cwd(), SHARED_SPAM_DIR) || SHARED_SPAM_DIR} is absent: serving the default model only (no spam-detection model; the tests that need ../shared skip)`);
   }
   for (const spec of values.model ?? []) {
     const eq = spec.indexOf('=');
@@ -120,9 +121,8 @@ async function main(): Promise<void> {
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
-    const example = sources.find((s) => s.name === 'spam-detection')?.name ?? 'default';
     console.log(`\ndecentAI ready in ${((Date.now() - t0) / 1000).toFixed(1)} s on http://127.0.0.1:${actual} (models: ${sources.map((s) => s.name).join(', ')}; canister wasm sha256 ${moduleHash})`);
-    console.log(`  curl -s -X POST localhost:${actual}/models/${example}/predict -d '{"text":"check out my channel"}'`);
+    console.log(`  curl -s -X POST localhost:${actual}/models/default/predict -d '{"text":"check out my channel"}'`);
     const rel = relative(process.cwd(), pemPath);
     const pem = rel && !rel.startsWith('..') ? rel : pemPath;
     console.log(`IC replica API on http://127.0.0.1:${actual} (root key: fetch it, e.g. shouldFetchRootKey / icp -k fetch)`);

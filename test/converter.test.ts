@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -587,6 +587,19 @@ describe('tokenizer metadata', () => {
   });
 });
 
+describe('label descriptions', () => {
+  it('writes model.label_descriptions, one per label, and refuses a count that does not match', async () => {
+    const source = await fixture(tokensModel());
+    const labelsText = 'ham\nspam\nother\n';
+    const file = parseModelFile(convert(source, { labelsText, labelDescriptionsText: 'an ordinary message\nunwanted bulk mail\nneither\n' }).bytes);
+    expect(file.metadata.get('model.label_descriptions')).toEqual(['an ordinary message', 'unwanted bulk mail', 'neither']);
+    expect(parseModelFile(convert(source, { labelsText }).bytes).metadata.has('model.label_descriptions')).toBe(false);
+    expect(convertError(() => convert(source, { labelsText, labelDescriptionsText: 'only one\n' }))).toBe(
+      'label descriptions has 1 lines but there are 3 labels (one line per label, in label order)',
+    );
+  });
+});
+
 describe('convertFiles and the CLI', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'decentai-convert-'));
 
@@ -594,6 +607,15 @@ describe('convertFiles and the CLI', () => {
     expect(convertError(() => convertFiles(path.join(work, 'missing.json')))).toBe(`cannot read model.json '${path.join(work, 'missing.json')}': no such file`);
     writeFileSync(path.join(work, 'bad.json'), '{ "modelTopology": ');
     expect(convertError(() => convertFiles(path.join(work, 'bad.json')))).toMatch(/bad\.json is not valid JSON: /);
+  });
+
+  it('never echoes a binary input; names a .dcai given in place of model.json', () => {
+    writeFileSync(path.join(work, 'binary.json'), new Uint8Array([0x7b, 0x00, 0x01, 0xff, 0x1b, 0x5b, 0x32, 0x4a]));
+    expect(convertError(() => convertFiles(path.join(work, 'binary.json')))).toBe(`${path.join(work, 'binary.json')} is a binary file, not a TF.js model.json`);
+    writeFileSync(path.join(work, 'model.dcai'), new Uint8Array([0x44, 0x43, 0x41, 0x49, 2, 0, 0, 0, 0xff]));
+    expect(convertError(() => convertFiles(path.join(work, 'model.dcai')))).toMatch(/model\.dcai is already a converted decentAI model file \(\.dcai\)/);
+    mkdirSync(path.join(work, 'empty-dir'), { recursive: true });
+    expect(convertError(() => convertFiles(path.join(work, 'empty-dir')))).toMatch(/empty-dir is a directory without a model\.json/);
   });
 
   it('CLI: one line on stderr and exit code 1 for bad input', () => {

@@ -2,6 +2,7 @@
 // the page itself in a real Chromium (Debian's /usr/bin/chromium through playwright-core),
 // served the way npm start serves it (scripts/lib/gateway.ts over node:http).
 
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -116,8 +117,14 @@ describe('the page in a real browser', () => {
       const firstRow = await page.locator('#models tbody tr').first().locator('td').allTextContents();
       expect(firstRow[0]).toBe(name);
       expect(firstRow[2]).toBe(model.labels.join(', '));
-      expect(firstRow[5]).toMatch(/^[0-9a-f]{64}$/);
+      expect(firstRow[5]).toMatch(/^[0-9a-f]{64} (bytes|part 1 part 2( part \d+)*) $/);
       expect(firstRow[6]).toBe('yes');
+      // The bytes links: joined in order, their SHA-256 is the listed one (the off-chain check).
+      const links = await page.locator('#models tbody tr').first().locator('.hash a').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
+      const parts = await Promise.all(links.map(async (href) => new Uint8Array(await (await fetch(href)).arrayBuffer())));
+      const joined = Buffer.concat(parts);
+      expect(createHash('sha256').update(joined).digest('hex')).toBe(firstRow[5].slice(0, 64));
+      if (model.metadata.has('model.label_descriptions')) expect(await page.locator('#meanings').textContent()).toContain(`${model.labels[0]}: `);
 
       const text = 'WIN a FREE prize now, click here to claim your cash';
       await page.fill('#input', text);

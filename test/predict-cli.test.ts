@@ -27,6 +27,11 @@ function run(args: string[], stdin = ''): { status: number | null; stdout: strin
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The REST answer's scores: {label: p}. */
+function byLabel(labels: readonly string[], scores: Float32Array): Record<string, number> {
+  return Object.fromEntries(labels.map((label, i) => [label, scores[i]]));
+}
+
 /** One line on stderr, no stack trace, non-zero exit. */
 function expectCleanFailure(result: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
   expect(result.status).not.toBe(0);
@@ -61,6 +66,7 @@ beforeAll(async () => {
   writeFileSync(textModelPath, textBytes);
   writeFileSync(vectorModelPath, vectorBytes);
   writeFileSync(join(dir, 'garbage.dcai'), 'this is not a model file at all, just some text');
+  writeFileSync(join(dir, 'model.json'), '{"format":"layers-model","modelTopology":{}}');
 });
 
 afterAll(() => {
@@ -74,32 +80,33 @@ describe('npm run predict (engine/cli.ts)', () => {
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout);
     const expected = loadModel(textBytes).predictText('Free PRIZE, hello!');
-    expect(output.scores).toEqual(Array.from(expected));
-    expect(output.label).toBe(expected[0] >= expected[1] ? 'ham' : 'spam');
+    expect(output).toEqual({ label: expected[0] >= expected[1] ? 'ham' : 'spam', scores: byLabel(['ham', 'spam'], expected) });
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('--tokens and --input', () => {
     const tokens = run([textModelPath, '--tokens', '1,3,4']);
     expect(tokens.status).toBe(0);
-    expect(JSON.parse(tokens.stdout).scores).toEqual(Array.from(loadModel(textBytes).predictTokens([1, 3, 4])));
+    expect(JSON.parse(tokens.stdout).scores).toEqual(byLabel(['ham', 'spam'], loadModel(textBytes).predictTokens([1, 3, 4])));
     const input = run([vectorModelPath, '--input', '0.5,-1.5']);
     expect(input.status).toBe(0);
     const parsed = JSON.parse(input.stdout);
-    expect(parsed.scores).toEqual(Array.from(loadModel(vectorBytes).predictVector([0.5, -1.5])));
+    expect(parsed.scores).toEqual(byLabel(['x', 'y', 'z'], loadModel(vectorBytes).predictVector([0.5, -1.5])));
     expect(['x', 'y', 'z']).toContain(parsed.label);
   });
 
   it('reads JSON lines from stdin and writes one line per input', () => {
-    const result = run([textModelPath], '{"text":"free prize"}\n\n{"tokens":[1,5,5]}\n{"text":""}\n');
+    const result = run([textModelPath], '{"text":"free prize"}\n\n{"tokens":[1,5,5]}\n{"text":""}\n{"texts":["hello","free"]}\n');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     const model = loadModel(textBytes);
-    expect(lines[0].scores).toEqual(Array.from(model.predictText('free prize')));
-    expect(lines[1].scores).toEqual(Array.from(model.predictTokens([1, 5, 5])));
-    expect(lines[2].scores).toEqual(Array.from(model.predictText('')));
+    const labels = ['ham', 'spam'];
+    expect(lines[0].scores).toEqual(byLabel(labels, model.predictText('free prize')));
+    expect(lines[1].scores).toEqual(byLabel(labels, model.predictTokens([1, 5, 5])));
+    expect(lines[2].scores).toEqual(byLabel(labels, model.predictText('')));
+    expect(lines[3].predictions.map((p: { scores: unknown }) => p.scores)).toEqual(['hello', 'free'].map((t) => byLabel(labels, model.predictText(t))));
     const vectors = run([vectorModelPath], '{"input":[1,2]}\n{"input":[0,0]}\n');
     expect(vectors.status).toBe(0);
     expect(vectors.stdout.trim().split('\n')).toHaveLength(2);
@@ -107,7 +114,7 @@ describe('npm run predict (engine/cli.ts)', () => {
 
   it('N-D inputs: --input with --shape (a leading axis: a batch), --input-file float32/uint8, nested JSON lines', () => {
     const model = loadModel(gridBytes);
-    const want = (x: number[]) => Array.from(model.predictVector(x));
+    const want = (x: number[]) => byLabel(model.labels, model.predictVector(x));
     const a = [1, 2, 3, 4, 5, 6];
     const b = [-1, -2, -3, -4, -5, -6];
     const one = run([gridModelPath, '--input', a.join(','), '--shape', '2,3']);
@@ -140,14 +147,27 @@ describe('npm run predict (engine/cli.ts)', () => {
     ['a non-numeric token list', () => [textModelPath, '--tokens', '1,a'], '', /--tokens: item 2 'a' is not a number/],
     ['text on a vector model', () => [vectorModelPath, '--text', 'hi'], '', /bad input \(wrong_kind\)/],
     ['a vector of the wrong length', () => [vectorModelPath, '--input', '1,2,3'], '', /bad input \(wrong_length\)/],
-    ['a bad JSON line', () => [textModelPath], '{"text":"ok"}\nnot json\n', /stdin line 2: not valid JSON/],
-    ['a JSON line of the wrong shape', () => [textModelPath], '{"txt":"ok"}\n', /stdin line 1: expected/],
-    ['a bad input on a JSON line', () => [textModelPath], '{"tokens":[1,1.5]}\n', /stdin line 1: bad input \(bad_token\)/],
     ['an N-D input of the wrong shape', () => [gridModelPath, '--input', '1,2,3,4,5,6', '--shape', '3,2'], '', /bad input \(wrong_shape\): input: expected shape \[2,3\] float32.*got shape \[3,2\]; the model's inputs: \S+ \[2,3\] float32/],
     ['a ragged nested JSON line', () => [gridModelPath], '{"input":[[1,2,3],[4,5]]}\n', /stdin line 1: bad input \(wrong_shape\).*ragged/],
     ['a float32 file of a wrong size', () => [gridModelPath, '--input-file', join(dir, 'grid.u8')], '', /not whole float32 values/],
     ['--dtype without --input-file', () => [gridModelPath, '--input', '1', '--dtype', 'uint8'], '', /--dtype goes with --input-file/],
+    ['a model.json', () => [join(dir, 'model.json'), '--text', 'x'], '', /is a TF\.js model\.json, not a converted model: run npm run convert -- .* first/],
+    ['a directory', () => [dir, '--text', 'x'], '', /is a directory: predict takes a converted model file \(npm run convert/],
   ] as const)('fails cleanly on %s', (_, args, stdin, pattern) => {
     expectCleanFailure(run([...args()], stdin), pattern);
+  });
+
+  it('reports each bad stdin line on its own and goes on; exit 1 at the end', () => {
+    const stdin = '{"text":"ok"}\nnot json\n{"txt":"ok"}\n{"tokens":[1,1.5]}\n{"text":"free"}\n';
+    const result = run([textModelPath], stdin);
+    expect(result.status).toBe(1);
+    const outputs = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(outputs.map((o: { label: string }) => typeof o.label)).toEqual(['string', 'string']); // lines 1 and 5
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'predict: stdin line 2: not valid JSON',
+      expect.stringMatching(/^predict: stdin line 3: expected/),
+      expect.stringMatching(/^predict: stdin line 4: bad input \(bad_token\)/),
+      'predict: 3 of 5 input lines failed',
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 // Model files for npm start, the upload CLI and tests: converted files as they
 // are, model.json files converted on the fly.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertFiles } from '../../converter/files.ts';
+import { convertFiles, modelJsonPathOf } from '../../converter/files.ts';
 import { loadModel } from '../../engine/index.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,13 +22,8 @@ export interface ModelSource {
 
 /** A model's bytes from a converted file, a model.json (converted) or a directory holding a model.json. */
 export function readModel(name: string, path: string): ModelSource {
-  let p = resolve(path);
-  if (!existsSync(p)) throw new Error(`no such file: ${path}`);
-  if (statSync(p).isDirectory()) {
-    const json = join(p, 'model.json');
-    if (!existsSync(json)) throw new Error(`${path} is a directory without a model.json`);
-    p = json;
-  }
+  if (!existsSync(path)) throw new Error(`no such file: ${path}`);
+  const p = resolve(modelJsonPathOf(path));
   if (p.endsWith('.json')) return { name, path: p, bytes: convertFiles(p, { name }).bytes, how: 'converted' };
   return { name, path: p, bytes: new Uint8Array(readFileSync(p)), how: 'file' };
 }
@@ -51,8 +46,18 @@ export function defaultModel(warn: (message: string) => void = () => {}): ModelS
   return readModel('default', join(DEFAULT_MODEL_DIR, 'model.json'));
 }
 
-/** The shared spam model, converted, or undefined when ../shared is absent. */
+/**
+ * The shared spam model, converted, or undefined when ../shared is absent. Its labels.txt says
+ * `false` / `true` (is it spam?); served with the default model's `ham` / `spam` and their
+ * descriptions, which mean the same outputs in the same order.
+ */
 export function sharedSpamModel(): ModelSource | undefined {
-  if (!existsSync(join(SHARED_SPAM_DIR, 'model.json'))) return undefined;
-  return readModel('spam-detection', SHARED_SPAM_DIR);
+  const json = join(SHARED_SPAM_DIR, 'model.json');
+  if (!existsSync(json)) return undefined;
+  const bytes = convertFiles(json, {
+    name: 'spam-detection',
+    labels: join(DEFAULT_MODEL_DIR, 'labels.txt'),
+    labelDescriptions: join(DEFAULT_MODEL_DIR, 'label-descriptions.txt'),
+  }).bytes;
+  return { name: 'spam-detection', path: json, bytes, how: 'converted' };
 }
