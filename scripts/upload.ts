@@ -16,10 +16,27 @@ import { MAX_CHUNK_BYTES, progressBar, uploadModel } from '../client/upload.ts';
 import { dfxIdentityPem, PemIdentity } from './lib/identity.ts';
 import { readModel, REPO_ROOT } from './lib/models.ts';
 
-const USAGE = `usage: npm run upload -- [--network URL] [--canister ID] [--identity PEM] [--chunk BYTES] [--no-verify] --name NAME FILE
+const USAGE = `usage: npm run upload -- [options] --name NAME FILE
 
-  --chunk BYTES   bytes per append_chunk (default and largest: ${MAX_CHUNK_BYTES}, which the canister
-                  stores and hashes in ~13B instructions, a third of an update's 40B)`;
+Uploads a model to a running decentai canister: chunked, resumable (run it again after an
+interruption), SHA-256 checked on chain before it is activated, with a progress bar.
+It needs a replica serving the canister: dfx (dfx start; dfx deploy decentai), icp-cli's
+network, or npm start (whose ready line prints the exact command, with --network,
+--canister and --identity). The caller must be a controller of the canister.
+
+  FILE              a converted .dcai file, a model.json (converted on the fly) or a
+                    directory holding one
+  --name NAME       the model's name in the canister (required)
+  --network URL     the replica's URL (default http://127.0.0.1:4943, dfx's local replica);
+                    the root key is fetched for 127.0.0.1/localhost only
+  --canister ID     the canister id (default: decentai's id in .dfx/local/canister_ids.json,
+                    or canister_ids.json for other networks)
+  --identity PEM    a controller's identity PEM file (default: dfx's current identity)
+  --chunk BYTES     bytes per append_chunk call (default and largest: ${MAX_CHUNK_BYTES}, which the
+                    canister stores and hashes in ~13B instructions, a third of an update's 40B)
+  --no-verify       skip the final verify call (default: verify; the hash is also checked
+                    while the chunks arrive)
+  -h, --help        this text`;
 
 function fail(message: string): never {
   console.error(`upload: ${message}`);
@@ -55,7 +72,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!values.name || positionals.length !== 1) fail(USAGE);
+  if (!values.name || positionals.length !== 1) fail(`give --name NAME and one FILE\n${USAGE}`);
   const network = values.network ?? 'http://127.0.0.1:4943';
   const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(network);
   const canisterId = values.canister ?? canisterIdFromDfx(local);

@@ -117,6 +117,21 @@ describe('targets', () => {
   });
 });
 
+describe('the plain summary at the top of results.md', () => {
+  it('says what a prediction costs in instructions and cycles, the ratio to TF.js and a million predictions', async () => {
+    const { renderInShort } = await import('../bench/lib/report.ts');
+    const section = (id: string, calls: { id: string; instructions: number }[]) =>
+      ({ id, title: id, description: '', figures: {}, tables: [], skipped: [], calls: calls.map((c) => ({ ...c, label: c.id, kind: 'query' })) }) as never;
+    const text = renderInShort([section('spam', [{ id: 'spam.candid.predict_short', instructions: 561_000 }]), section('tfjs', [{ id: 'tfjs.predict', instructions: 37_700_000 }])]);
+    expect(text).toMatch(/^## In short\n/);
+    expect(text).toContain('One prediction costs 0.561M instructions');
+    expect(text).toContain('5,561,000 cycles'); // 5,000,000 + 561,000
+    expect(text).toContain('67× fewer instructions than TF.js');
+    expect(text).toContain('5.56 trillion cycles'); // a million updates
+    expect(renderInShort([])).toContain('not measured');
+  });
+});
+
 describe('explanations', () => {
   it('writes a sentence only when all its figures were measured', async () => {
     const { targetDetails } = await import('../bench/lib/explain.ts');

@@ -1,7 +1,8 @@
 // Renders one run as markdown (stdout and bench/results.md) and JSON (bench/results.json).
-import { callCycles } from './cycles.ts';
-import { formatInstructions, formatInteger, markdownTable } from './format.ts';
+import { callCycles, INGRESS_BYTE_FEE_13, INGRESS_MESSAGE_FEE_13, UPDATE_BASE_FEE_13, updateExecutionCycles13 } from './cycles.ts';
+import { formatInstructions, formatInteger, formatRatio, markdownTable } from './format.ts';
 import type { BenchResults, CallMeasurement, Section, TargetResult } from './results.ts';
+import { collectFigures } from './targets.ts';
 
 const CALL_HEADERS = [
   'case',
@@ -73,7 +74,36 @@ export function renderMarkdown(results: BenchResults): string {
       '  price the same message would have as an update. Instruction figures: M = million, B = billion.',
     ].join('\n'),
   ].join('\n\n');
-  return [header, renderTargets(results.targets), ...results.sections.map(renderSection)].join('\n\n') + '\n';
+  return [header, renderInShort(results.sections), renderTargets(results.targets), ...results.sections.map(renderSection)].join('\n\n') + '\n';
+}
+
+/** Trillions of cycles, e.g. "5.56 trillion". */
+function trillions(cycles: number): string {
+  return `${(cycles / 1e12).toFixed(cycles < 1e13 ? 2 : 1)} trillion`;
+}
+
+/**
+ * The plain summary a newcomer reads first: what one prediction costs in instructions and
+ * cycles, against TF.js in a canister, and what a million cost. From this run's figures.
+ */
+export function renderInShort(sections: readonly Section[]): string {
+  const figures = collectFigures(sections);
+  const model = figures.has('spam.candid.predict_short') ? 'spam' : 'default';
+  const ours = figures.get(`${model}.candid.predict_short`);
+  const tfjs = figures.get('tfjs.predict');
+  if (ours === undefined) return '## In short\n\n- not measured in this run (no Candid predict figure)';
+  const asUpdate = updateExecutionCycles13(ours);
+  const modelName = model === 'spam' ? 'the spam-detection model' : 'the default model';
+  const lines = [
+    `- **One prediction costs ${formatInstructions(ours)} instructions** (a short text, ${modelName}, a Candid query, the whole message as the IC meters it).`,
+    `- In cycles: a query is free today. As a verified update on a 13-node subnet it costs ${formatInteger(UPDATE_BASE_FEE_13)} (the fee every update pays) + 1 per instruction = **${formatInteger(asUpdate)} cycles**, plus ${formatInteger(INGRESS_MESSAGE_FEE_13)} + ${formatInteger(INGRESS_BYTE_FEE_13)} per byte to receive the request from outside.`,
+    tfjs === undefined
+      ? '- TF.js in a canister: not measured in this run.'
+      : `- That is **${formatRatio(tfjs / ours)} fewer instructions than TF.js running in a canister** on the same model (${formatInstructions(tfjs)} per prediction, bench/tfjs-baseline).`,
+    `- **A million predictions**: free as queries; as verified updates about ${trillions(asUpdate * 1e6)} cycles for execution (1 trillion cycles is pinned to 1 XDR, about 1.3 US dollars), plus the ingress fee of each request. On a 34-node subnet, 34/13 of that.`,
+    '- The targets follow, then every measurement in detail.',
+  ];
+  return ['## In short', lines.join('\n')].join('\n\n');
 }
 
 /** JSON with every figure, each call priced. */
