@@ -3,8 +3,25 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAM, SPAM, augmentWithPrefixes, shortPrefixes, splitStratified, type Example } from '../train/dataset.ts';
-import { emailText } from '../train/email.ts';
+import { loadModel } from '../engine/index.ts';
+import {
+  HAM,
+  ISSUE_EXAMPLES,
+  LABEL_DESCRIPTIONS,
+  SNIPPETS_PER_EMAIL,
+  SPAM,
+  augmentWithPrefixes,
+  everydayMessages,
+  fitSet,
+  sentences,
+  shortPrefixes,
+  snippets,
+  splitStratified,
+  subjects,
+  type Email,
+  type Example,
+} from '../train/dataset.ts';
+import { emailText, plainSubject } from '../train/email.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { useFastSegmentSum, useStockSegmentSum } from '../train/segment-sum.ts';
 import { buildVocab, encode, splitWords } from '../train/tokenizer.ts';
@@ -133,7 +150,69 @@ describe('short-prefix augmentation', () => {
   });
 });
 
+describe('short texts made from the emails', () => {
+  const emails: Email[] = [
+    { id: 'easy-ham-1/00001', subject: 'New sequences window', body: 'I cannot reproduce this error. For me it is fine! Thanks, Chris', text: '', label: HAM },
+    { id: 'spam-2/00002', subject: '', body: 'WIN a prize now', text: '', label: SPAM },
+  ];
+  emails.forEach((email) => (email.text = `${email.subject} ${email.body}`.trim()));
+
+  it('subjects without list tags and reply prefixes; sentences; seeded snippets of at most 12 words', () => {
+    expect(plainSubject('Re: [SAtalk] Re: Spam host?')).toBe('Spam host?');
+    expect(plainSubject('Fwd: [ILUG] Am I cracked?')).toBe('Am I cracked?');
+    expect(subjects(emails)).toEqual([{ id: 'easy-ham-1/00001#subject', text: 'New sequences window', label: HAM }]); // no empty subject
+    expect(sentences(emails[0].body)).toEqual(['I cannot reproduce this error.', 'For me it is fine!', 'Thanks, Chris']);
+    const a = snippets(emails, 5);
+    expect(snippets(emails, 5)).toEqual(a);
+    for (const [i, snippet] of a.entries()) {
+      expect(snippet.label).toBe(emails[i].label);
+      const words = splitWords(snippet.text);
+      expect(words.length).toBeGreaterThanOrEqual(1);
+      expect(words.length).toBeLessThanOrEqual(12);
+      expect(splitWords(emails[i].body).join(' ')).toContain(words.join(' '));
+    }
+  });
+
+  it('fits on the emails, their prefixes, subjects, first sentences and snippets, ham short texts twice', () => {
+    const set = fitSet(emails, 3);
+    const kinds = set.map((example) => (example.id.includes('#') ? example.id.replace(/^[^#]*#/, '').replace(/\d+$/, '') || 'prefix' : 'email'));
+    expect(kinds.filter((k) => k === 'email')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'prefix')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'subject')).toHaveLength(2); // the ham one, twice
+    expect(kinds.filter((k) => k === 'first')).toHaveLength(3); // ham twice, spam once
+    expect(kinds.filter((k) => k === 'snippet')).toHaveLength(3 * SNIPPETS_PER_EMAIL);
+    expect(set.every((example) => emails.some((email) => example.id.startsWith(email.id)))).toBe(true);
+  });
+
+  it('reads the hand-written everyday sets: labelled lines, comments skipped', () => {
+    const test = everydayMessages(readFileSync(new URL('../train/everyday-messages.tsv', import.meta.url), 'utf8'));
+    const dev = everydayMessages(readFileSync(new URL('../train/everyday-dev.tsv', import.meta.url), 'utf8'));
+    expect([test.length, test.filter((e) => e.label === SPAM).length]).toEqual([75, 25]);
+    expect([dev.length, dev.filter((e) => e.label === SPAM).length]).toEqual([75, 25]);
+    const texts = new Set(dev.map((e) => e.text));
+    expect(test.filter((e) => texts.has(e.text))).toEqual([]); // the sets are apart
+    expect(() => everydayMessages('maybe\tsomething')).toThrow(/line 1/);
+  });
+});
+
 describe('committed default model', () => {
+  const model = loadModel(new Uint8Array(readFileSync(`${modelDir}default.dcai`)));
+  const label = (text: string) => model.labels[model.argmax(model.predictText(text))];
+
+  it('calls the examples of issue 12 ham', () => {
+    expect(ISSUE_EXAMPLES.map(label)).toEqual(ISSUE_EXAMPLES.map(() => 'ham'));
+  });
+
+  it('gets 68 of the 75 hand-written everyday test messages right (the figure in its README)', () => {
+    const test = everydayMessages(readFileSync(new URL('../train/everyday-messages.tsv', import.meta.url), 'utf8'));
+    expect(test.filter((e) => label(e.text) === model.labels[e.label]).length).toBe(68);
+  });
+
+  it('carries a description per label', () => {
+    expect(model.metadata.get('model.label_descriptions')).toEqual([...LABEL_DESCRIPTIONS]);
+    expect(readFileSync(`${modelDir}label-descriptions.txt`, 'utf8')).toBe(LABEL_DESCRIPTIONS.join('\n') + '\n');
+  });
+
   it('vocab: 2003 lines of `token index`, specials first, ids in order', () => {
     const lines = readFileSync(`${modelDir}vocab`, 'utf8').split('\n');
     expect(lines.pop()).toBe(''); // one trailing newline
