@@ -148,13 +148,20 @@ describe('npm run predict (engine/cli.ts)', () => {
     ['text on a vector model', () => [vectorModelPath, '--text', 'hi'], '', /bad input \(wrong_kind\)/],
     ['a vector of the wrong length', () => [vectorModelPath, '--input', '1,2,3'], '', /bad input \(wrong_length\)/],
     ['an N-D input of the wrong shape', () => [gridModelPath, '--input', '1,2,3,4,5,6', '--shape', '3,2'], '', /bad input \(wrong_shape\): input: expected shape \[2,3\] float32.*got shape \[3,2\]; the model's inputs: \S+ \[2,3\] float32/],
-    ['a ragged nested JSON line', () => [gridModelPath], '{"input":[[1,2,3],[4,5]]}\n', /stdin line 1: bad input \(wrong_shape\).*ragged/],
     ['a float32 file of a wrong size', () => [gridModelPath, '--input-file', join(dir, 'grid.u8')], '', /not whole float32 values/],
     ['--dtype without --input-file', () => [gridModelPath, '--input', '1', '--dtype', 'uint8'], '', /--dtype goes with --input-file/],
     ['a model.json', () => [join(dir, 'model.json'), '--text', 'x'], '', /is a TF\.js model\.json, not a converted model: run npm run convert -- .* first/],
     ['a directory', () => [dir, '--text', 'x'], '', /is a directory: predict takes a converted model file \(npm run convert/],
   ] as const)('fails cleanly on %s', (_, args, stdin, pattern) => {
     expectCleanFailure(run([...args()], stdin), pattern);
+  });
+
+  it('reports a ragged nested JSON line, then the count of failed lines', () => {
+    const result = run([gridModelPath], '{"input":[[1,2,3],[4,5]]}\n');
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/stdin line 1: bad input \(wrong_shape\).*ragged/);
+    expect(lines.slice(1)).toEqual(['predict: 1 of 1 input lines failed']);
   });
 
   it('reports each bad stdin line on its own and goes on; exit 1 at the end', () => {
