@@ -1,14 +1,16 @@
-// npm run convert -- <model.json | dir> -o <out.dcai> [--vocab F] [--labels F] [--label-descriptions F] [--quantize float32|float16|int8] [--name N] [--max-length L]
+// npm run convert -- <model.json | dir | static embedding folder> -o <out.dcai> [--vocab F] [--labels F] [--label-descriptions F] [--quantize float32|float16|int8] [--name N] [--max-length L]
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { argsErrorMessage, isArgsError } from '../engine/cli-args.ts';
 import { CONVERTER_NAME, ConvertError, DEFAULT_MAX_LENGTH, type ConvertSummary, type Quantization } from './convert.ts';
 import { convertFiles } from './files.ts';
+import { convertStaticEmbedding, isStaticEmbeddingFolder } from './static-embedding.ts';
 
 const HELP = `${CONVERTER_NAME}: converts a TF.js layers model into a decentAI model file.
 
 usage: npm run convert -- <model.json | directory holding one> -o <out.dcai> [options]
+       npm run convert -- <model2vec or StaticEmbedding folder> -o <out.dcai> [--quantize Q] [--name N] [--max-length T]
 
 Reads the TF.js layers model (model.json, its weight shards, and vocab, labels.txt and
 label-descriptions.txt from beside it) and writes one decentAI model file (.dcai,
@@ -37,6 +39,14 @@ function printSummary(summary: ConvertSummary, output: string): void {
   console.log(`wrote ${output}: ${summary.bytes} bytes (${(summary.ratio * 100).toFixed(1)}% of the TF.js files' ${summary.sourceBytes} bytes)`);
 }
 
+function writeOutput(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (error) {
+    throw new ConvertError(`cannot write '${path}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function main(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -63,12 +73,16 @@ function main(argv: string[]): void {
   const maxLengthText = values['max-length'];
   const maxLength = maxLengthText === undefined ? undefined : Number(maxLengthText);
   if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1)) throw new ConvertError(`--max-length must be a positive integer, not '${maxLengthText}'`);
-  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, labelDescriptions: values['label-descriptions'], quantize: quantize satisfies Quantization, name: values.name, maxLength });
-  try {
-    writeFileSync(values.output, result.bytes);
-  } catch (error) {
-    throw new ConvertError(`cannot write '${values.output}': ${error instanceof Error ? error.message : String(error)}`);
+  if (isStaticEmbeddingFolder(positionals[0])) {
+    const embedding = convertStaticEmbedding(positionals[0], { quantize, name: values.name, maxTokens: maxLength });
+    writeOutput(values.output, embedding.bytes);
+    const s = embedding.summary;
+    console.log(`${s.name}: ${s.flavour} static embedding, ${s.vocabSize} tokens × ${s.dims} dims (${s.quantize}${s.vocabQuantized ? ', from vocabulary quantization' : ''}), ${s.normalize ? 'normalized' : 'not normalized'}, texts cut at ${s.maxChars} characters`);
+    console.log(`wrote ${values.output}: ${s.bytes} bytes`);
+    return;
   }
+  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, labelDescriptions: values['label-descriptions'], quantize: quantize satisfies Quantization, name: values.name, maxLength });
+  writeOutput(values.output, result.bytes);
   printSummary(result.summary, values.output);
 }
 

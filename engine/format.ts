@@ -146,6 +146,10 @@ export interface ParsedModelFile {
   /** The layers whose outputs are the model's outputs, in order (version 1 and 2: the last layer). */
   outputs: ValueRef[];
   tokenizer: TokenizerSpec | null;
+  /** `tokenizer.huggingface` (a tokenizer.json, engine/hf-tokenizer.ts) when `tokenizer.kind` is `huggingface`, else null. */
+  huggingfaceTokenizer: string | null;
+  /** `model.output`: `scores` (one per label, the default) or `embedding` (engine/embedding-model.ts). */
+  outputKind: 'scores' | 'embedding';
   /** The computing layers in file order (input entries are in `inputs`); each reads only earlier ones. */
   layers: ParsedLayer[];
   tensors: ParsedTensor[];
@@ -357,9 +361,17 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
   }
 
   let tokenizer: TokenizerSpec | null = null;
-  if (metadata.has('tokenizer.kind')) {
+  let huggingfaceTokenizer: string | null = null;
+  const outputKind = metadata.has('model.output') ? (get('model.output', VALUE_STRING, 'a string') as string) : 'scores';
+  if (outputKind !== 'scores' && outputKind !== 'embedding') fail('bad_metadata', `model.output '${outputKind}' must be 'scores' or 'embedding'`);
+  if (metadata.get('tokenizer.kind') === 'huggingface') {
+    // a Hugging Face tokenizer.json, read by engine/hf-tokenizer.ts at load (embedding models only, for now)
+    if (inputKind !== 'tokens') fail('bad_metadata', `a tokenizer needs input.kind 'tokens', not '${inputKind}'`);
+    if (outputKind !== 'embedding') fail('bad_metadata', "tokenizer.kind 'huggingface' needs model.output 'embedding'");
+    huggingfaceTokenizer = get('tokenizer.huggingface', VALUE_STRING, 'a string (a tokenizer.json)') as string;
+  } else if (metadata.has('tokenizer.kind')) {
     const kind = get('tokenizer.kind', VALUE_STRING, 'a string');
-    if (kind !== 'words') fail('bad_metadata', `tokenizer.kind '${kind}' is not supported (only 'words')`);
+    if (kind !== 'words') fail('bad_metadata', `tokenizer.kind '${kind}' is not supported (only 'words' or 'huggingface')`);
     if (inputKind !== 'tokens') fail('bad_metadata', `a tokenizer needs input.kind 'tokens', not '${inputKind}'`);
     const vocabText = get('tokenizer.vocab', VALUE_STRING, 'a string (the tokens joined by "\\n")') as string;
     if (vocabText.length === 0) fail('bad_metadata', 'tokenizer.vocab is empty');
@@ -397,7 +409,7 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
 
   let parameterCount = 0;
   for (const tensor of tensors) parameterCount += tensor.size;
-  return { version, bytes, metadata, name, labels, inputKind, inputShape, inputs, outputs, tokenizer, layers, tensors, parameterCount };
+  return { version, bytes, metadata, name, labels, inputKind, inputShape, inputs, outputs, tokenizer, huggingfaceTokenizer, outputKind: outputKind as 'scores' | 'embedding', layers, tensors, parameterCount };
 }
 
 /** One entry of the layer table as read, before it is resolved into an input or a layer. */

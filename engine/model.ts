@@ -9,7 +9,8 @@
 
 import type { InputKind, LayerSummary, MetadataValue, Model, TensorSpec } from './api.ts';
 import { ACTIVATION_NAMES, LINEAR, RELU, SOFTMAX, activateRows, softmaxInPlace } from './activations.ts';
-import { InputError } from './errors.ts';
+import { InputError, ModelFormatError } from './errors.ts';
+import { StaticEmbeddingModel } from './embedding-model.ts';
 import { parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols, type ParsedLayer, type ParsedModelFile, type ValueRef } from './format.ts';
 import {
   INT8_MAX_INPUT_SIZE,
@@ -1010,5 +1011,11 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
 
 /** Parses, validates and prepares a model file. Throws ModelFormatError for a defective file. */
 export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): EngineModel {
-  return new LoadedModel(parseModelFile(bytes, { skipChecksum: options.skipChecksum }), options);
+  const file = parseModelFile(bytes, { skipChecksum: options.skipChecksum });
+  // an embedding model (model.output 'embedding'): tokenizer, table, mean pooling (engine/embedding-model.ts)
+  if (file.outputKind === 'embedding') {
+    if (file.huggingfaceTokenizer === null) throw new ModelFormatError('bad_metadata', "an embedding model needs tokenizer.kind 'huggingface'");
+    return new StaticEmbeddingModel(file, file.huggingfaceTokenizer);
+  }
+  return new LoadedModel(file, options);
 }

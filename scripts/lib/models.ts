@@ -1,10 +1,11 @@
 // Model files for npm start, the upload CLI and tests: converted files as they
 // are, model.json files converted on the fly.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertFiles, modelJsonPathOf } from '../../converter/files.ts';
+import { convertStaticEmbedding, isStaticEmbeddingFolder } from '../../converter/static-embedding.ts';
 import { loadModel } from '../../engine/index.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,9 +21,13 @@ export interface ModelSource {
   how: 'file' | 'converted';
 }
 
-/** A model's bytes from a converted file, a model.json (converted) or a directory holding a model.json. */
+/** A model's bytes from a converted file, a model.json (converted), a directory holding a model.json, or a static embedding folder (converted). */
 export function readModel(name: string, path: string): ModelSource {
   if (!existsSync(path)) throw new Error(`no such file: ${path}`);
+  // a model2vec / sentence-transformers StaticEmbedding folder: an embedding model
+  if (statSync(path).isDirectory() && !existsSync(join(path, 'model.json')) && isStaticEmbeddingFolder(path)) {
+    return { name, path: resolve(path), bytes: convertStaticEmbedding(resolve(path), { name }).bytes, how: 'converted' };
+  }
   const p = resolve(modelJsonPathOf(path));
   if (p.endsWith('.json')) return { name, path: p, bytes: convertFiles(p, { name }).bytes, how: 'converted' };
   return { name, path: p, bytes: new Uint8Array(readFileSync(p)), how: 'file' };
