@@ -34,6 +34,7 @@ const SECTIONS: readonly SectionModule[] = [
   { id: 'big', title: "The seed's size: a ~90 MB model", load: () => import('./cases/big-model.ts') },
   { id: 'node', title: 'Node: engine vs @tensorflow/tfjs', load: () => import('./cases/node.ts') },
   { id: 'size', title: 'Size and agreement per quantization', load: () => import('./cases/size.ts') },
+  { id: 'embed', title: 'Embeddings and vector search', load: () => import('./cases/embed.ts') },
 ];
 
 /** The bench measures on the in-process host only; say whether a replica was even available. */

@@ -10,5 +10,6 @@ import { prepareCertifier } from './certification.ts';
 import * as M from './methods.ts';
 import { Registry } from './registry.ts';
 import { prepare } from './wire.ts';
+import { Collections, COLLECTIONS_MEMORY_ID } from './collections.ts';
 
-export { M, Registry, prepare, prepareCertifier };
+export { M, Registry, prepare, prepareCertifier, Collections, COLLECTIONS_MEMORY_ID };

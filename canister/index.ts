@@ -96,6 +96,8 @@ function load(): Loaded {
         instructions: () => performanceCounter(0),
         moduleHash: () => moduleHash,
         certifier: c.prepareCertifier(CERTIFICATION, dataCertificate),
+        // vector collections: their own stable memory (canister/collections.ts), read back on first use
+        collections: new c.Collections(stableMap(c.COLLECTIONS_MEMORY_ID), time),
       },
     };
   }
@@ -141,6 +143,8 @@ export default class {
       load().ctx.reg.restore();
       loadModelsLater();
       expireUploadsLater();
+      // vector collections (canister/collections.ts): read back whole, in their own stable memory
+      load().ctx.collections?.restore();
     }
   }
 
@@ -236,6 +240,73 @@ export default class {
   predict_update(): void {
     const { M, ctx } = load();
     msgReply(M.predict(ctx, msgArgData(), true));
+  }
+
+  // Embeddings and vector search (canister/embed.ts): queries, verified updates, admin updates.
+  @query(args('embed'), ret('embed'), manual)
+  embed(): void {
+    const { M, ctx } = load();
+    msgReply(M.embed(ctx, msgArgData()));
+  }
+
+  @update(args('embed_update'), ret('embed_update'), manual)
+  embed_update(): void {
+    const { M, ctx } = load();
+    msgReply(M.embed(ctx, msgArgData()));
+  }
+
+  @query(args('similarity'), ret('similarity'), manual)
+  similarity(): void {
+    const { M, ctx } = load();
+    msgReply(M.similarity(ctx, msgArgData()));
+  }
+
+  @update(args('similarity_update'), ret('similarity_update'), manual)
+  similarity_update(): void {
+    const { M, ctx } = load();
+    msgReply(M.similarity(ctx, msgArgData()));
+  }
+
+  @query(args('list_collections'), ret('list_collections'), manual)
+  list_collections(): void {
+    const { M, ctx } = load();
+    msgReply(M.list_collections(ctx));
+  }
+
+  @query(args('search'), ret('search'), manual)
+  search(): void {
+    const { M, ctx } = load();
+    msgReply(M.search(ctx, msgArgData()));
+  }
+
+  @update(args('search_update'), ret('search_update'), manual)
+  search_update(): void {
+    const { M, ctx } = load();
+    msgReply(M.search(ctx, msgArgData()));
+  }
+
+  @update(args('create_collection'), ret('create_collection'), manual)
+  create_collection(): void {
+    const { M, ctx } = load();
+    msgReply(M.create_collection(ctx, msgArgData()));
+  }
+
+  @update(args('drop_collection'), ret('drop_collection'), manual)
+  drop_collection(): void {
+    const { M, ctx } = load();
+    msgReply(M.drop_collection(ctx, msgArgData()));
+  }
+
+  @update(args('add_items'), ret('add_items'), manual)
+  add_items(): void {
+    const { M, ctx } = load();
+    msgReply(M.add_items(ctx, msgArgData()));
+  }
+
+  @update(args('delete_items'), ret('delete_items'), manual)
+  delete_items(): void {
+    const { M, ctx } = load();
+    msgReply(M.delete_items(ctx, msgArgData()));
   }
 
   // REST, through the HTTP gateway.

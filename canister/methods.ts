@@ -13,6 +13,8 @@ import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, tensorSp
 import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
 import { decodeUtf8 } from './utf8.ts';
+import type { Collections } from './collections.ts';
+import { embedRest } from './embed.ts';
 
 /** What a method needs from the system. */
 export interface Ctx {
@@ -23,7 +25,12 @@ export interface Ctx {
   moduleHash?: () => string | undefined;
   /** HTTP certification of http_request answers (certification.ts); absent in Node tests without a build. */
   certifier?: Certifier;
+  /** Vector collections (canister/collections.ts), in their own stable memory. */
+  collections?: Collections;
 }
+
+// Embeddings and vector search (canister/embed.ts).
+export { add_items, create_collection, delete_items, drop_collection, embed, list_collections, search, similarity } from './embed.ts';
 
 export function errorCode(e: unknown): { code: string; message: string } {
   if (e instanceof RegistryError || e instanceof PredictError || e instanceof InputError) return { code: e.code, message: e.message };
@@ -464,7 +471,8 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
         ? restPredict(l, body, route.verified, update, ctx.instructions, octet ? { query: '' } : undefined)
         : method.length > 16 || url.length > 8192
           ? errorResponse(400, 'bad_request', 'method or url too long')
-          : handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body, octet }, update, ctx.instructions, ctx.moduleHash?.());
+          : (embedRest(ctx, decodeUtf8(method), decodeUtf8(url), body, update) ??
+            handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body, octet }, update, ctx.instructions, ctx.moduleHash?.()));
   }
   if (ctx.certifier === undefined || update) return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
   // The page's files are certified at their exact path; everything else under the root wildcard.

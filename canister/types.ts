@@ -91,7 +91,21 @@ export function makeTypes(IDL: IDLLike) {
     upgrade: IDL.Opt(IDL.Bool),
   });
   const result = (ok: any) => IDL.Variant({ ok, err: Error });
+  const EmbedOk = IDL.Record({ model: IDL.Text, version: IDL.Nat32, sha256: IDL.Text, dims: IDL.Nat32, vectors: IDL.Vec(IDL.Vec(IDL.Float32)), instructions: IDL.Nat64 });
+  const SimilarityOk = IDL.Record({ model: IDL.Text, version: IDL.Nat32, sha256: IDL.Text, similarities: IDL.Vec(IDL.Float32), instructions: IDL.Nat64 });
+  const CollectionInfo = IDL.Record({ name: IDL.Text, model: IDL.Text, dims: IDL.Nat32, count: IDL.Nat32, created_at: IDL.Nat64 });
+  const Hit = IDL.Record({ id: IDL.Text, score: IDL.Float32, text: IDL.Opt(IDL.Text), metadata: IDL.Opt(IDL.Text) });
+  const SearchOk = IDL.Record({ collection: IDL.Text, model: IDL.Text, hits: IDL.Vec(Hit), instructions: IDL.Nat64 });
+  const SearchQuery = IDL.Record({ text: IDL.Opt(IDL.Text), vector: IDL.Opt(IDL.Vec(IDL.Float32)), k: IDL.Nat32 });
+  const NewItem = IDL.Record({ id: IDL.Text, text: IDL.Opt(IDL.Text), vector: IDL.Opt(IDL.Vec(IDL.Float32)), metadata: IDL.Opt(IDL.Text) });
   return {
+    CollectionInfo,
+    SearchQuery,
+    NewItem,
+    EmbedResult: result(EmbedOk),
+    SimilarityResult: result(SimilarityOk),
+    SearchResult: result(SearchOk),
+    CollectionResult: result(CollectionInfo),
     Error,
     TensorSpec,
     ModelInfo,
@@ -137,6 +151,18 @@ export const idlFactory: IDLNamespace.InterfaceFactory = ({ IDL }) => {
     // Predictions: a query (one node answers) or an update (the subnet agrees).
     predict: IDL.Func([IDL.Text, t.Input], [t.PredictResult], ['query']),
     predict_update: IDL.Func([IDL.Text, t.Input], [t.PredictResult], []),
+    // Embeddings and vector search (canister/embed.ts).
+    embed: IDL.Func([IDL.Text, IDL.Vec(IDL.Text)], [t.EmbedResult], ['query']),
+    embed_update: IDL.Func([IDL.Text, IDL.Vec(IDL.Text)], [t.EmbedResult], []),
+    similarity: IDL.Func([IDL.Text, IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text))], [t.SimilarityResult], ['query']),
+    similarity_update: IDL.Func([IDL.Text, IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text))], [t.SimilarityResult], []),
+    list_collections: IDL.Func([], [IDL.Vec(t.CollectionInfo)], ['query']),
+    search: IDL.Func([IDL.Text, t.SearchQuery], [t.SearchResult], ['query']),
+    search_update: IDL.Func([IDL.Text, t.SearchQuery], [t.SearchResult], []),
+    create_collection: IDL.Func([IDL.Text, IDL.Text], [t.CollectionResult], []),
+    drop_collection: IDL.Func([IDL.Text], [t.CountResult], []),
+    add_items: IDL.Func([IDL.Text, IDL.Vec(t.NewItem)], [t.CountResult], []),
+    delete_items: IDL.Func([IDL.Text, IDL.Vec(IDL.Text)], [t.CountResult], []),
     // REST through the HTTP gateway.
     http_request: IDL.Func([t.HttpRequest], [t.HttpResponse], ['query']),
     http_request_update: IDL.Func([t.HttpRequest], [t.HttpResponse], []),
@@ -271,6 +297,57 @@ export interface DecentAIService {
   predict_update(model: string, input: Input): Promise<Result<PredictOk>>;
   http_request(request: HttpRequest): Promise<HttpResponse>;
   http_request_update(request: HttpRequest): Promise<HttpResponse>;
+  embed(model: string, texts: string[]): Promise<Result<EmbedOk>>;
+  embed_update(model: string, texts: string[]): Promise<Result<EmbedOk>>;
+  similarity(model: string, pairs: [string, string][]): Promise<Result<SimilarityOk>>;
+  similarity_update(model: string, pairs: [string, string][]): Promise<Result<SimilarityOk>>;
+  list_collections(): Promise<CollectionInfo[]>;
+  search(collection: string, query: SearchQuery): Promise<Result<SearchOk>>;
+  search_update(collection: string, query: SearchQuery): Promise<Result<SearchOk>>;
+  create_collection(name: string, model: string): Promise<Result<CollectionInfo>>;
+  drop_collection(name: string): Promise<Result<number>>;
+  add_items(collection: string, items: NewItem[]): Promise<Result<number>>;
+  delete_items(collection: string, ids: string[]): Promise<Result<number>>;
+}
+
+export interface EmbedOk {
+  model: string;
+  version: number;
+  sha256: string;
+  dims: number;
+  vectors: (Float32Array | number[])[];
+  instructions: bigint;
+}
+export interface SimilarityOk {
+  model: string;
+  version: number;
+  sha256: string;
+  similarities: Float32Array | number[];
+  instructions: bigint;
+}
+export interface CollectionInfo {
+  name: string;
+  model: string;
+  dims: number;
+  count: number;
+  created_at: bigint;
+}
+export interface SearchQuery {
+  text: [] | [string];
+  vector: [] | [number[] | Float32Array];
+  k: number;
+}
+export interface NewItem {
+  id: string;
+  text: [] | [string];
+  vector: [] | [number[] | Float32Array];
+  metadata: [] | [string];
+}
+export interface SearchOk {
+  collection: string;
+  model: string;
+  hits: { id: string; score: number; text: [] | [string]; metadata: [] | [string] }[];
+  instructions: bigint;
 }
 
 export type { Principal };

@@ -23,6 +23,7 @@ export function memoryMap(): BytesMap & { size: () => number } {
 import { IDL } from '@dfinity/candid';
 import * as M from '../canister/methods.ts';
 import { Registry } from '../canister/registry.ts';
+import type { Collections } from '../canister/collections.ts';
 import { prepare } from '../canister/wire.ts';
 import { idlFactory, type DecentAIService } from '../canister/types.ts';
 
@@ -32,13 +33,16 @@ const service = idlFactory({ IDL }) as unknown as { _fields: [string, IDL.FuncCl
  * The canister's methods run in Node, behind @dfinity/candid: every argument is
  * encoded and every reply decoded with the .did's types, exactly as an agent does.
  */
-export function nodeActor(reg: Registry, options: { controller?: boolean; instructions?: () => bigint } = {}): DecentAIService {
-  const ctx: M.Ctx = { reg, isController: () => options.controller ?? true, instructions: options.instructions ?? (() => 0n) };
+export function nodeActor(reg: Registry, options: { controller?: boolean; instructions?: () => bigint; collections?: Collections } = {}): DecentAIService {
+  const ctx: M.Ctx = { reg, isController: () => options.controller ?? true, instructions: options.instructions ?? (() => 0n), collections: options.collections };
   const impl: Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array> = {
     ...(M as unknown as Record<string, (c: M.Ctx, a: Uint8Array) => Uint8Array>),
     predict_update: (c, a) => M.predict(c, a, true),
     http_request: (c, a) => M.http(c, a, false),
     http_request_update: (c, a) => M.http(c, a, true),
+    embed_update: M.embed,
+    similarity_update: M.similarity,
+    search_update: M.search,
   };
   const actor: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const [name, func] of service._fields) {
