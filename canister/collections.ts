@@ -9,9 +9,12 @@
 // search scans one contiguous Float32Array. Everything is read back into the heap on
 // first use (post_upgrade restores it; a query sees what the last update left).
 //
-// Limits: MAX_ITEM_VALUES vector values per collection (items × dims), so one query's scan
-// stays far inside the 5B-instruction query limit (bench: search_100k); beyond it, adds are
-// refused with `too_large`, never a search that traps.
+// Limits (bench embed: ~115K instructions per 64-dim vector scanned in the canister, ~1.8K per
+// value): a query scans at most COLLECTION_LIMITS.maxQueryValues values (items × dims: 31,250
+// items of 64 dims, ~3.6B instructions, inside the 5B query limit); a larger collection is
+// refused in a query (`too_large`, naming search_update) and searched in an update
+// (search_update, ?verified=true) up to maxItemValues (250,000 items of 64 dims, ~29B of the 40B
+// update limit); adds beyond that are refused. Never a search that traps.
 
 import type { BytesMap } from './registry.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
@@ -20,8 +23,10 @@ export const COLLECTIONS_MEMORY_ID = 5;
 export const COLLECTIONS_LAYOUT = 1;
 
 export const COLLECTION_LIMITS = {
-  /** Vector values (items × dims) per collection: 100,000 items of 64 dims, 25,000 of 256. */
-  maxItemValues: 6_400_000,
+  /** Vector values (items × dims) per collection: 250,000 items of 64 dims (searched in an update beyond maxQueryValues). */
+  maxItemValues: 16_000_000,
+  /** Vector values one query scans: 31,250 items of 64 dims. */
+  maxQueryValues: 2_000_000,
   maxK: 100,
   maxIdBytes: 256,
   maxTextBytes: 8192,
@@ -282,7 +287,7 @@ export class Collections {
       unitVector(item.vector, c.stored.dims, `item '${item.id}' vector`);
     }
     if ((c.count + added) * c.stored.dims > COLLECTION_LIMITS.maxItemValues) {
-      throw new CollectionError('too_large', `collection '${name}' would hold ${c.count + added} items of ${c.stored.dims} dims, over the limit of ${COLLECTION_LIMITS.maxItemValues} values (${Math.floor(COLLECTION_LIMITS.maxItemValues / c.stored.dims)} items) that one query can search`);
+      throw new CollectionError('too_large', `collection '${name}' would hold ${c.count + added} items of ${c.stored.dims} dims, over the limit of ${COLLECTION_LIMITS.maxItemValues} values (${Math.floor(COLLECTION_LIMITS.maxItemValues / c.stored.dims)} items)`);
     }
   }
 
@@ -341,8 +346,11 @@ export class Collections {
   }
 
   /** The top k items by cosine similarity to a query vector (exact). */
-  search(name: string, query: ArrayLike<number>, k: number): Hit[] {
+  search(name: string, query: ArrayLike<number>, k: number, update = false): Hit[] {
     const c = this.get(name);
+    if (!update && c.count * c.stored.dims > COLLECTION_LIMITS.maxQueryValues) {
+      throw new CollectionError('too_large', `collection '${name}' holds ${c.count} vectors of ${c.stored.dims} dims, more than one query can scan (${Math.floor(COLLECTION_LIMITS.maxQueryValues / c.stored.dims)}): search it in an update (search_update, or ?verified=true)`);
+    }
     if (!Number.isInteger(k) || k < 1 || k > COLLECTION_LIMITS.maxK) throw new CollectionError('bad_input', `k must be 1–${COLLECTION_LIMITS.maxK}, not ${k}`);
     const unit = unitVector(query, c.stored.dims, 'the query vector');
     const { slots, scores } = searchVectors(c.vectors, c.count, c.stored.dims, unit, k);

@@ -5,7 +5,7 @@
 //   embed(model, texts) / embed_update            vectors, dims, model sha256 and version, instructions
 //   similarity(model, pairs) / similarity_update  cosine of each text pair
 //   list_collections()                            collections and their sizes
-//   search(collection, {text | vector, k})        top-k by cosine, exact (a query)
+//   search(collection, {text | vector, k})        top-k by cosine, exact (a query; search_update beyond a query's scan)
 //   create_collection(name, model), drop_collection(name),
 //   add_items(collection, items), delete_items(collection, ids)   controllers only (updates)
 // REST (through http_request; `?verified=true` answers from http_request_update):
@@ -77,14 +77,14 @@ function itemsWithVectors(ctx: EmbedCtx, collection: string, items: { id: string
   });
 }
 
-function searchQuery(ctx: EmbedCtx, collection: string, query: { text: string | null; vector: number[] | null; k: number }): Hit[] {
+function searchQuery(ctx: EmbedCtx, collection: string, query: { text: string | null; vector: number[] | null; k: number }, update: boolean): Hit[] {
   const collections = collectionsOf(ctx);
   const { model } = collections.binding(collection);
   let vector: ArrayLike<number>;
   if (query.vector !== null) vector = query.vector;
   else if (query.text !== null) vector = embeddingModel(ctx.reg.get(model)).embed(query.text);
   else throw new CollectionError('bad_input', 'give a "text" or a "vector" to search with');
-  return collections.search(collection, vector, query.k);
+  return collections.search(collection, vector, query.k, update);
 }
 
 // ---------------------------------------------------------------- Candid
@@ -231,7 +231,7 @@ export const delete_items = candid('count', true, (ctx, r) => {
   return collectionsOf(ctx).remove(collection, texts(r, argAt(r, 1, 'ids'), 'ids', COLLECTION_LIMITS.maxItemsPerCall));
 });
 
-export const search = candid('search', false, (ctx, r) => {
+const searchMethod = (update: boolean) => candid('search', false, (ctx, r) => {
   const collection = r.text(argAt(r, 0, 'collection'), 'collection', 256);
   const query = { text: null as string | null, vector: null as number[] | null, k: 10 };
   r.record(argAt(r, 1, 'query'), 'query', (hash, type) => {
@@ -241,9 +241,11 @@ export const search = candid('search', false, (ctx, r) => {
     else return false;
     return true;
   });
-  const hits = searchQuery(ctx, collection, query);
+  const hits = searchQuery(ctx, collection, query, update);
   return { collection, model: collectionsOf(ctx).binding(collection).model, hits, instructions: ctx.instructions() };
 });
+export const search = searchMethod(false);
+export const search_update = searchMethod(true);
 
 // ---------------------------------------------------------------- REST
 
@@ -346,7 +348,7 @@ export function embedRest(ctx: EmbedCtx, method: string, url: string, body: Uint
     const b = jsonBody(body);
     const k = b.k === undefined ? 10 : b.k;
     if (typeof k !== 'number') throw new PredictError('bad_input', '"k" must be a number');
-    const hits = searchQuery(ctx, name, { text: b.text === undefined ? null : jsonText(b.text, '"text"'), vector: jsonVector(b.vector), k });
+    const hits = searchQuery(ctx, name, { text: b.text === undefined ? null : jsonText(b.text, '"text"'), vector: jsonVector(b.vector), k }, update);
     return answer(200, `{"collection":${JSON.stringify(name)},"model":${JSON.stringify(collections.binding(name).model)},"hits":${hitsJson(hits)},"instructions":${ctx.instructions()},"verified":${update}}`, update);
   } catch (e) {
     if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');

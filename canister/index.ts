@@ -282,7 +282,7 @@ export default class {
   @update(args('search_update'), ret('search_update'), manual)
   search_update(): void {
     const { M, ctx } = load();
-    msgReply(M.search(ctx, msgArgData()));
+    msgReply(M.search_update(ctx, msgArgData()));
   }
 
   @update(args('create_collection'), ret('create_collection'), manual)

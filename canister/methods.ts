@@ -30,7 +30,7 @@ export interface Ctx {
 }
 
 // Embeddings and vector search (canister/embed.ts).
-export { add_items, create_collection, delete_items, drop_collection, embed, list_collections, search, similarity } from './embed.ts';
+export { add_items, create_collection, delete_items, drop_collection, embed, list_collections, search, search_update, similarity } from './embed.ts';
 
 export function errorCode(e: unknown): { code: string; message: string } {
   if (e instanceof RegistryError || e instanceof PredictError || e instanceof InputError) return { code: e.code, message: e.message };

@@ -42,7 +42,6 @@ export function nodeActor(reg: Registry, options: { controller?: boolean; instru
     http_request_update: (c, a) => M.http(c, a, true),
     embed_update: M.embed,
     similarity_update: M.similarity,
-    search_update: M.search,
   };
   const actor: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const [name, func] of service._fields) {

@@ -91,6 +91,16 @@ describe('collections through Candid in Node (nodeActor)', () => {
     expect(await stranger.search('docs', { text: [], vector: [Array.from(query)], k: COLLECTION_LIMITS.maxK + 1 })).toMatchObject({ err: { code: 'bad_input' } });
     expect(await stranger.search('nope', { text: ['x'], vector: [], k: 3 })).toMatchObject({ err: { code: 'not_found' } });
     expect(collections.info('docs').count).toBe(before);
+    // beyond what one query scans: the query refuses (naming search_update), the update answers the same top-k
+    const saved = COLLECTION_LIMITS.maxQueryValues;
+    COLLECTION_LIMITS.maxQueryValues = 64 * 100;
+    try {
+      expect(await stranger.search('docs', { text: [], vector: [Array.from(query)], k: 20 })).toMatchObject({ err: { code: 'too_large' } });
+      const viaUpdate = unwrap(await stranger.search_update('docs', { text: [], vector: [Array.from(query)], k: 20 }));
+      expect(viaUpdate.hits.map((h) => h.id)).toEqual(got.hits.map((h) => h.id));
+    } finally {
+      COLLECTION_LIMITS.maxQueryValues = saved;
+    }
     expect(collections.vectorsOf('docs').ids).not.toContain('ok1');
     // a reopened store (an upgrade's heap) reads the same collection back
     const reopened = new Collections(store, () => 1n);
