@@ -267,7 +267,7 @@ describe('parseModelFile: defects', () => {
     ['pad id outside vocab', tokens({ 'tokenizer.pad_id': { key: 'tokenizer.pad_id', type: 'u32', value: 4 } }), 'bad_metadata', 'tokenizer.pad_id 4 is outside the vocabulary of 4 tokens'],
     ['vocab larger than embedding', tokens({}, 3), 'bad_metadata', 'tokenizer.vocab has 4 tokens but the embedding has only 3 rows'],
     ['tokenizer key without kind', tokens({ 'tokenizer.kind': null }), 'bad_metadata', "metadata 'tokenizer.vocab' without 'tokenizer.kind'"],
-    ['unknown tokenizer', tokens({ 'tokenizer.kind': { key: 'tokenizer.kind', type: 'string', value: 'bpe' } }), 'bad_metadata', "tokenizer.kind 'bpe' is not supported (only 'words')"],
+    ['unknown tokenizer', tokens({ 'tokenizer.kind': { key: 'tokenizer.kind', type: 'string', value: 'bpe' } }), 'bad_metadata', "tokenizer.kind 'bpe' is not supported (only 'words' or 'huggingface')"],
     ['vocab as a string array', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string[]', value: ['<PAD>', '<START>', '<UNKNOWN>'] } }), 'bad_metadata', "metadata 'tokenizer.vocab' must be a string (the tokens joined by \"\\n\")"],
     ['empty vocab', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: '' } }), 'bad_metadata', 'tokenizer.vocab is empty'],
     ['vocab of 3 tokens, unknown id 3', tokens({ 'tokenizer.vocab': { key: 'tokenizer.vocab', type: 'string', value: 'a\nb\nc' }, 'tokenizer.unknown_id': { key: 'tokenizer.unknown_id', type: 'u32', value: 3 } }), 'bad_metadata', 'tokenizer.unknown_id 3 is outside the vocabulary of 3 tokens'],
