@@ -335,10 +335,96 @@ export interface VariantValue {
 /** Limits that keep a hostile argument from running long. */
 const MAX_TABLE = 256;
 const MAX_DEPTH = 32;
+/** Record/variant fields (and func/service items) in one type table, summed. */
+const MAX_FIELDS = 256;
+/**
+ * Decoding work quota, as in the Rust candid crate: values visited (zero-size ones included:
+ * null, reserved, record {}, vec null elements) plus type-table entries and fields, at most
+ * QUOTA_PER_BYTE × argument bytes + QUOTA_BASE. Past it the argument is refused (bad_argument).
+ */
+export const QUOTA_PER_BYTE = 1;
+export const QUOTA_BASE = 2048;
+/**
+ * Extra units a value skipped one by one costs (an unknown field or argument that is not of
+ * fixed size), and each element of a skipped vec of nat/int/text: walking them costs
+ * instructions (a skip call ~10K in QuickJS), so a 2 MiB argument stays far from a query's 5B.
+ */
+export const SKIP_UNITS = 24;
+export const SKIP_ELEMENT_UNITS = 3;
+export function decodingQuota(argBytes: number): number {
+  return QUOTA_PER_BYTE * argBytes + QUOTA_BASE;
+}
+
+/** Byte size of a primitive whose values all have one size (−1: variable, −2: no values). */
+function primSize(t: Ref): number {
+  switch (t) {
+    case T.null:
+    case T.reserved:
+      return 0;
+    case T.bool:
+    case T.nat8:
+    case T.int8:
+      return 1;
+    case T.nat16:
+    case T.int16:
+      return 2;
+    case T.nat32:
+    case T.int32:
+    case T.float32:
+      return 4;
+    case T.nat64:
+    case T.int64:
+    case T.float64:
+      return 8;
+    case T.empty:
+      return -2;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Per table entry: the byte size of its values when they all have one (records of such
+ * fields, nested any depth: the skip bomb's `record {0..39: …}` is one), else −1; and the
+ * work units one value costs (what skipping it value by value would charge). A record of
+ * fixed-size fields is then skipped, and charged, in one step whatever its width.
+ */
+function fixedSizes(table: Entry[]): { size: number[]; units: number[] } {
+  const size = new Array<number>(table.length).fill(-3); // −3: not yet known, −4: in progress
+  const units = new Array<number>(table.length).fill(1);
+  const visit = (t: Ref): number => {
+    if (t < 0) return primSize(t);
+    if (size[t] !== -3) return size[t] === -4 ? -1 : size[t];
+    size[t] = -4;
+    const e = table[t];
+    let s = -1;
+    let u = 1;
+    if (e.op === RECORD) {
+      s = 0;
+      for (let i = 0; i < e.types.length; i++) {
+        const f = e.types[i];
+        const fs = visit(f);
+        if (fs < 0) {
+          s = -1;
+          break;
+        }
+        s += fs;
+        u += f < 0 ? 1 : units[f];
+      }
+    }
+    size[t] = s;
+    units[t] = s < 0 ? 1 : u;
+    return s;
+  };
+  for (let t = 0; t < table.length; t++) visit(t);
+  return { size, units };
+}
 
 /** A parsed argument header ("DIDL", type table, argument types). */
 interface Header {
   bytes: Uint8Array;
+  size: number[];
+  units: number[];
   /** The same bytes as char codes: comparing strings natively is the cheapest check in QuickJS. */
   text: string;
   table: Entry[];
@@ -365,7 +451,7 @@ export class Reader {
     const r = new Reader(header);
     if (r.pos !== header.length) throw new CandidError('header has values after the types');
     const bytes = header.slice();
-    KNOWN.push({ bytes, text: latin1(bytes), table: r.table, args: r.args });
+    KNOWN.push({ bytes, text: latin1(bytes), table: r.table, args: r.args, size: r.size, units: r.units });
     return KNOWN.length - 1;
   }
 
@@ -387,9 +473,23 @@ export class Reader {
   maxText = 4096;
   /** Which header registered with Reader.know the argument starts with (−1: none, its table was parsed). */
   known = -1;
+  /** Work units left (see decodingQuota). */
+  quota: number;
+  /** Per table entry: byte size of its values when fixed, else −1; work units per value (fixedSizes). */
+  size: number[] = [];
+  units: number[] = [];
+  /** Fields (and func/service items) read from the type table so far. */
+  private fields = 0;
+
+  /** Spends n work units; refuses the argument once the quota is spent. */
+  charge(n: number): void {
+    this.quota -= n;
+    if (this.quota < 0) throw new CandidError('Candid argument exceeds its decoding quota (too many values for its size)');
+  }
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
+    this.quota = decodingQuota(bytes.length);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const b = bytes;
     if (b.length < 4 || b[0] !== 0x44 || b[1] !== 0x49 || b[2] !== 0x44 || b[3] !== 0x4c) {
@@ -400,6 +500,8 @@ export class Reader {
       if (startsWith(b, k)) {
         this.table = k.table;
         this.args = k.args;
+        this.size = k.size;
+        this.units = k.units;
         this.pos = k.bytes.length;
         this.known = i;
         return;
@@ -408,10 +510,20 @@ export class Reader {
     this.pos = 4;
     const n = this.leb();
     if (n > MAX_TABLE) throw new CandidError('Candid type table too large');
+    this.charge(n);
     for (let i = 0; i < n; i++) this.table.push(this.entry(n));
     const argc = this.leb();
     if (argc > MAX_TABLE) throw new CandidError('too many Candid arguments');
     for (let i = 0; i < argc; i++) this.args.push(this.ref(n));
+    const f = fixedSizes(this.table);
+    this.size = f.size;
+    this.units = f.units;
+  }
+
+  /** Counts type-table fields/items against MAX_FIELDS. */
+  private moreFields(c: number): void {
+    this.fields += c;
+    if (this.fields > MAX_FIELDS) throw new CandidError(`Candid type table has more than ${MAX_FIELDS} fields`);
   }
 
   private entry(n: number): Entry {
@@ -419,7 +531,8 @@ export class Reader {
     if (op === VEC || op === OPT) return { op, of: this.ref(n) };
     if (op === RECORD || op === VARIANT) {
       const count = this.leb();
-      if (count > this.bytes.length) throw new CandidError('bad field count');
+      this.moreFields(count);
+      this.charge(count);
       const hashes: number[] = [];
       const types: Ref[] = [];
       let last = -1;
@@ -435,6 +548,7 @@ export class Reader {
     if (op === FUNC) {
       for (let k = 0; k < 2; k++) {
         const c = this.leb();
+        this.moreFields(c);
         for (let i = 0; i < c; i++) this.ref(n);
       }
       const a = this.leb();
@@ -444,6 +558,7 @@ export class Reader {
     }
     if (op === SERVICE) {
       const c = this.leb();
+      this.moreFields(c);
       for (let i = 0; i < c; i++) {
         const l = this.leb();
         this.need(l);
@@ -512,7 +627,12 @@ export class Reader {
   vecLength(t: Ref, what: string): number {
     if (this.kind(t) !== VEC) throw new CandidError(`${what}: expected a vec`);
     const n = this.leb();
-    if (n > this.bytes.length - this.pos && this.kind(this.elem(t)) !== T.null) throw new CandidError(`${what}: vec length past the end`);
+    const e = this.elem(t);
+    // Elements of variable size take a byte at least; zero-size ones are bounded by the quota alone.
+    const size = e < 0 ? primSize(e) : this.size[e];
+    if (n * (size < 0 ? 1 : size) > this.bytes.length - this.pos) throw new CandidError(`${what}: vec length past the end`);
+    // Every declared element is a value to visit, zero-size ones included (blobs are bounded by their bytes).
+    if (e !== T.nat8) this.charge(n);
     return n;
   }
 
@@ -623,8 +743,10 @@ export class Reader {
   record(t: Ref, what: string, read: (hash: number, type: Ref) => boolean): void {
     if (this.kind(t) !== RECORD) throw new CandidError(`${what}: expected a record`);
     const e = this.table[t] as { hashes: number[]; types: Ref[] };
+    this.charge(1);
     for (let i = 0; i < e.hashes.length; i++) {
-      if (!read(e.hashes[i], e.types[i])) this.skip(e.types[i], 0);
+      if (read(e.hashes[i], e.types[i])) this.charge(1);
+      else this.skip(e.types[i], 0);
     }
   }
 
@@ -646,42 +768,27 @@ export class Reader {
     return f === 1;
   }
 
-  /** Skips a value of any supported type. */
+  /**
+   * Skips a value of any supported type, charging what visiting it value by value would:
+   * one unit per value (zero-size ones included), plus one per element a vec declares.
+   * Fixed-size values (fixedSizes) and vecs of them are skipped in one step, vecs of
+   * nat/int/text in one loop, so the instructions spent stay a small multiple of the units.
+   */
   skip(t: Ref, depth: number): void {
     if (depth > MAX_DEPTH) throw new CandidError('Candid value nested too deeply');
+    this.charge(SKIP_UNITS);
     if (t < 0) {
+      this.charge(1);
+      const size = primSize(t);
+      if (size >= 0) {
+        this.need(size);
+        this.pos += size;
+        return;
+      }
       switch (t) {
-        case T.null:
-        case T.reserved:
-          return;
-        case T.bool:
-        case T.nat8:
-        case T.int8:
-          this.need(1);
-          this.pos += 1;
-          return;
-        case T.nat16:
-        case T.int16:
-          this.need(2);
-          this.pos += 2;
-          return;
-        case T.nat32:
-        case T.int32:
-        case T.float32:
-          this.need(4);
-          this.pos += 4;
-          return;
-        case T.nat64:
-        case T.int64:
-        case T.float64:
-          this.need(8);
-          this.pos += 8;
-          return;
         case T.nat:
-          this.leb();
-          return;
         case T.int:
-          this.sleb();
+          this.leb();
           return;
         case T.text: {
           const n = this.leb();
@@ -701,6 +808,14 @@ export class Reader {
           throw new CandidError(`cannot read a value of type ${t}`);
       }
     }
+    const fixed = this.size[t];
+    if (fixed >= 0) {
+      this.charge(this.units[t]);
+      this.need(fixed);
+      this.pos += fixed;
+      return;
+    }
+    this.charge(1);
     const e = this.table[t];
     switch (e.op) {
       case OPT:
@@ -708,18 +823,52 @@ export class Reader {
         return;
       case VEC: {
         const n = this.vecLength(t, 'value');
-        const k = this.kind(e.of);
-        if (k === T.nat8) {
+        const of = e.of;
+        if (of === T.nat8) {
+          this.need(n);
           this.pos += n;
           return;
         }
-        if (k === T.null || k === T.reserved) return;
-        for (let i = 0; i < n; i++) this.skip(e.of, depth + 1);
+        const size = of < 0 ? primSize(of) : this.size[of];
+        if (size >= 0) {
+          this.charge(n * (of < 0 ? 1 : this.units[of]));
+          this.need(n * size);
+          this.pos += n * size;
+          return;
+        }
+        if (of === T.nat || of === T.int || of === T.text) {
+          // One loop over the elements' LEB128 bytes (and text contents), no call per element.
+          this.charge(n * (1 + SKIP_ELEMENT_UNITS));
+          const b = this.bytes;
+          const len = b.length;
+          let p = this.pos;
+          for (let i = 0; i < n; i++) {
+            let l = 0;
+            let scale = 1;
+            for (;;) {
+              if (p >= len) throw new CandidError('Candid argument truncated');
+              const x = b[p++];
+              l += (x & 0x7f) * scale;
+              if (x < 0x80) break;
+              scale *= 128;
+              if (scale > 2 ** 56) throw new CandidError('LEB128 number too large');
+            }
+            if (of === T.text) {
+              if (l > len - p) throw new CandidError('Candid argument truncated');
+              p += l;
+            }
+          }
+          this.pos = p;
+          return;
+        }
+        for (let i = 0; i < n; i++) this.skip(of, depth + 1);
         return;
       }
-      case RECORD:
-        for (const f of e.types) this.skip(f, depth + 1);
+      case RECORD: {
+        const types = e.types;
+        for (let i = 0; i < types.length; i++) this.skip(types[i], depth + 1);
         return;
+      }
       case VARIANT: {
         const i = this.leb();
         if (i >= e.types.length) throw new CandidError('variant index out of range');

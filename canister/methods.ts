@@ -5,7 +5,7 @@
 // every reply against @dfinity/candid with those types.
 
 import { inputSpecs, InputError, type GivenTensor, type Model } from '../engine/index.ts';
-import { CandidError, idlHash, Reader, T } from './candid-wire.ts';
+import { CandidError, idlHash, Reader, SKIP_UNITS, T } from './candid-wire.ts';
 import { writeCertificationHeaders, type Certifier } from './certification.ts';
 import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
@@ -441,6 +441,8 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
       method = r.blob();
       body = r.blob();
       const n = r.leb();
+      // Each header read costs like a skipped value (the decoding quota bounds a million empty headers).
+      r.charge(n * SKIP_UNITS);
       for (let i = 0; i < n; i++) {
         if (isOctetStream(r.blob(), r.blob())) octet = true;
       }

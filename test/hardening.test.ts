@@ -1,0 +1,71 @@
+// Issue 10 on the real canister wasm (in-process host, metered): each finding's exact input,
+// its clean outcome and a bound on the instructions it may cost.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IDL } from '@dfinity/candid';
+import { buildAzleCanister, Host, type Canister } from '../host/index.ts';
+import { httpRequestWith, sleb, skipBomb, vecVecBomb, wideSkip, wideTable } from './candid-bombs.ts';
+
+let canister: Canister;
+
+const HttpResponse = IDL.Record({
+  status_code: IDL.Nat16,
+  headers: IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text)),
+  body: IDL.Vec(IDL.Nat8),
+  upgrade: IDL.Opt(IDL.Bool),
+});
+
+/** Calls an HTTP method with a raw argument; the status, the JSON body and the instructions. */
+async function http(method: 'http_request' | 'http_request_update', arg: Uint8Array) {
+  const r = method === 'http_request' ? await canister.query(method, arg) : await canister.update(method, arg);
+  expect(r.status, r.rejectMessage).toBe('replied');
+  const res = IDL.decode([HttpResponse], r.reply!)[0] as unknown as { status_code: number; body: Uint8Array };
+  return { status: res.status_code, json: JSON.parse(Buffer.from(res.body).toString('utf8')), instructions: Number(r.instructions) };
+}
+
+beforeAll(async () => {
+  const { wasm } = await buildAzleCanister('decentai');
+  const host = await Host.create();
+  canister = await host.install(wasm);
+  // The first update compiles the core (~220M, once): measured calls below are the steady state.
+  await canister.update('http_request_update', httpRequestWith([[...sleb(-20), 0]], 0, []));
+});
+
+describe('Candid decoding quota in the canister (issue 10, finding 1)', () => {
+  it('the skip bomb (~560 B, 40⁶ zero-size values) answers 400 with the quota error in under 10M instructions, query and update', async () => {
+    for (const method of ['http_request', 'http_request_update'] as const) {
+      const r = await http(method, skipBomb());
+      console.log(`skip bomb via ${method}: ${r.instructions} instructions`);
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toMatch(/decoding quota/);
+      expect(r.instructions).toBeLessThan(10_000_000);
+    }
+  });
+
+  it('vec vec record {} (20,000 × 100,000) answers 400 with the quota error in under 10M instructions', async () => {
+    const r = await http('http_request', vecVecBomb());
+    console.log(`vec vec record {}: ${r.instructions} instructions`);
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toMatch(/decoding quota/);
+    expect(r.instructions).toBeLessThan(10_000_000);
+  });
+
+  it('the costliest 2 MiB skip shape found is refused well under the 5B query limit (< 1.5B)', async () => {
+    const arg = wideSkip();
+    expect(arg.length).toBeGreaterThan(1_990_000);
+    const r = await http('http_request', arg);
+    console.log(`2 MiB vec record {opt null; nat8 × 8}: ${r.instructions} instructions`);
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toMatch(/decoding quota/);
+    expect(r.instructions).toBeLessThan(1_500_000_000);
+  });
+
+  it('a Candid method refuses a type table of 257 fields with bad_argument in under 10M instructions', async () => {
+    const r = await canister.query('model_info', wideTable(257));
+    const Result = IDL.Variant({ ok: IDL.Reserved, err: IDL.Record({ code: IDL.Text, message: IDL.Text }) });
+    const v = IDL.decode([Result], r.reply!)[0] as { err?: { code: string; message: string } };
+    console.log(`257-field table: ${r.instructions} instructions`);
+    expect(v.err).toEqual({ code: 'bad_argument', message: expect.stringMatching(/more than 256 fields/) });
+    expect(Number(r.instructions)).toBeLessThan(10_000_000);
+  });
+});
