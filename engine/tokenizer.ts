@@ -66,6 +66,9 @@ const WORDS = /[\p{L}\p{N}_']+/gu;
 const FAST_WINDOWS = [256, 4096];
 const SMALL_FINAL_SIGMA = '\u03c2';
 
+// A run of separators of the rule starting at lastIndex: the scanner jumps it natively.
+const SEPARATOR_RUN = /[^\p{L}\p{N}_']+/uy;
+
 // A non-ASCII letter or digit starting at lastIndex (sticky; `u` reads a surrogate pair as one code point).
 const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}]/uy;
 
@@ -112,6 +115,8 @@ export class WordTokenizer {
   charsRead = 0;
   /** Ids the last encode() wrote before the padding (the start id included). */
   filled = 0;
+  /** Turns of the scanner's outer loop in the last encode() (a separator, a separator run or a word each; 0 on the fast path). */
+  scanSteps = 0;
   /**
    * Every vocabulary token but the three special ones is made of ASCII word characters
    * only: a space-separated piece of the text found in the vocabulary is then exactly
@@ -416,11 +421,13 @@ export class WordTokenizer {
     var hasSigma = false;
     var endsWithDottedI = false;
     var id = 0;
+    var steps = 0;
     if (length > 0) {
       out[0] = this.startId;
       count = 1;
     }
     while (count < length && i < textLength) {
+      steps = (steps + 1) | 0;
       // Skip separators up to the next word.
       c = text.charCodeAt(i);
       if (c < 128) {
@@ -432,6 +439,11 @@ export class WordTokenizer {
       }
       if (width === 0) {
         i = (i + 1) | 0;
+        // Two separators in a row: the rest of the run in one native regex step, no cost per separator.
+        if (i < textLength && ((c = text.charCodeAt(i)) >= 128 || ASCII_CLASS[c] === 0)) {
+          SEPARATOR_RUN.lastIndex = i;
+          if (SEPARATOR_RUN.test(text)) i = SEPARATOR_RUN.lastIndex;
+        }
         continue;
       }
       // Read one word: text[start, i).
@@ -475,6 +487,7 @@ export class WordTokenizer {
     }
     this.charsRead = i;
     this.filled = count;
+    this.scanSteps = steps;
     var pad = this.padId;
     for (; count < length; count = (count + 1) | 0) out[count] = pad;
     return out;

@@ -118,6 +118,26 @@ describe('text prefix', () => {
       { numRuns: 300 },
     );
   });
+  it('long separator runs (jumped natively) and separator-only tails past the read limit: the same tokens', () => {
+    const runs = fc.constantFrom(' '.repeat(50), '.'.repeat(30), ', '.repeat(20), '\n\n\n\n\t', ' .: '.repeat(9), '!!!!');
+    const mixed = fc.array(fc.oneof(pieces, runs), { maxLength: 60 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(mixed, fc.constantFrom(0, 40_000), (s, tail) => {
+        const text = s + ' '.repeat(tail);
+        const b = encodeUtf8(text);
+        expect(tokens(textPrefix({ bytes: b, start: 0, end: b.length, json: false }, seq))).toEqual(tokens(text));
+        const lit = encodeUtf8(JSON.stringify(text));
+        expect(tokens(textPrefix({ bytes: lit, start: 1, end: lit.length - 1, json: true }, seq))).toEqual(tokens(text));
+      }),
+      { numRuns: 500 },
+    );
+    // 1,048,000 spaces are the empty text; words past the first 32 KiB are refused, not searched for.
+    const spaces = encodeUtf8(' '.repeat(1_048_000));
+    expect(textPrefix({ bytes: spaces, start: 0, end: spaces.length, json: false }, seq)).toBe('');
+    const late = encodeUtf8(' '.repeat(40_000) + 'hello');
+    expect(() => textPrefix({ bytes: late, start: 0, end: late.length, json: false }, seq)).toThrow(/first 32768 bytes/);
+  });
+
   it('stops early on a long text', () => {
     const s = 'word '.repeat(20_000);
     const b = encodeUtf8(s);

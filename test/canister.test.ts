@@ -122,7 +122,6 @@ describe('canister on the host', () => {
     const name = Object.keys(models)[0];
     const cases: [string, unknown][] = [
       ['300 KB without a separator', { text: enc('日'.repeat(100_000)) }],
-      ['1 MB of punctuation', { text: enc('!'.repeat(1_000_000)) }],
       ['a batch of long words', { texts: Array.from({ length: 40 }, () => enc('x'.repeat(30_000))) }],
       ['too many token ids', { tokens: Array.from({ length: 100_000 }, () => 1) }],
       ['too many items', { texts: Array.from({ length: 65 }, () => enc('a')) }],
@@ -132,6 +131,10 @@ describe('canister on the host', () => {
       expect(['too_large', 'bad_argument'], what).toContain('err' in r ? r.err.code : 'ok');
       expect(lastCall(anyone as never)!.instructions, what).toBeLessThan(1_000_000_000n);
     }
+    // Separators only hold no words: read natively as the empty text (issue 10), answered, far under the limit.
+    const r = await anyone.predict(name, { text: enc('!'.repeat(1_000_000)) });
+    expect('ok' in r).toBe(true);
+    expect(lastCall(anyone as never)!.instructions).toBeLessThan(1_000_000_000n);
   });
 
   it('refuses non-controllers on every admin method, with a clear error', async () => {

@@ -3,7 +3,11 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDL } from '@dfinity/candid';
-import { buildAzleCanister, Host, type Canister } from '../host/index.ts';
+import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host, type Canister } from '../host/index.ts';
+import { idlFactory, type DecentAIService } from '../canister/types.ts';
+import { uploadModel } from '../client/upload.ts';
+import { defaultModel } from '../scripts/lib/models.ts';
+import { httpRequestArg } from '../bench/lib/http.ts';
 import { httpRequestWith, sleb, skipBomb, vecVecBomb, wideSkip, wideTable } from './candid-bombs.ts';
 
 let canister: Canister;
@@ -27,9 +31,14 @@ beforeAll(async () => {
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   canister = await host.install(wasm);
-  // The first update compiles the core (~220M, once): measured calls below are the steady state.
-  await canister.update('http_request_update', httpRequestWith([[...sleb(-20), 0]], 0, []));
+  // The upload's first update compiles the core (~220M, once): measured calls below are the steady state.
+  const admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER });
+  await uploadModel(admin as never, 'm', defaultModel().bytes);
 });
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const predictRest = (body: Uint8Array) => http('http_request', httpRequestArg('POST', '/models/m/predict', body));
+const TextInput = [IDL.Text, IDL.Variant({ text: IDL.Vec(IDL.Nat8) })];
 
 describe('Candid decoding quota in the canister (issue 10, finding 1)', () => {
   it('the skip bomb (~560 B, 40⁶ zero-size values) answers 400 with the quota error in under 10M instructions, query and update', async () => {
@@ -67,5 +76,34 @@ describe('Candid decoding quota in the canister (issue 10, finding 1)', () => {
     console.log(`257-field table: ${r.instructions} instructions`);
     expect(v.err).toEqual({ code: 'bad_argument', message: expect.stringMatching(/more than 256 fields/) });
     expect(Number(r.instructions)).toBeLessThan(10_000_000);
+  });
+});
+
+describe('text work bounded by what the model reads (issue 10, finding 2)', () => {
+  it('{"text":"<1,048,000 spaces>"} answers 200 (the empty text) in under 400M instructions, not a limit trap', async () => {
+    const empty = await predictRest(enc('{"text":""}'));
+    const r = await predictRest(enc(`{"text":"${' '.repeat(1_048_000)}"}`));
+    console.log(`1,048,000 spaces over REST: ${r.instructions} instructions`);
+    expect(r.status).toBe(200);
+    expect(r.json.predictions).toEqual(empty.json.predictions);
+    expect(r.instructions).toBeLessThan(400_000_000);
+  });
+
+  it('a 1 MiB text of spaces over Candid and 1 MB of dots over REST answer within stated bounds', async () => {
+    const q = await canister.query('predict', new Uint8Array(IDL.encode(TextInput, ['m', { text: enc(' '.repeat(1024 * 1024)) }])));
+    console.log(`1 MiB of spaces over Candid: ${q.instructions} instructions`);
+    expect(q.status).toBe('replied');
+    expect(Number(q.instructions)).toBeLessThan(400_000_000);
+    const dots = await predictRest(enc(`{"text":"hello${'.'.repeat(1_048_000)}"}`));
+    console.log(`1 MB of dots over REST: ${dots.instructions} instructions`);
+    expect(dots.status).toBe(200);
+    expect(dots.instructions).toBeLessThan(1_000_000_000);
+  });
+
+  it('words past the first 32 KiB are refused with 413, cheaply', async () => {
+    const r = await predictRest(enc(`{"text":"${'é'.repeat(524_000)}"}`));
+    expect(r.status).toBe(413);
+    expect(r.json.error.message).toMatch(/first 32768 bytes/);
+    expect(r.instructions).toBeLessThan(400_000_000);
   });
 });
