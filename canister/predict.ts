@@ -7,7 +7,7 @@
 
 import { bindInputs, predictBound, type GivenTensor, type TensorSpec } from '../engine/index.ts';
 import type { Loaded, ModelSummary } from './registry.ts';
-import { decodeUtf8 } from './utf8.ts';
+import { decodeUtf8, lastDecodeIllFormed } from './utf8.ts';
 
 export const PREDICT_LIMITS = {
   /** Items in one batch. */
@@ -217,8 +217,14 @@ export function textPrefix(t: TextRef, words: number): string {
   if (cut < 0 || cut - t.start > limit) {
     throw new PredictError('too_large', `the words the model reads must lie within the first ${limit} bytes of a text (they do not): send a shorter text`);
   }
-  return t.json ? decodeJsonString(t.bytes, t.start, cut) : decodeUtf8(t.bytes, t.start, cut);
+  illFormed = false;
+  const text = t.json ? decodeJsonString(t.bytes, t.start, cut) : decodeUtf8(t.bytes, t.start, cut);
+  if (illFormed || lastDecodeIllFormed) throw new PredictError('bad_input', 'the text is not valid UTF-8 (in the words the model reads; bytes past them are not read)');
+  return text;
 }
+
+/** Whether a decodeJsonString/decodeUtf8 call of textPrefix met ill-formed UTF-8. */
+let illFormed = false;
 
 /** Decodes the inside of a JSON string literal (bytes between the quotes). */
 export function decodeJsonString(b: Uint8Array, start: number, end: number): string {
@@ -230,10 +236,15 @@ export function decodeJsonString(b: Uint8Array, start: number, end: number): str
   };
   let bs = backslash(start);
   if (bs < 0) return decodeUtf8(b, start, end);
+  const piece = (from: number, to: number): string => {
+    const d = decodeUtf8(b, from, to);
+    if (lastDecodeIllFormed) illFormed = true;
+    return d;
+  };
   let out = '';
   let p = start;
   while (bs >= 0 && bs < end) {
-    out += decodeUtf8(b, p, bs);
+    out += piece(p, bs);
     const e = b[bs + 1];
     switch (e) {
       case 0x22: out += '"'; p = bs + 2; break;
@@ -261,7 +272,7 @@ export function decodeJsonString(b: Uint8Array, start: number, end: number): str
     }
     bs = p < end ? backslash(p) : -1;
   }
-  return out + decodeUtf8(b, p, end);
+  return out + piece(p, end);
 }
 
 /**

@@ -6,8 +6,12 @@
 
 const BLOCK = 4096;
 
+/** Set by decodeUtf8: whether the bytes it last decoded held an ill-formed sequence (replaced by U+FFFD). */
+export let lastDecodeIllFormed = false;
+
 /** Decodes bytes[start, end) as UTF-8. */
 export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  lastDecodeIllFormed = false;
   // Short ASCII (names, URLs, the words a model reads): checked and converted natively
   // (Math.max over the bytes costs a fraction of a regex test over the string).
   if (end - start <= BLOCK) {
@@ -67,6 +71,7 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
         }
       }
       i += n;
+      if (cp === 0xfffd && !(n === 3 && b0 === 0xef && bytes[i - 2] === 0xbf && bytes[i - 1] === 0xbd)) lastDecodeIllFormed = true;
       if (cp > 0xffff) {
         cp -= 0x10000;
         units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
