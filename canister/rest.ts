@@ -54,6 +54,11 @@ export function errorResponse(status: number, code: string, message: string, ext
   return json(status, `{"error":{"code":${JSON.stringify(code)},"message":${JSON.stringify(message)}},"status":${status}}`, extra);
 }
 
+/** The 413 for a body over MAX_BODY_BYTES (npm start's gateway answers the same for bodies the IC would refuse). */
+export function bodyTooLarge(size: number): RestResponse {
+  return errorResponse(413, 'too_large', `body of ${size} bytes is over the limit of ${MAX_BODY_BYTES}`);
+}
+
 // ---------------------------------------------------------------- JSON over bytes
 
 class JsonError extends Error {}
@@ -529,7 +534,7 @@ function caught(e: unknown): RestResponse {
 /** POST /models/{name}/predict for a loaded model. */
 export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, update: boolean, instructions: () => bigint, raw?: { query: string }): RestResponse {
   try {
-    if (body.length > MAX_BODY_BYTES) return errorResponse(413, 'too_large', `body of ${body.length} bytes is over the limit of ${MAX_BODY_BYTES}`);
+    if (body.length > MAX_BODY_BYTES) return bodyTooLarge(body.length);
     // Verified answers, and models whose prediction does not fit a query (measured at commit), go to http_request_update.
     if ((verified || l.record.fitsQuery === false) && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
     const o = runPrediction(l, raw !== undefined ? rawInput(l.model, body, raw.query) : inputFromBody(body, l.words, l.model));

@@ -8,6 +8,10 @@ import { idlFactory, type DecentAIService } from '../canister/types.ts';
 import { uploadModel } from '../client/upload.ts';
 import { defaultModel } from '../scripts/lib/models.ts';
 import { httpRequestArg } from '../bench/lib/http.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gatewayHandler } from '../scripts/lib/gateway.ts';
+import { bodyTooLarge } from '../canister/rest.ts';
 import { httpRequestWith, sleb, skipBomb, vecVecBomb, wideSkip, wideTable } from './candid-bombs.ts';
 
 let canister: Canister;
@@ -105,5 +109,36 @@ describe('text work bounded by what the model reads (issue 10, finding 2)', () =
     expect(r.status).toBe(413);
     expect(r.json.error.message).toMatch(/first 32768 bytes/);
     expect(r.instructions).toBeLessThan(400_000_000);
+  });
+});
+
+describe("npm start's gateway (issue 10, finding 5)", () => {
+  it('answers the canister\'s own 413 for every body over 1 MiB, up to and past the 2 MiB ingress limit; passes 1 MiB on', async () => {
+    let calls = 0;
+    const actor = {
+      http_request: async () => {
+        calls++;
+        return { status_code: 200, headers: [], body: new Uint8Array(0), upgrade: [] as [], streaming_strategy: [] };
+      },
+      http_request_update: async () => {
+        throw new Error('not used');
+      },
+    };
+    const server = createServer(gatewayHandler(actor as never));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/m/predict`;
+    try {
+      for (const size of [1024 * 1024 + 1, 2 * 1024 * 1024 - 150, 2 * 1024 * 1024 - 1, 2 * 1024 * 1024 + 10, 3 * 1024 * 1024]) {
+        const res = await fetch(url, { method: 'POST', body: new Uint8Array(size).fill(0x20) });
+        expect(res.status).toBe(413);
+        expect(await res.text()).toBe(new TextDecoder().decode(bodyTooLarge(size).body));
+      }
+      expect(calls).toBe(0);
+      const ok = await fetch(url, { method: 'POST', body: new Uint8Array(1024 * 1024).fill(0x20) });
+      expect(ok.status).toBe(200);
+      expect(calls).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });

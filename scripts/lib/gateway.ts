@@ -9,9 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyRequestResponsePair } from '@dfinity/response-verification';
 import type { DecentAIService, HttpResponse } from '../../canister/types.ts';
-
-/** Requests larger than this are refused before reaching the canister (the IC's ingress limit is 2 MiB). */
-export const GATEWAY_MAX_BODY = 2 * 1024 * 1024;
+import { bodyTooLarge, MAX_BODY_BYTES } from '../../canister/rest.ts';
 
 export interface GatewayRequest {
   method: string;
@@ -66,7 +64,8 @@ export async function callHttp(
   return { status: res.status_code, headers: res.headers, body: new Uint8Array(res.body), upgraded };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+/** The body, or null with its size when over `limit` (the rest is read and dropped). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | { over: number }> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -76,7 +75,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | nul
       if (size > limit) over = true;
       else parts.push(c);
     });
-    req.on('end', () => resolve(over ? null : new Uint8Array(Buffer.concat(parts))));
+    req.on('end', () => resolve(over ? { over: size } : new Uint8Array(Buffer.concat(parts))));
     req.on('error', reject);
   });
 }
@@ -86,10 +85,14 @@ export function gatewayHandler(actor: Pick<DecentAIService, 'http_request' | 'ht
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     try {
-      const body = await readBody(req, GATEWAY_MAX_BODY);
-      if (body === null) {
-        res.writeHead(413, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'too_large', message: `body over the ${GATEWAY_MAX_BODY}-byte ingress limit` }, status: 413 }));
+      // A body over the canister's own limit gets the canister's own 413 here: past ~2 MiB − 150 B the
+      // Candid envelope would push the argument over the IC's ingress limit (a 502 otherwise).
+      const body = await readBody(req, MAX_BODY_BYTES);
+      if (!(body instanceof Uint8Array)) {
+        const refused = bodyTooLarge(body.over);
+        res.writeHead(413, Object.fromEntries(refused.headers));
+        res.end(Buffer.from(refused.body));
+        log(`${req.method} ${req.url} → 413 (${body.over} bytes)`);
         return;
       }
       const headers: [string, string][] = [];
