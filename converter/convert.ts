@@ -10,6 +10,7 @@ import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, sna
 import { NO_MASK, type StepMask } from './layers/family.ts';
 import { familyConverter, FAMILY_CLASS_NAMES } from './layers/index.ts';
 import { MASK_TOKENS } from '../engine/layers/recurrent.ts';
+import { refusedLayer } from './layers/refused.ts';
 import { writeModelFile, type LayerEntry, type MetadataEntry, type TensorEntry } from './writer.ts';
 
 export { ConvertError };
@@ -78,7 +79,6 @@ export const SUPPORTED_LAYERS = [
   'Dense',
   'Dropout',
   'Activation',
-  'BatchNormalization',
 ] as const;
 
 const CLASS_ALIASES: Record<string, string> = { GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalMaxPool1D: 'GlobalMaxPooling1D' };
@@ -212,7 +212,7 @@ interface KerasGraph {
   outputs: NodeRef[];
 }
 
-const NESTED_MODELS = ['Sequential', 'Model', 'Functional'];
+export const NESTED_MODELS = ['Sequential', 'Model', 'Functional'];
 
 function readTopology(root: Json): { modelConfig: Json; graph: KerasGraph } {
   // TF.js reads camelCase keys as snake_case ones (a hand-edited model.json may use either)
@@ -530,6 +530,7 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
   const inputEntries: number[] = [];
   // an Embedding mask_zero mask is read from the model's token ids: a tokens model only
   let maskedTokens = false;
+  const unscopedOwners = new Map<string, string>();
 
   graph.nodes.forEach((node) => {
     // a LeakyReLU activation (not an activation code: it has a slope) is stored as a leaky_relu entry after the layer
@@ -546,8 +547,10 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
     }
     const { config } = layer;
     const family = familyConverter(layer.className);
+    const refusal = refusedLayer(layer.className);
+    if (refusal !== undefined) throw new ConvertError(`${where} is not supported: ${refusal}`);
     if (!family && !(SUPPORTED_LAYERS as readonly string[]).includes(layer.className)) {
-      throw new ConvertError(`${where} is not supported; supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES, ...NESTED_MODELS].join(', ')}`);
+      throw new ConvertError(`${where} is not supported (a custom or unknown layer class); supported: ${[...SUPPORTED_LAYERS, ...FAMILY_CLASS_NAMES, ...NESTED_MODELS].join(', ')}`);
     }
     if (layer.className === 'InputLayer') throw new ConvertError(`${where} must be the first layer`);
     const sources = node.inputs.map((ref) => values[ref.node]);
@@ -555,7 +558,7 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
     let mask = sources[0].mask;
     const input: number[] = sources[0].shape;
     const last = input[input.length - 1];
-    const weight = (param: string, expected: readonly number[]): Float32Array => findWeight(weights, layer, param, expected);
+    const weight = (param: string, expected: readonly number[]): Float32Array => findWeight(weights, layer, param, expected, unscopedOwners);
     const stored: number[] = [];
     const tensorsBefore = tensors.length;
     const entriesBefore = entries.length;
@@ -628,21 +631,6 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
           if (mask.mode !== 0) throw new ConvertError(`${where}: receives a step mask (Embedding mask_zero or Masking), which TF.js pooling ignores and Keras does not, so no single answer would be right`);
           store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');
           output = [last];
-          break;
-        }
-        case 'BatchNormalization': {
-          const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : (config.axis ?? -1);
-          if (axis !== -1 && axis !== input.length) throw new ConvertError(`${where}: only the last axis is supported, got axis ${describe(config.axis)}`);
-          if (config.renorm === true) throw new ConvertError(`${where}: renorm is not supported`);
-          const epsilon = config.epsilon ?? 1e-3;
-          if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new ConvertError(`${where}: epsilon ${describe(config.epsilon)} is not a finite number ≥ 0`);
-          const vector = (param: string, present: boolean, fill: number): void =>
-            addTensor(param, [last], present ? weight(param, [last]) : new Float32Array(last).fill(fill), 'vector');
-          vector('gamma', config.scale !== false, 1);
-          vector('beta', config.center !== false, 0);
-          vector('moving_mean', true, 0);
-          vector('moving_variance', true, 1);
-          store('batch_normalization', 'linear', [epsilon]);
           break;
         }
         case 'Dropout':
@@ -773,16 +761,29 @@ function weightParams(weights: Map<string, Weight>, layer: KerasLayer): string[]
   return params;
 }
 
-/** The layer's weight `param`, named `layer/param` with or without a scope prefix (and ":0"). */
-function findWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, expected: readonly number[]): Float32Array {
+/**
+ * A weight named just `param` (tensorflowjs_converter writes Keras 2's Normalization weights
+ * as "mean", "variance", "count"), used by at most one layer: `owners` records who took it.
+ */
+function unscopedWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, where: string, owners: Map<string, string>): Weight | undefined {
+  const weight = [...weights.values()].find((candidate) => candidate.name.replace(/:0$/, '') === param);
+  if (!weight) return undefined;
+  const owner = owners.get(weight.name);
+  if (owner !== undefined && owner !== layer.name) throw new ConvertError(`${where}: weight '${weight.name}' names no layer and layer '${owner}' already uses it; cannot tell whose it is`);
+  owners.set(weight.name, layer.name);
+  return weight;
+}
+
+/** The layer's weight `param`, named `layer/param` with or without a scope prefix (and ":0"), else just `param` (unscopedWeight). */
+function findWeight(weights: Map<string, Weight>, layer: KerasLayer, param: string, expected: readonly number[], unscopedOwners: Map<string, string>): Float32Array {
   const exact = `${layer.name}/${param}`;
   const matches = [...weights.values()].filter((weight) => {
     const name = weight.name.replace(/:0$/, '');
     return name === exact || name.endsWith(`/${exact}`);
   });
   const exactMatch = matches.find((weight) => weight.name.replace(/:0$/, '') === exact);
-  const weight = exactMatch ?? (matches.length === 1 ? matches[0] : undefined);
   const where = `layer '${layer.name}' (${layer.className})`;
+  const weight = exactMatch ?? (matches.length === 1 ? matches[0] : matches.length === 0 ? unscopedWeight(weights, layer, param, where, unscopedOwners) : undefined);
   if (!weight) {
     if (matches.length > 1) throw new ConvertError(`${where}: weight '${param}' is ambiguous: ${matches.map((match) => `'${match.name}'`).join(', ')}`);
     throw new ConvertError(`${where}: weight '${exact}' is missing from weightsManifest`);

@@ -1,7 +1,7 @@
 // One layer family check against TF.js: a Sequential of an InputLayer and the given
 // layers, random weights and inputs (seeded), converted and run by the engine.
 import * as tf from '@tensorflow/tfjs';
-import type { Quantization } from '../converter/convert.ts';
+import { convertModel, type Quantization } from '../converter/convert.ts';
 import { loadModel, type LoadOptions } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { convertTfjsModel } from './tfjs-fixtures.ts';
@@ -90,3 +90,38 @@ export function firstMismatch(run: LayerRun, bound: (expected: number) => number
 }
 
 export const relative = (tolerance: number) => (b: number) => tolerance * Math.max(1, Math.abs(b));
+
+/** Converts `model` (weights set from `seed`, variances positive) and compares the engine with model.predict on 3 inputs. */
+export async function compareModelWithTfjs(model: tf.Sequential, seed: number, tolerance: number, integers = 0): Promise<string | null> {
+  const next = mulberry32(seed);
+  model.setWeights(
+    model.weights.map((w) => {
+      const shape = w.shape as number[];
+      return tf.tensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).map(() => (w.name.includes('variance') ? 0.1 + next() * 2 : next() * 2 - 1)), shape);
+    }),
+  );
+  const engine = loadModel(await convertTfjsModel(model));
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  const size = shape.reduce((x, y) => x * y, 1);
+  for (let n = 0; n < 3; n++) {
+    // integer inputs: token ids below `integers` plus a fraction TF.js truncates away
+    const input = Float32Array.from({ length: size }, () => (integers > 0 ? Math.floor(next() * integers) + next() * 0.9 : next() * 6 - 3));
+    const expected = tf.tidy(() => (model.predict(tf.tensor(input, [1, ...shape])) as tf.Tensor).dataSync());
+    const actual = engine.predictVector(input);
+    for (let i = 0; i < expected.length; i++) if (!(Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])))) return `output ${i}: engine ${actual[i]} vs TF.js ${expected[i]}`;
+  }
+  model.dispose();
+  return null;
+}
+
+/** The converter's error for a Sequential of an InputLayer of `shape` and one layer `className` named 'x' (no weights), or 'converted'. */
+export function refusalOf(shape: readonly number[], className: string, config: Record<string, unknown> = {}): string {
+  const layers = [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, ...shape] } }, { class_name: className, config: { name: 'x', ...config } }];
+  const modelJson = { modelTopology: { class_name: 'Sequential', config: { name: 'm', layers } }, weightsManifest: [] };
+  try {
+    convertModel({ modelJson, readWeightFile: () => new Uint8Array(0) });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'converted';
+}

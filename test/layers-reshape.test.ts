@@ -1,18 +1,18 @@
 // The reshape family (engine/layers/reshape.ts) against @tensorflow/tfjs: Reshape (with an
 // unknown -1 dim), Permute, RepeatVector and Flatten (channels_last and channels_first) on
-// random shapes, each followed by a Dense layer so a wrong order of values shows; float32
-// within 1e-5 · max(1, |tfjs|). The permute kernel against its plain reference; the
+// random shapes, each followed by a Dense layer so a wrong order of values shows, and
+// CategoryEncoding (multi_hot, one_hot, count) on token ids; float32 within 1e-5 · max(1, |tfjs|). The permute kernel against its plain reference; the
 // converter's one-line refusals of bad configs.
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertModel } from '../converter/convert.ts';
 import { loadModel } from '../engine/index.ts';
 import { PERMUTE } from '../engine/layers/reshape.ts';
 import { permuteReference, repeatVectorReference } from '../engine/layers/reshape.reference.ts';
 import type { ParsedLayer, ParsedModelFile } from '../engine/format.ts';
 import { mulberry32 } from '../train/prng.ts';
-import { firstMismatch, relative, runLayerCase, type LayerCase } from './layer-check.ts';
+import { compareModelWithTfjs, firstMismatch, refusalOf, relative, runLayerCase, type LayerCase } from './layer-check.ts';
+import { convertTfjsModel } from './tfjs-fixtures.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -95,30 +95,35 @@ describe('reshape family against TF.js', () => {
 
   it('a Reshape to one axis is the core flatten; an identity Permute stores nothing', async () => {
     const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [2, 3] }), tf.layers.reshape({ targetShape: [6] }), tf.layers.permute({ dims: [1] }), tf.layers.dense({ units: 2 })] });
-    const { convertTfjsModel } = await import('./tfjs-fixtures.ts');
     const engine = loadModel(await convertTfjsModel(model));
     expect(engine.layers.map((layer) => layer.kind)).toEqual(['flatten', 'dense']);
     model.dispose();
   });
 });
 
+describe('CategoryEncoding against TF.js', () => {
+  // an (identity) Reshape comes first: TF.js's CategoryEncoding.computeOutputShape overwrites its input's
+  // shape array in place, which would make the InputLayer (or an Activation, sharing it) save the wrong shape
+  it('multi_hot, one_hot (one id), count; ids truncated as TF.js casts to int32; out-of-range ids are an input error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('multiHot', 'oneHot', 'count'), fc.integer(), async (n, numTokens, outputMode, seed) => {
+        const length = outputMode === 'oneHot' ? 1 : n;
+        const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [length] }), tf.layers.reshape({ targetShape: [length] }), tf.layers.categoryEncoding({ numTokens, outputMode: outputMode as 'multiHot' }), tf.layers.dense({ units: 2 })] });
+        const mismatch = await compareModelWithTfjs(model, seed, 1e-5, numTokens);
+        expect(mismatch, `categoryEncoding ${outputMode} ${numTokens} of [${length}]: ${mismatch}`).toBeNull();
+      }),
+      { numRuns: 25 },
+    );
+    const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [2] }), tf.layers.reshape({ targetShape: [2] }), tf.layers.categoryEncoding({ numTokens: 3 })] });
+    const engine = loadModel(await convertTfjsModel(model));
+    expect(Array.from(engine.predictVector([2.7, 0]))).toEqual([1, 0, 1]);
+    expect(() => engine.predictVector([3, 0])).toThrow(/^layer '\w+' \(CategoryEncoding\): input 0 is 3; token ids must be in \[0, 3\)$/);
+    expect(() => engine.predictVector([-1, 0])).toThrow(/input 0 is -1; token ids must be in \[0, 3\)/);
+  });
+});
+
 describe('reshape family: refused configs', () => {
-  /** Converts [InputLayer(shape), layer] and returns the error message. */
-  function refusal(shape: number[], className: string, config: Record<string, unknown>): string {
-    const modelJson = {
-      modelTopology: {
-        class_name: 'Sequential',
-        config: { name: 'm', layers: [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, ...shape] } }, { class_name: className, config: { name: 'x', ...config } }] },
-      },
-      weightsManifest: [],
-    };
-    try {
-      convertModel({ modelJson, readWeightFile: () => new Uint8Array(0) });
-    } catch (error) {
-      return (error as Error).message;
-    }
-    return 'converted';
-  }
+  const refusal = refusalOf;
 
   it('names the option and the shapes in one line', () => {
     expect(refusal([2, 3], 'Reshape', { target_shape: [-1, -1] })).toBe(`layer 'x' (Reshape): target_shape [-1,-1] has more than one unknown (-1 or null) dim`);

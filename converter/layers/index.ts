@@ -7,6 +7,7 @@ import type { LayerConverter } from './family.ts';
 import { MERGE_CONVERTERS } from './merge.ts';
 import { POOLING_CONVERTERS } from './pooling.ts';
 import { RECURRENT_CONVERTERS } from './recurrent.ts';
+import { NORMALIZATION_CONVERTERS } from './normalization.ts';
 import { RESHAPE_CONVERTERS } from './reshape.ts';
 
 const CONVERTERS: readonly LayerConverter[] = [
@@ -17,6 +18,7 @@ const CONVERTERS: readonly LayerConverter[] = [
   ...IDENTITY_CONVERTERS,
   ...RESHAPE_CONVERTERS,
   ...MERGE_CONVERTERS,
+  ...NORMALIZATION_CONVERTERS,
 ];
 
 const byClass = new Map<string, LayerConverter>();

@@ -1,4 +1,4 @@
-// Keras Reshape, Permute, RepeatVector and Flatten → engine/layers/reshape.ts's kinds
+// Keras Reshape, Permute, RepeatVector, Flatten and CategoryEncoding → engine/layers/reshape.ts's kinds
 // (and the core `flatten`). A Reshape to one axis is stored as `flatten` and a
 // Reshape or Permute that changes nothing as no entry: both cost no copy.
 
@@ -64,9 +64,25 @@ function flatten(context: ConvertContext): number[] {
   return [input.reduce((a, b) => a * b, 1)];
 }
 
+function categoryEncoding(context: ConvertContext): number[] {
+  const { input, layer, where } = context;
+  const numTokens = positiveInt(layer.config.num_tokens, where, 'num_tokens');
+  const mode = layer.config.output_mode ?? 'multi_hot';
+  if (layer.config.sparse === true) throw new ConvertError(`${where}: sparse true is not supported`);
+  if (mode !== 'multi_hot' && mode !== 'one_hot' && mode !== 'count') {
+    throw new ConvertError(`${where}: output_mode ${describe(mode)} is not supported; use multi_hot, one_hot or count (tf_idf takes weights TF.js passes at call time)`);
+  }
+  if (input.length !== 1) throw new ConvertError(`${where} needs a vector input of token ids [n], got [${input}]`);
+  // TF.js one-hot encodes one id per example ([1] → [numTokens]) and refuses more
+  if (mode === 'one_hot' && input[0] !== 1) throw new ConvertError(`${where}: output_mode one_hot needs one id per example (input [1]), got [${input}]`);
+  context.store('category_encoding', 'linear', [numTokens, mode === 'count' ? 1 : 0]);
+  return [numTokens];
+}
+
 export const RESHAPE_CONVERTERS: readonly LayerConverter[] = [
   { classNames: ['Reshape'], convert: reshape },
   { classNames: ['Permute'], convert: permute },
   { classNames: ['RepeatVector'], convert: repeatVector },
   { classNames: ['Flatten'], convert: flatten },
+  { classNames: ['CategoryEncoding'], convert: categoryEncoding },
 ];

@@ -10,6 +10,7 @@ import type { LayerKindSpec } from './family.ts';
 import { MERGE_KINDS } from './merge.ts';
 import { POOLING_KINDS } from './pooling.ts';
 import { RECURRENT_KINDS } from './recurrent.ts';
+import { NORMALIZATION_KINDS } from './normalization.ts';
 import { RESHAPE_KINDS } from './reshape.ts';
 
 export const FAMILY_KINDS: readonly LayerKindSpec[] = [
@@ -19,6 +20,7 @@ export const FAMILY_KINDS: readonly LayerKindSpec[] = [
   ...ACTIVATION_KINDS,
   ...RESHAPE_KINDS,
   ...MERGE_KINDS,
+  ...NORMALIZATION_KINDS,
 ];
 
 const byName = new Map<string, LayerKindSpec>();

@@ -1,14 +1,16 @@
-// Reshape family: layers that move values without arithmetic (row-major, no tensors).
+// Reshape family: layers that move or place values without arithmetic (row-major, no tensors).
 //
 //   code 70 reshape        params: the output dims (their product = the input's size);
 //                          the values are copied unchanged
 //   code 71 permute        params: a permutation p of 0..r−1 (r = input rank ≤ MAX_PERMUTE_RANK):
 //                          output axis i is input axis p[i]
 //   code 72 repeat_vector  params [n]: input [F] → [n, F], the vector n times
+//   code 73 category_encoding (below)
 //
 // Flatten of any rank is the core `flatten` kind (row-major data is already flat);
 // Flatten with data_format channels_first is stored as permute (channels last) + flatten.
 
+import { InputError } from '../errors.ts';
 import { expectCounts, fail, intParam, product } from './checks.ts';
 import type { LayerKindSpec, PreparedLayer } from './family.ts';
 
@@ -132,4 +134,41 @@ export const REPEAT_VECTOR: LayerKindSpec = {
   },
 };
 
-export const RESHAPE_KINDS: readonly LayerKindSpec[] = [RESHAPE, PERMUTE, REPEAT_VECTOR];
+/**
+ * code 73 category_encoding  params [numTokens, count]: input [n] of token ids (truncated to
+ * integers, as TF.js casts to int32) → [numTokens]: 1 where an id occurs (multi_hot, one_hot),
+ * or how often it occurs (count). An id outside [0, numTokens) is an InputError, as in TF.js.
+ */
+export const CATEGORY_ENCODING: LayerKindSpec = {
+  code: 73,
+  name: 'category_encoding',
+  outputShape(layer, input, tensors, where) {
+    expectCounts(layer, tensors, 0, 2, where);
+    if (input.length !== 1) fail('bad_shape', `${where}: needs a vector of token ids [n], got [${input}]`);
+    intParam(layer, 1, 0, 1, 'count flag', where);
+    return [intParam(layer, 0, 1, 2 ** 24, 'numTokens', where)];
+  },
+  prepare({ layer }) {
+    const tokens = layer.outputShape[0];
+    const size = layer.inputShape[0];
+    const count = layer.params[1] === 1;
+    const name = layer.name;
+    return {
+      run(source, target) {
+        var n = size | 0;
+        var depth = tokens | 0;
+        var i = 0;
+        var id = 0;
+        for (i = 0; i < depth; i = (i + 1) | 0) target[i] = 0;
+        for (i = 0; i < n; i = (i + 1) | 0) {
+          id = Math.trunc(source[i]);
+          if (!(id >= 0 && id < depth)) throw new InputError('bad_value', `layer '${name}' (CategoryEncoding): input ${i} is ${source[i]}; token ids must be in [0, ${depth})`);
+          if (count) target[id] += 1;
+          else target[id] = 1;
+        }
+      },
+    };
+  },
+};
+
+export const RESHAPE_KINDS: readonly LayerKindSpec[] = [RESHAPE, PERMUTE, REPEAT_VECTOR, CATEGORY_ENCODING];
