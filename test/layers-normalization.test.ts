@@ -6,9 +6,12 @@
 // layer: Keras configs (adapted weights, as tensorflowjs_converter names them, or mean and
 // variance in the config; axis; invert) are checked against the plain reference.
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../converter/convert.ts';
+import { convertFiles } from '../converter/files.ts';
 import { loadModel } from '../engine/index.ts';
 import { normalizationReference } from '../engine/layers/normalization.reference.ts';
 import { mulberry32 } from '../train/prng.ts';
@@ -189,5 +192,33 @@ describe('Normalization (Keras; TF.js has no such layer) against the plain refer
     expect(error([2], { mean: [1, 2, 3], variance: 1 })).toBe(`layer 'normalization' (Normalization): mean has 3 values; it must have 1 or 2`);
     expect(error([2], { mean: 1 })).toBe(`layer 'normalization' (Normalization): the config gives mean without variance`);
     expect(error([2], {})).toBe(`layer 'normalization' (Normalization): weight 'normalization/mean' is missing from weightsManifest`);
+  });
+});
+
+const QUOTE_MODEL = resolve(import.meta.dirname, '../../shared/zoo/M-Shahbaz-Khan__quote-predictor__tfjs_model');
+
+describe.skipIf(!existsSync(QUOTE_MODEL))('the zoo Normalization model (TF.js cannot load it)', () => {
+  it('matches Keras: Dense(Normalization(x)) from its own weights, within 1e-5', () => {
+    const json = JSON.parse(readFileSync(join(QUOTE_MODEL, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
+    const group = json.weightsManifest[0];
+    const bytes = readFileSync(join(QUOTE_MODEL, group.paths[0]));
+    const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const weights = new Map<string, number[]>();
+    let offset = 0;
+    for (const spec of group.weights) {
+      const size = spec.shape.reduce((x, y) => x * y, 1);
+      weights.set(spec.name, Array.from({ length: size }, (_, i) => data.getFloat32(offset + 4 * i, true)));
+      offset += 4 * size;
+    }
+    const [mean, variance, kernel, bias] = ['mean', 'variance', 'dense/kernel', 'dense/bias'].map((name) => weights.get(name) as number[]);
+    const engine = loadModel(convertFiles(join(QUOTE_MODEL, 'model.json')).bytes);
+    const next = mulberry32(33);
+    for (let n = 0; n < 5; n++) {
+      const input = Array.from({ length: mean.length }, (_, i) => Math.fround(mean[i] + (next() * 4 - 2) * Math.sqrt(variance[i])));
+      const normalized = normalizationReference(input, [mean.length], 0, 1, mean, variance);
+      const expected = normalized.reduce((sum, x, i) => sum + x * kernel[i], bias[0]);
+      const actual = engine.predictVector(input)[0];
+      expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected)));
+    }
   });
 });
