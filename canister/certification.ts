@@ -39,8 +39,6 @@ export interface Certifier {
   tree: Uint8Array;
   exact: Map<string, Ending>;
   wildcard: Ending;
-  /** How many bytes writeCertificationHeaders writes at most (to size the answer's buffer once). */
-  bound: number;
 }
 
 function ending(exprPath: string, cel: string): Ending {
@@ -58,14 +56,14 @@ export function prepareCertifier(c: CertificationConstants, dataCertificate: () 
   name.blob(encodeUtf8('IC-Certificate'));
   const exact = new Map<string, Ending>();
   for (const path of Object.keys(c.exactPaths)) exact.set(path, ending(c.exactPaths[path], c.assetCel));
-  const wildcard = ending(c.wildcardPath, c.skipCel);
-  const tree = encodeUtf8(`:, tree=:${c.tree}`);
-  let longest = wildcard.bytes.length;
-  for (const e of exact.values()) longest = Math.max(longest, e.bytes.length);
-  const open = encodeUtf8('certificate=:');
-  const nameBytes = name.finish().slice();
-  const bound = nameBytes.length + 10 + open.length + 4 * Math.ceil(MAX_CERTIFICATE_BYTES / 3) + tree.length + longest;
-  return { dataCertificate, name: nameBytes, open, tree, exact, wildcard, bound };
+  return {
+    dataCertificate,
+    name: name.finish().slice(),
+    open: encodeUtf8('certificate=:'),
+    tree: encodeUtf8(`:, tree=:${c.tree}`),
+    exact,
+    wildcard: ending(c.wildcardPath, c.skipCel),
+  };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -98,27 +96,25 @@ function base64Bytes(src: Uint8Array): Uint8Array {
 }
 
 /**
- * Writes the IC-Certificate and IC-CertificateExpression headers of an answer as two Candid header
- * entries at `w`; false (nothing written) when there is no certificate (an update). `exactPath`: the
- * URL path when the answer is one of the page's files (GET/HEAD, 200), else null (the wildcard).
+ * The IC-Certificate and IC-CertificateExpression headers of an answer as two Candid header
+ * entries (written after the answer's own), or null when there is no certificate (an update).
+ * `exactPath`: the URL path when the answer is one of the page's files (GET/HEAD, 200), else null
+ * (the wildcard).
  */
-export function writeCertificationHeaders(w: Writer, c: Certifier, exactPath: string | null): boolean {
+export function certificationHeaders(c: Certifier, exactPath: string | null): Uint8Array | null {
   const certificate = c.dataCertificate();
-  if (certificate === undefined) return false;
+  if (certificate === undefined) return null;
   const end = (exactPath === null ? undefined : c.exact.get(exactPath)) ?? c.wildcard;
   const b64 = base64Bytes(certificate);
+  const w = new Writer(c.name.length + 10 + c.open.length + b64.length + c.tree.length + end.bytes.length);
   w.bytes(c.name);
   w.leb(c.open.length + b64.length + c.tree.length + end.valueLength);
   w.bytes(c.open);
   w.bytes(b64);
   w.bytes(c.tree);
   w.bytes(end.bytes);
-  return true;
+  return w.finish();
 }
-
-
-/** A data certificate without delegation is ~300 bytes; with a subnet delegation a few KB. Longer ones grow the buffer. */
-const MAX_CERTIFICATE_BYTES = 4096;
 
 /** The base64 the canister writes (exported for tests against Buffer's). */
 export function base64Of(src: Uint8Array): string {

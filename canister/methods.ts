@@ -6,7 +6,7 @@
 
 import { inputSpecs, InputError, type GivenTensor, type Model } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, SKIP_UNITS, T } from './candid-wire.ts';
-import { writeCertificationHeaders, type Certifier } from './certification.ts';
+import { certificationHeaders, type Certifier } from './certification.ts';
 import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
@@ -468,22 +468,19 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
         l = undefined; // unknown model: handleRest answers the 404
       }
     }
-    res =
-      route !== null && l !== undefined
-        ? restPredict(l, body, route.verified, update, ctx.instructions, octet ? { query: '' } : undefined)
-        : method.length > 16 || url.length > 8192
-          ? errorResponse(400, 'bad_request', 'method or url too long')
-          : (embedRest(ctx, decodeUtf8(method), decodeUtf8(url), body, update) ??
-            handleRest(ctx.reg, { method: decodeUtf8(method), url: decodeUtf8(url), body, octet }, update, ctx.instructions, ctx.moduleHash?.()));
+    if (route !== null && l !== undefined) res = restPredict(l, body, route.verified, update, ctx.instructions, octet ? { query: '' } : undefined);
+    else if (method.length > 16 || url.length > 8192) res = errorResponse(400, 'bad_request', 'method or url too long');
+    else {
+      // Decoded once for both routers (UTF-8 decoding is interpreted work).
+      const methodText = decodeUtf8(method);
+      const urlText = decodeUtf8(url);
+      res = embedRest(ctx, methodText, urlText, body, update) ?? handleRest(ctx.reg, { method: methodText, url: urlText, body, octet }, update, ctx.instructions, ctx.moduleHash?.());
+    }
   }
   if (ctx.certifier === undefined || update) return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
   // The page's files are certified at their exact path; everything else under the root wildcard.
-  const certifier = ctx.certifier;
   const exactPath = res.status === 200 && isPageAsset(res) ? requestPath(url) : null;
-  return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade, {
-    bound: certifier.bound,
-    write: (w) => writeCertificationHeaders(w, certifier, exactPath),
-  });
+  return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade, certificationHeaders(ctx.certifier, exactPath));
 }
 
 const EMPTY = new Uint8Array(0);

@@ -302,30 +302,17 @@ function headerBytes(headers: [string, string][]): Uint8Array {
 headerBytes(JSON_HEADERS);
 
 /**
- * An HttpResponse written straight: body, headers, upgrade, status_code (hash order). `certify`
- * writes the two certification header entries (certification.ts) after the answer's own.
+ * An HttpResponse written straight: body, headers, upgrade, status_code (hash order). `certification`:
+ * the two certification header entries (certification.ts) written after the answer's own.
  */
-export function encodeHttpResponse(
-  status: number,
-  headers: [string, string][],
-  body: Uint8Array,
-  upgrade: boolean,
-  certify?: { bound: number; write: (w: Writer) => boolean },
-): Uint8Array {
-  const w = new Writer(HTTP_HEADER.length + body.length + 160 + (certify === undefined ? 0 : certify.bound));
+export function encodeHttpResponse(status: number, headers: [string, string][], body: Uint8Array, upgrade: boolean, certification?: Uint8Array | null): Uint8Array {
+  const extra = certification ?? null;
+  const w = new Writer(HTTP_HEADER.length + body.length + 160 + (extra === null ? 0 : extra.length));
   w.bytes(HTTP_HEADER);
   w.blob(body);
-  const own = headers === lastHeaders ? lastHeaderBytes : headerBytes(headers);
-  if (certify === undefined) {
-    w.leb(headers.length);
-    w.bytes(own);
-  } else {
-    // The count comes first: write the certification after a one-byte count slot (lists here stay under 126 entries).
-    const countAt = w.pos;
-    w.byte(0);
-    w.bytes(own);
-    w.buf[countAt] = headers.length + (certify.write(w) ? 2 : 0);
-  }
+  w.leb(headers.length + (extra === null ? 0 : 2));
+  w.bytes(headers === lastHeaders ? lastHeaderBytes : headerBytes(headers));
+  if (extra !== null) w.bytes(extra);
   if (upgrade) {
     w.byte(1);
     w.byte(1);
