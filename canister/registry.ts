@@ -163,6 +163,8 @@ export interface ModelSummary {
   /** Each input's and output's name, shape and dtype (absent in records stored before they were kept: see specsOf). */
   inputs?: TensorSpec[];
   outputs?: TensorSpec[];
+  /** `embedding` for an embedding model (answers embed, not predict); absent: `scores`. */
+  outputKind?: string;
   parameters: number;
 }
 
@@ -690,6 +692,7 @@ export class Registry {
       inputShape: model.inputShape.slice(),
       inputs: inputSpecs(model).map((t) => ({ name: t.name, shape: t.shape.slice(), dtype: t.dtype })),
       outputs: outputSpecs(model).map((t) => ({ name: t.name, shape: t.shape.slice(), dtype: t.dtype })),
+      outputKind: (model as { outputKind?: string }).outputKind === 'embedding' ? 'embedding' : undefined,
       parameters: model.parameterCount,
     };
     // Everything checked: apply.

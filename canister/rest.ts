@@ -398,6 +398,7 @@ export function versionJson(reg: Registry, v: VersionRecord): string {
     `"input_shape":${JSON.stringify(m.inputShape)}`,
     `"inputs":${JSON.stringify(specs.inputs)}`,
     `"outputs":${JSON.stringify(specs.outputs)}`,
+    `"output_kind":"${m.outputKind ?? 'scores'}"`,
     `"parameters":${m.parameters}`,
   ];
   parts.push(

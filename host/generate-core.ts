@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { httpCertification } from './http-certification.ts';
+import { buildPage } from './page-build.ts';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '..', '..');
 
@@ -59,6 +60,7 @@ async function emptyReplies(): Promise<{ models: Uint8Array; uploads: Uint8Array
 
 /** Writes canister/core.generated.js when its content changed; returns its path. */
 export async function generateCore(cwd: string = REPO): Promise<string> {
+  await buildPage(cwd); // canister/page.generated.ts, which the core's page.ts imports
   const [core, types, empty, certification] = await Promise.all([
     functionBody(cwd, 'canister/core.ts'),
     functionBody(cwd, 'canister/types.ts'),

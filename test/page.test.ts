@@ -1,9 +1,13 @@
 // The web page at GET /: its routes through the real canister wasm on the host, and
 // the page itself in a real Chromium (Debian's /usr/bin/chromium through playwright-core),
-// served the way npm start serves it (scripts/lib/gateway.ts over node:http).
+// served the way npm start serves it (scripts/lib/gateway.ts over node:http): a text model,
+// a small CNN made here (numbers pasted, a digit drawn), a zoo image model where ../shared is,
+// and an embedding model with a collection (m2v, where ../shared is).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import * as tf from '@tensorflow/tfjs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,15 +17,34 @@ import { uploadModel } from '../client/upload.ts';
 import { loadModel, type Model } from '../engine/index.ts';
 import { defaultModel, sharedSpamModel } from '../scripts/lib/models.ts';
 import { callHttp, gatewayHandler } from '../scripts/lib/gateway.ts';
-import { PAGE_CSS, PAGE_HTML, PAGE_JS } from '../canister/page.ts';
+import { PAGE_PRICES } from '../canister/page-source.ts';
+import { PAGE_GENERATED, pageSources, readPageGenerated } from '../host/page-build.ts';
+import * as cycles from '../bench/lib/cycles.ts';
+import { convertTfjsModel } from './tfjs-fixtures.ts';
+import { convertStaticEmbedding } from '../converter/static-embedding.ts';
+import { convertModel } from '../converter/convert.ts';
+import type { StaticEmbeddingModel } from '../engine/embedding-model.ts';
+import type { Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Gitignored: screenshots and whatever else a test leaves for people to look at. */
 const OUTPUT = 'test-output';
 
+const M2V = '../shared/models/m2v-bge-base-64d-vq128';
+const ZOO_MNIST = '../shared/zoo/AlexTrinityBlock__Tensorflow-opencv-webcam-mnist__models';
+const hasM2v = existsSync(`${M2V}/model.safetensors`);
+const hasZoo = existsSync(`${ZOO_MNIST}/model.json`);
+if (!hasM2v) console.warn(`page embedding/search test skipped: ${M2V} not found`);
+if (!hasZoo) console.warn(`page zoo image test skipped: ${ZOO_MNIST} not found`);
+
 let actor: DecentAIService;
 let model: Model;
 let name: string;
+/** The small CNN made here ([12,12,1] → 3 labels) and the zoo's MNIST model ([28,28,1] → 10), as the canister holds them. */
+let cnn: Model;
+let zoo: Model | undefined;
+let m2v: StaticEmbeddingModel | undefined;
+let sources: Awaited<ReturnType<typeof pageSources>>;
 let server: Server;
 let base: string;
 
@@ -39,6 +62,35 @@ beforeAll(async () => {
   name = source.name;
   model = loadModel(source.bytes);
   await uploadModel(admin, source.name, source.bytes);
+  // A small CNN: [12,12,1] → conv → pool → dense(3), seeded weights.
+  tf.setBackend('cpu');
+  const net = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+    ],
+  });
+  const cnnBytes = await convertTfjsModel(net, { labelsText: 'round\nstraight\nempty\n' });
+  cnn = loadModel(cnnBytes);
+  await uploadModel(admin, 'cnn', cnnBytes);
+  if (hasZoo) {
+    const bytes = convertModel({ modelJson: JSON.parse(readFileSync(`${ZOO_MNIST}/model.json`, 'utf8')), readWeightFile: (p) => readFileSync(`${ZOO_MNIST}/${p}`) }).bytes;
+    zoo = loadModel(bytes);
+    await uploadModel(admin, 'mnist', bytes);
+  }
+  if (hasM2v) {
+    const bytes = convertStaticEmbedding(M2V, { quantize: 'int8' }).bytes;
+    m2v = loadModel(bytes) as unknown as StaticEmbeddingModel;
+    await uploadModel(admin, 'm2v', bytes);
+    const made = await admin.create_collection('notes', 'm2v');
+    if ('err' in made) throw new Error(made.err.message);
+    const texts = ['the cat sat on the mat', 'a dog ran in the park', 'stock prices fell sharply today', 'a recipe for apple pie', 'the kitten chased a ball of yarn'];
+    const added = await admin.add_items('notes', texts.map((t, i) => ({ id: `n${i}`, text: [t] as [string], vector: [] as [], metadata: i === 0 ? (['{"tag":"pets"}'] as [string]) : ([] as []) })));
+    if ('err' in added) throw new Error(added.err.message);
+  }
+  sources = await pageSources();
   server = createServer(gatewayHandler(actor));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,25 +102,51 @@ afterAll(async () => {
 });
 
 describe('the page from the canister', () => {
-  it('serves GET /, /page.css and /page.js as static files, small and cheap', async () => {
-    const total = [PAGE_HTML, PAGE_CSS, PAGE_JS].map((s) => s.length);
+  it('serves GET /, /page.css, /page.js and /favicon.svg gzipped, static, small and cheap', async () => {
+    let served = 0;
     for (const [path, type, text] of [
-      ['/', 'text/html', PAGE_HTML],
-      ['/page.css', 'text/css', PAGE_CSS],
-      ['/page.js', 'text/javascript', PAGE_JS],
+      ['/', 'text/html; charset=utf-8', sources.html],
+      ['/page.css', 'text/css; charset=utf-8', sources.css],
+      ['/page.js', 'text/javascript; charset=utf-8', sources.js],
+      ['/favicon.svg', 'image/svg+xml', sources.svg],
     ]) {
-      const r = await call('GET', path, [['accept', 'text/html']]);
+      const r = await call('GET', path, [['accept', 'text/html'], ['accept-encoding', 'gzip']]);
       expect(r.status).toBe(200);
-      expect(header(r.headers, 'content-type')).toBe(`${type}; charset=utf-8`);
+      expect(header(r.headers, 'content-type')).toBe(type);
+      expect(header(r.headers, 'content-encoding')).toBe('gzip');
       expect(header(r.headers, 'content-security-policy')).toMatch(/default-src 'self'/);
-      expect(new TextDecoder().decode(r.body)).toBe(text);
+      expect(gunzipSync(r.body).toString('latin1')).toBe(text);
       const again = await call('GET', path);
       expect(again.body).toEqual(r.body); // static: the same bytes every time (certifiable)
-      console.log(`page ${path}: ${r.body.length} bytes, ${lastCall(actor as never)!.instructions} instructions to serve`);
+      const instructions = lastCall(actor as never)!.instructions;
+      console.log(`page ${path}: ${r.body.length} bytes gzip (${text.length} uncompressed), ${instructions} instructions to serve`);
+      expect(instructions).toBeLessThan(3_000_000);
+      served += r.body.length;
     }
-    expect(/[^\x00-\x7f]/.test(PAGE_HTML + PAGE_CSS + PAGE_JS)).toBe(false);
-    expect(total.reduce((a, b) => a + b)).toBeLessThan(16 * 1024);
+    console.log(`page: ${served} bytes gzip in all`);
+    expect(/[^\x00-\x7f]/.test(Object.values(sources).join(''))).toBe(false);
+    expect(served).toBeLessThan(12 * 1024);
     expect((await call('POST', '/', [], '{}')).status).toBe(405);
+  });
+
+  it('canister/page.generated.ts holds the page as page-source.ts writes it (npm run build:canister rewrites it)', () => {
+    const held = readPageGenerated(readFileSync(PAGE_GENERATED, 'utf8'));
+    expect(held).toEqual(sources);
+  });
+
+  it("prices with the bench's constants: one source (canister/cycles.ts), written into the script", () => {
+    expect(PAGE_PRICES).toEqual({
+      base: cycles.UPDATE_BASE_FEE_13,
+      perInstruction: cycles.CYCLES_PER_INSTRUCTION_13,
+      ingress: cycles.INGRESS_MESSAGE_FEE_13,
+      perByte: cycles.INGRESS_BYTE_FEE_13,
+      nodes: 13,
+      largeNodes: Math.round(13 * cycles.SUBNET_34_SCALE),
+    });
+    const written = /=(\{base:[^}]*\})/.exec(sources.js); // minified: the name is gone, the object stays
+    expect(written).not.toBeNull();
+    expect(new Function(`return ${written![1]}`)()).toEqual(PAGE_PRICES);
+    expect(cycles.priceConstants()).toMatchObject({ updateBaseFee13: PAGE_PRICES.base, ingressByteFee13: PAGE_PRICES.perByte });
   });
 
   it('keeps the JSON endpoint list at /api', async () => {
@@ -98,6 +176,80 @@ describe('the page from the canister', () => {
     expect(res.status).toBe(204);
   });
 });
+
+/** The cycles the page states agree with bench/lib/cycles.ts for the instructions it states (and its request's bytes). */
+function expectCycles(said: string, requestText?: string): void {
+  const m = /^([\d,]+) instructions\..*?(?:would cost|subnet:) ([\d,]+) cycles .*?plus ([\d,]+) for receiving its ([\d,]+)-byte request.*?; ([\d,]+) in all on a 34-node subnet/.exec(said);
+  expect(m, said).not.toBeNull();
+  const n = (s: string) => Number(s.replace(/,/g, ''));
+  const [instructions, exec, ingress, bytes, all34] = m!.slice(1).map(n);
+  expect(exec).toBe(cycles.updateExecutionCycles13(instructions));
+  expect(ingress).toBe(cycles.ingressCycles13(bytes));
+  expect(all34).toBe(cycles.scaleTo34Nodes(exec + ingress));
+  if (requestText !== undefined) expect(bytes).toBe(Buffer.byteLength(JSON.stringify({ text: requestText })));
+}
+
+/** The bars of #answer (or another box): label, score, whether it is the top one. */
+async function bars(page: Page, box = '#answer') {
+  return page.locator(`${box} .bar`).evaluateAll((rows) =>
+    rows.map((r) => ({ label: r.querySelector('.name')!.textContent!, score: Number(r.querySelector('.score')!.textContent), top: r.classList.contains('top') })),
+  );
+}
+
+async function withPage(run: (page: Page, errors: string[]) => Promise<void>, shot: string): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#models .hash');
+    await run(page, errors);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: `${OUTPUT}/${shot}.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Predicts with what the page sends and checks the bars against the engine on the same numbers. */
+async function predictAndCompare(page: Page, m: Model): Promise<Float32Array> {
+  const sent = page.waitForRequest((r) => r.url().includes('/predict') && r.method() === 'POST');
+  await page.click('#predict');
+  const request = await sent;
+  await page.waitForSelector('#answer .bar, #answer .error');
+  expect(await page.locator('#answer .error').allTextContents()).toEqual([]);
+  const raw = request.postDataBuffer()!;
+  const input = request.headers()['content-type'] === 'application/octet-stream'
+    ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length))
+    : Float32Array.from((JSON.parse(raw.toString()) as { input: number[] }).input);
+  expect(input.length).toBe(m.inputShape.reduce((a, b) => a * b, 1));
+  const want = m.predictVector(input);
+  const shown = await bars(page);
+  expect(shown.map((b) => b.label)).toEqual([...m.labels]);
+  shown.forEach((b, i) => expect(b.score).toBeCloseTo(want[i], 4));
+  expect(shown.find((b) => b.top)!.label).toBe(m.labels[m.argmax(want)]);
+  expectCycles((await page.locator('#answer .cost').first().textContent())!);
+  // The cost is worded by how it was answered (a model too heavy for a query is answered by an update, unasked).
+  const all = (await page.locator('#answer').textContent())!;
+  expect(all).toMatch(/verified by the subnet/.test(all) ? /As a verified update[^]*Verified \(update\) answered/ : /As a query it is free today[^]*Query answered/);
+  return input;
+}
+
+/** Draws a stroke on the page's canvas through the mouse (pointer events), as a person would. */
+async function drawStroke(page: Page, points: [number, number][]): Promise<void> {
+  const box = (await page.locator('#draw').boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
 
 describe('the page in a real browser', () => {
   const found = existsSync(CHROMIUM);
@@ -138,7 +290,9 @@ describe('the page in a real browser', () => {
       expect(bars.map((b) => b.label)).toEqual([...model.labels]);
       bars.forEach((b, i) => expect(b.score).toBeCloseTo(want[i], 4));
       expect(bars.find((b) => b.top)!.label).toBe(model.labels[model.argmax(want)]);
-      expect(await page.locator('#answer').textContent()).toMatch(/[\d,]+ instructions\. As a query it is free today/);
+      const said = (await page.locator('#answer').textContent())!;
+      expect(said).toMatch(/[\d,]+ instructions\. As a query it is free today/);
+      expectCycles((await page.locator('#answer .cost').first().textContent())!, text);
 
       await page.check('#verified');
       await page.click('#predict');
@@ -151,5 +305,88 @@ describe('the page in a real browser', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it.skipIf(!found)('a CNN: the shape shown and checked for pasted numbers, a digit drawn and scaled to [12,12,1], bars as the engine', async () => {
+    await withPage(async (page) => {
+      await page.selectOption('#model', 'cnn');
+      expect(await page.locator('label[for=input]').textContent()).toContain('shape [12, 12, 1], 144 values');
+      expect(await page.locator('#image').isVisible()).toBe(true);
+      // Numbers: one short is refused before asking, naming the shape; the full count predicts.
+      const values = Array.from({ length: 144 }, (_, i) => ((i * 37) % 11) / 10);
+      await page.fill('#input', values.slice(0, 143).join(', '));
+      expect(await page.locator('#check').textContent()).toBe('input: 143 of 144 numbers.');
+      await page.click('#predict');
+      expect(await page.locator('#answer .error').textContent()).toBe('input: 143 numbers given; the model takes shape [12, 12, 1], 144 values');
+      await page.fill('#input', JSON.stringify(values));
+      expect(await page.locator('#check').textContent()).toBe('input: 144 of 144 numbers, shape [12, 12, 1] complete.');
+      const sent = await predictAndCompare(page, cnn);
+      sent.forEach((x, i) => expect(x).toBeCloseTo(values[i], 6));
+      // A drawn ring: the canvas scaled to 12x12, sent as float32 with ?shape=12,12,1.
+      const ring = Array.from({ length: 25 }, (_, i) => [0.5 + 0.3 * Math.cos((i / 24) * 2 * Math.PI), 0.5 + 0.3 * Math.sin((i / 24) * 2 * Math.PI)] as [number, number]);
+      await drawStroke(page, ring);
+      expect(await page.locator('#check').textContent()).toMatch(/^Input: the image, scaled to \[12, 12, 1\] \(144 values, 0 to 1\)\.$/);
+      const drawn = await predictAndCompare(page, cnn);
+      expect(Math.max(...drawn)).toBeGreaterThan(0.5); // the stroke is there
+      expect(drawn[0]).toBe(0); // the corner is not
+      expect(Math.min(...drawn)).toBeGreaterThanOrEqual(0);
+      // Verified: the same numbers through an update.
+      await page.check('#verified');
+      await predictAndCompare(page, cnn);
+      expect(await page.locator('#answer').textContent()).toMatch(/As a verified update on a 13-node subnet/);
+    }, 'page-cnn');
+  });
+
+  it.skipIf(!found || !hasZoo)('a zoo MNIST model: a drawn 7 scaled to [28,28,1] answers as the engine, and the invert switch flips the input', async () => {
+    await withPage(async (page) => {
+      await page.selectOption('#model', 'mnist');
+      await drawStroke(page, [[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]);
+      const seven = await predictAndCompare(page, zoo!);
+      console.log(`page: zoo mnist, a drawn 7 → ${zoo!.labels[zoo!.argmax(zoo!.predictVector(seven))]}`);
+      await page.check('#invert');
+      const inverted = await predictAndCompare(page, zoo!);
+      inverted.forEach((x, i) => expect(x).toBeCloseTo(1 - seven[i], 5));
+    }, 'page-mnist');
+  });
+
+  it.skipIf(!found || !hasM2v)('an embedding model: the embed box shows the vector (dims, the engine numbers, cost) and the search box the top-k items with scores', async () => {
+    await withPage(async (page) => {
+      await page.waitForSelector('#search-section:not([hidden])');
+      const row = page.locator('#models tbody tr', { hasText: 'm2v' }).locator('td');
+      expect(await row.nth(2).textContent()).toBe('embedding, 64 dims');
+      await page.selectOption('#model', 'm2v');
+      expect(await page.locator('#predict').textContent()).toBe('Embed');
+      expect(await page.locator('#meanings').textContent()).toContain('a vector of 64 numbers');
+      const text = 'a cat on a mat';
+      await page.fill('#input', text);
+      await page.click('#predict');
+      await page.waitForSelector('#vector, #answer .error');
+      expect(await page.locator('#answer .error').allTextContents()).toEqual([]);
+      const said = (await page.locator('#answer').textContent())!;
+      expect(said).toMatch(/^64 dims, length 1\.0000/);
+      expectCycles((await page.locator('#answer .cost').first().textContent())!, text);
+      const shown = JSON.parse(await page.locator('#vector').inputValue()) as number[];
+      const want = m2v!.embed(text);
+      expect(shown.length).toBe(64);
+      shown.forEach((x, i) => expect(x).toBeCloseTo(want[i], 6));
+      expect(await page.locator('#answer .vector span').count()).toBe(64);
+      // Search: the collection bound to m2v is chosen; hits as the canister's Candid search answers them.
+      expect(await page.locator('#collection').inputValue()).toBe('notes');
+      expect(await page.locator('#collection option').first().textContent()).toBe('notes (m2v, 64 dims, 5 items)');
+      await page.fill('#query', text);
+      await page.fill('#k', '3');
+      await page.click('#search-button');
+      await page.waitForSelector('#hits .bar, #hits .error');
+      expect(await page.locator('#hits .error').allTextContents()).toEqual([]);
+      const hits = await bars(page, '#hits');
+      const direct = await actor.search('notes', { text: [text], vector: [], k: 3 });
+      if ('err' in direct) throw new Error(direct.err.message);
+      expect(hits.map((h) => h.label)).toEqual(direct.ok.hits.map((h) => h.id));
+      hits.forEach((h, i) => expect(h.score).toBeCloseTo(direct.ok.hits[i].score, 4));
+      expect(hits[0].top).toBe(true);
+      const hitsText = (await page.locator('#hits').textContent())!;
+      expect(hitsText).toContain('the cat sat on the mat  {"tag":"pets"}');
+      expectCycles((await page.locator('#hits .cost').first().textContent())!);
+    }, 'page-embed');
   });
 });

@@ -1,15 +1,11 @@
-// Cycle prices, from the IC's published cost table (dfinity/developer-docs
-// docs/reference/cycles-costs.md, adapted from the portal's gas-cost page):
-// on a 13-node application subnet an update message costs a 5,000,000-cycle base
-// fee plus 1 cycle per instruction; receiving an ingress message costs 1,200,000
-// plus 2,000 per byte; a 34-node subnet costs 34/13 of a 13-node one; queries are
-// free today (the "update-equivalent" prices a query as if it were an update).
+// Cycle prices (canister/cycles.ts holds the numbers and their source) and what the
+// bench derives from them; queries are free today (the "update-equivalent" prices a
+// query as if it were an update).
 
-export const UPDATE_BASE_FEE_13 = 5_000_000;
-export const CYCLES_PER_INSTRUCTION_13 = 1;
-export const INGRESS_MESSAGE_FEE_13 = 1_200_000;
-export const INGRESS_BYTE_FEE_13 = 2_000;
-export const SUBNET_34_SCALE = 34 / 13;
+import { CYCLES_PER_INSTRUCTION_13, INGRESS_BYTE_FEE_13, INGRESS_MESSAGE_FEE_13, SUBNET_34_SCALE, UPDATE_BASE_FEE_13 } from '../../canister/cycles.ts';
+
+// The constants live in canister/cycles.ts, which the web page's script is also written from.
+export { CYCLES_PER_INSTRUCTION_13, INGRESS_BYTE_FEE_13, INGRESS_MESSAGE_FEE_13, SUBNET_34_SCALE, UPDATE_BASE_FEE_13 };
 
 export const PRICE_SOURCE =
   'IC cost table (dfinity/developer-docs docs/reference/cycles-costs.md, from the portal gas-cost page)';
