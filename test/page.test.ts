@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { crc32, deflateSync, gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -241,6 +241,26 @@ async function predictAndCompare(page: Page, m: Model): Promise<Float32Array> {
   return input;
 }
 
+/** A w×h RGB PNG (no library: IHDR, one deflated IDAT, IEND), for the page's upload button. */
+function png(w: number, h: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(pixel(x, y), y * (w * 3 + 1) + 1 + x * 3);
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bits per sample
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 /** Draws a stroke on the page's canvas through the mouse (pointer events), as a person would. */
 async function drawStroke(page: Page, points: [number, number][]): Promise<void> {
   const box = (await page.locator('#draw').boundingBox())!;
@@ -330,6 +350,16 @@ describe('the page in a real browser', () => {
       expect(Math.max(...drawn)).toBeGreaterThan(0.5); // the stroke is there
       expect(drawn[0]).toBe(0); // the corner is not
       expect(Math.min(...drawn)).toBeGreaterThanOrEqual(0);
+      // An uploaded picture (a white square on black, 24x24): scaled to 12x12, the square is where it was.
+      await page.fill('#input', '');
+      await page.click('#clear');
+      expect(await page.locator('#check').textContent()).toBe('input: 0 of 144 numbers.');
+      const square = png(24, 24, (x, y) => (x >= 6 && x < 18 && y >= 6 && y < 18 ? [255, 255, 255] : [0, 0, 0]));
+      await page.setInputFiles('#upload', { name: 'square.png', mimeType: 'image/png', buffer: square });
+      await page.waitForSelector('#check >> text=/^Input: the image/');
+      const uploaded = await predictAndCompare(page, cnn);
+      expect(uploaded[6 * 12 + 6]).toBeGreaterThan(0.95); // inside the square
+      expect(uploaded[1 * 12 + 1]).toBeLessThan(0.05); // outside it
       // Verified: the same numbers through an update.
       await page.check('#verified');
       await predictAndCompare(page, cnn);
