@@ -431,7 +431,7 @@ const moduleHashJson = (h: string | undefined) => `"module_hash":${h === undefin
 
 /** GET /api: the endpoints, for API clients (GET / is the web page, canister/page.ts). */
 const API_ENDPOINTS =
-  '["GET / (web page)","GET /api","GET /models","GET /models/{name}","GET /models/{name}/bytes?version=V&offset=O","POST /models/{name}/predict","POST /models/{name}/predict?verified=true"]';
+  '["GET / (web page)","GET /api","GET /models","GET /models/{name}","GET /models/{name}/bytes?version=V&offset=O","POST /models/{name}/predict","POST /models/{name}/predict?verified=true","POST /models/{name}/embed","POST /models/{name}/similarity","GET /collections","GET /collections/{c}","POST /collections/{c}/search"]';
 
 /** CORS: any origin may call the API; a preflight (OPTIONS, any path) is answered here. */
 function preflight(): RestResponse {

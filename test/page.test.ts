@@ -156,6 +156,8 @@ describe('the page from the canister', () => {
     const body = JSON.parse(new TextDecoder().decode(r.body));
     expect(body.service).toBe('decentai');
     expect(body.endpoints).toContain('POST /models/{name}/predict');
+    expect(body.endpoints).toContain('POST /models/{name}/embed');
+    expect(body.endpoints).toContain('POST /collections/{c}/search');
   });
 
   it('answers CORS preflights and marks REST answers for any origin', async () => {
