@@ -12,6 +12,8 @@ export interface LayerCase {
   /** Layers of an equivalent model TF.js predicts with (same weights), where TF.js cannot run `layers`. */
   tfjsLayers?: () => tf.layers.Layer[];
   seed: number;
+  /** Edits the saved topology before conversion (Keras options TF.js does not write). */
+  editTopology?: (topology: unknown) => void;
 }
 
 export interface LayerRun {
@@ -47,7 +49,7 @@ export async function runLayerCase(
   });
   model.setWeights(weights);
   weights.forEach((w) => w.dispose());
-  const bytes = await convertTfjsModel(model, { quantize });
+  const bytes = await convertTfjsModel(model, { quantize, editTopology: layerCase.editTopology });
   const engine = loadModel(bytes, { int8, int8Kernel });
   const size = layerCase.inputShape.reduce((a, b) => a * b, 1);
   const inputs = Array.from({ length: count }, () => new Float32Array(size).map(() => next() * 2 - 1));

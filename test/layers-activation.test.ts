@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../converter/convert.ts';
-import { eluReference, reluLayerReference } from '../engine/layers/activation.reference.ts';
-import { loadModel } from '../engine/index.ts';
+import { writeModelFile } from '../converter/writer.ts';
+import { eluReference, preluReference, reluLayerReference } from '../engine/layers/activation.reference.ts';
+import { loadModel, parseModelFile } from '../engine/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { convertTfjsModel, saveInMemory } from './tfjs-fixtures.ts';
 
@@ -71,18 +72,42 @@ describe('activation layers against TF.js', () => {
     );
   });
 
-  it('PReLU with and without shared_axes', async () => {
+  it('PReLU with and without shared_axes (any subset); alpha stored at its Keras shape, broadcast by the engine', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), fc.integer(), fc.boolean(), async (shape, seed, share) => {
-        const sharedAxes = share && shape.length > 1 ? [1] : undefined;
-        const kinds = await compareWithTfjs(shape, tf.layers.prelu({ sharedAxes }), seed, (model) => {
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), fc.integer(), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), async (shape, seed, share) => {
+        const axes = shape.map((_, axis) => axis + 1).filter((axis) => share[axis - 1]);
+        const sharedAxes = axes.length > 0 ? axes : undefined;
+        const layer = tf.layers.prelu({ sharedAxes });
+        const kinds = await compareWithTfjs(shape, layer, seed, (model) => {
           const next = mulberry32(seed ^ 0x55);
           model.setWeights(model.getWeights().map((weight) => tf.tensor(new Float32Array(weight.size).map(() => next() * 2 - 1), weight.shape)));
         });
         expect(kinds).toEqual(['prelu']);
+        const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: shape }), tf.layers.prelu({ sharedAxes })] });
+        const file = parseModelFile(await convertTfjsModel(model));
+        expect(file.tensors[file.layers[0].tensors[0]].shape).toEqual(shape.map((dim, axis) => (axes.includes(axis + 1) ? 1 : dim)));
+        model.dispose();
       }),
-      { numRuns: 20 },
+      { numRuns: 30 },
     );
+  });
+
+  it('PReLU from a file with alpha expanded to the input shape (before the broadcast) still loads and runs', () => {
+    const shape = [2, 3];
+    const alpha = Float32Array.from([0.1, 0.2, 0.3, 0.1, 0.2, 0.3]);
+    const bytes = writeModelFile({
+      metadata: [
+        { key: 'general.name', type: 'string', value: 'old-prelu' },
+        { key: 'model.labels', type: 'string[]', value: ['a', 'b', 'c', 'd', 'e', 'f'] },
+        { key: 'input.kind', type: 'string', value: 'vector' },
+        { key: 'input.shape', type: 'u32[]', value: shape },
+      ],
+      tensors: [{ name: 'p/alpha', dtype: 'float32', shape, data: new Uint8Array(alpha.buffer) }],
+      layers: [{ name: 'p', kind: 'prelu', activation: 'linear', tensors: [0], params: [] }],
+    });
+    const engine = loadModel(bytes);
+    const input = [-1, -1, -1, 2, -2, 3];
+    expectClose(engine.predictVector(input), preluReference(input, Array.from(alpha)));
   });
 
   it('ReLU negative_slope/threshold and ELU alpha ≠ 1 (not in TF.js) match the reference', async () => {

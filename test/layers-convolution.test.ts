@@ -44,6 +44,28 @@ function windows(axes: { size: number; kernel: number; stride: number; dilation:
   });
 }
 
+/**
+ * The output_padding with which Keras sizes a Conv2DTranspose axis as TF.js does (in·s for
+ * 'same', in·s + max(k − s, 0) for 'valid'), or null where none does (Keras needs p < s).
+ */
+function agreeingOutputPadding(kernel: number, stride: number, padding: 'valid' | 'same'): number | null {
+  if (padding === 'same') return kernel % 2 === 1 ? stride - 1 : null;
+  return kernel >= stride ? 0 : stride - kernel;
+}
+
+/** Sets output_padding on every Conv2DTranspose of a saved topology (TF.js does not write it). */
+function setTransposeOutputPadding(outputPadding: number[]): (topology: unknown) => void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      const record = node as { class_name?: unknown; config?: Record<string, unknown> };
+      if (record.class_name === 'Conv2DTranspose' && record.config) record.config.output_padding = outputPadding;
+      Object.values(record).forEach(visit);
+    }
+  };
+  return visit;
+}
+
 function convCaseArb(linearOnly: boolean): fc.Arbitrary<ConvCase> {
   const plain = fc
     .record({
@@ -118,18 +140,23 @@ function convCaseArb(linearOnly: boolean): fc.Arbitrary<ConvCase> {
       channels: fc.integer({ min: 1, max: 3 }),
       filters: fc.integer({ min: 1, max: 3 }),
       padding: fc.constantFrom<'valid' | 'same'>('valid', 'same'),
+      outputPadding: fc.boolean(),
       useBias: fc.boolean(),
       activation: activationArb(linearOnly),
       seed: fc.integer(),
     })
     .map((c): ConvCase => {
       const options = { filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding, useBias: c.useBias, activation: c.activation };
+      // Keras's output_padding where it gives TF.js's output size (TF.js ignores the option)
+      const agreeing = c.kernel.map((k, a) => agreeingOutputPadding(k, c.strides[a], c.padding));
+      const outputPadding = c.outputPadding && agreeing.every((p) => p !== null) ? (agreeing as number[]) : null;
       return {
         inputShape: [...c.size, c.channels],
         layers: () => [tf.layers.conv2dTranspose(options as never)],
+        editTopology: outputPadding ? setTransposeOutputPadding(outputPadding) : undefined,
         seed: c.seed,
         fanIn: c.kernel[0] * c.kernel[1] * c.channels,
-        what: `conv2dTranspose ${JSON.stringify(options)}`,
+        what: `conv2dTranspose ${JSON.stringify({ ...options, outputPadding })}`,
       };
     });
   return fc.oneof({ arbitrary: plain, weight: 3 }, { arbitrary: depthwise, weight: 2 }, { arbitrary: transpose, weight: 2 });
@@ -176,6 +203,37 @@ describe('convolution family vs TF.js', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("Conv2DTranspose output_padding: Keras's output size (in − 1)·s + k − 2·pad + p with TF's crop equals TF.js's output where the sizes agree; refused with one line where they differ", async () => {
+    // agreeing sizes: the values equal TF.js's (which ignores output_padding) and tf.conv2dTranspose with Keras's output shape
+    const c = { size: [3, 4], channels: 2, filters: 2, kernel: [5, 3], strides: [2, 3] };
+    const outputPadding = [1, 2];
+    const run = await runLayerCase(
+      { inputShape: [...c.size, c.channels], layers: () => [tf.layers.conv2dTranspose({ filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: 'same' })], editTopology: setTransposeOutputPadding(outputPadding), seed: 5 },
+      2,
+    );
+    const mismatch = firstMismatch(run, relative(1e-5));
+    if (mismatch) throw new Error(mismatch);
+    const file = parseModelFile(run.bytes);
+    const [layer] = file.layers;
+    const kerasSize = c.size.map((n, a) => (n - 1) * c.strides[a] + c.kernel[a] - 2 * Math.floor(c.kernel[a] / 2) + outputPadding[a]);
+    expect(kerasSize).toEqual([6, 12]);
+    expect(layer.params.slice(6)).toEqual(kerasSize);
+    // tf.conv2dTranspose with Keras's output shape, on the stored kernel [outC, kh, kw, inC] put back as [kh, kw, outC, inC]
+    const stored = tf.tensor(tensorFloat32(file, layer.tensors[0]), file.tensors[layer.tensors[0]].shape as [number, number, number, number]);
+    const kernel = tf.transpose(stored, [1, 2, 0, 3]) as tf.Tensor4D;
+    const x = tf.tensor4d(run.inputs[0], [1, c.size[0], c.size[1], c.channels]);
+    const y = tf.add(tf.conv2dTranspose(x, kernel, [1, kerasSize[0], kerasSize[1], c.filters], c.strides as [number, number], 'same'), tf.tensor(tensorFloat32(file, layer.tensors[1])));
+    const expected = y.dataSync();
+    expected.forEach((v, i) => expect(Math.abs(v - run.engine[0][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+    tf.dispose([stored, kernel, x, y]);
+    // disagreeing sizes (valid k ≥ s with p > 0, same with an even kernel, p ≥ s): one line naming the option
+    const refused = (options: { kernelSize: number; strides: number; padding: 'valid' | 'same' }, p: number) =>
+      runLayerCase({ inputShape: [3, 3, 1], layers: () => [tf.layers.conv2dTranspose({ filters: 1, ...options })], editTopology: setTransposeOutputPadding([p, p]), seed: 1 }, 1);
+    await expect(refused({ kernelSize: 3, strides: 2, padding: 'valid' }, 1)).rejects.toThrow(/output_padding \[1,1\] is not supported here: Keras's output \[8,8\] differs from TF.js's \[7,7\]/);
+    await expect(refused({ kernelSize: 4, strides: 2, padding: 'same' }, 1)).rejects.toThrow(/output_padding \[1,1\] is not supported here/);
+    await expect(refused({ kernelSize: 3, strides: 2, padding: 'same' }, 2)).rejects.toThrow(/output_padding \[2,2\] must be below the strides/);
   });
 
   it('refuses what it cannot run with one clear line', async () => {

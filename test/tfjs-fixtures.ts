@@ -34,9 +34,11 @@ export async function saveInMemory(model: tf.LayersModel): Promise<SavedModel> {
 /** Saves `model` and converts it with convertModel (model.json with one weight file). */
 export async function convertTfjsModel(
   model: tf.LayersModel,
-  options: { vocabText?: string; labelsText?: string; quantize?: Quantization } = {},
+  options: { vocabText?: string; labelsText?: string; quantize?: Quantization; editTopology?: (topology: unknown) => void } = {},
 ): Promise<Uint8Array> {
   const saved = await saveInMemory(model);
+  // Keras options TF.js does not write (e.g. Conv2DTranspose's output_padding) are added here
+  options.editTopology?.(saved.topology);
   const modelJson = { format: 'layers-model', modelTopology: saved.topology, weightsManifest: [{ paths: ['weights.bin'], weights: saved.specs }] };
   return convertModel(
     { modelJson, readWeightFile: () => saved.data, vocabText: options.vocabText, labelsText: options.labelsText },

@@ -48,21 +48,8 @@ function prelu(context: ConvertContext): number[] {
     throw new ConvertError(`${context.where}: shared_axes ${describe(config.shared_axes)} must name axes 1..${input.length}`);
   }
   const stored = input.map((dim, i) => (shared.includes(i + 1) ? 1 : dim));
-  const alpha = context.weight('alpha', stored);
-  // expanded to the full input shape so the kernel reads alpha[i] beside x[i]
-  const full = new Float32Array(input.reduce((x, y) => x * y, 1));
-  const strides = stored.map((_, axis) => stored.slice(axis + 1).reduce((x, y) => x * y, 1));
-  for (let i = 0; i < full.length; ++i) {
-    let rest = i;
-    let source = 0;
-    for (let axis = input.length - 1; axis >= 0; --axis) {
-      const coordinate = rest % input[axis];
-      rest = Math.floor(rest / input[axis]);
-      if (stored[axis] !== 1) source += coordinate * strides[axis];
-    }
-    full[i] = alpha[source];
-  }
-  context.addTensor('alpha', input, full, 'vector');
+  // stored at Keras's shape (1 on the shared axes); the engine broadcasts it
+  context.addTensor('alpha', stored, context.weight('alpha', stored), 'vector');
   context.store('prelu', 'linear');
   return input.slice();
 }

@@ -152,6 +152,30 @@ function depthwise(separable: boolean, classNames: string[]): LayerConverter {
   };
 }
 
+/**
+ * Conv2DTranspose's output size per axis. TF.js's deconvLength: in·stride ('same') or
+ * in·stride + max(k − stride, 0) ('valid'). TF.js ignores Keras's output_padding; Keras sizes
+ * the output (in − 1)·stride + k − 2·pad + output_padding, pad = ⌊k/2⌋ ('same') or 0 ('valid'),
+ * and TF's op then crops by the forward conv's 'same' padding for that size. Where the two
+ * sizes agree (FSRCNN's 9×9 stride 2 'same' with output_padding 1) Keras and TF.js compute the
+ * same values, so output_padding is accepted; elsewhere they disagree and it is refused.
+ */
+export function transposeOutputSize(outputPadding: unknown, dims: readonly number[], kernelSize: readonly number[], strides: readonly number[], padding: 'valid' | 'same', where: string): number[] {
+  const tfjsSize = dims.map((n, a) => (padding === 'same' ? n * strides[a] : n * strides[a] + Math.max(kernelSize[a] - strides[a], 0)));
+  if (outputPadding === undefined || outputPadding === null) return tfjsSize;
+  const list = Array.isArray(outputPadding) ? outputPadding : [outputPadding, outputPadding];
+  if (list.length !== 2 || list.some((p) => !Number.isInteger(p) || (p as number) < 0)) throw new ConvertError(`${where}: output_padding ${describe(outputPadding)} must be one or two integers ≥ 0`);
+  const extra = list as number[];
+  extra.forEach((p, a) => {
+    if (p >= strides[a]) throw new ConvertError(`${where}: output_padding ${describe(outputPadding)} must be below the strides ${describe(strides)} (Keras's rule)`);
+  });
+  const kerasSize = dims.map((n, a) => (n - 1) * strides[a] + kernelSize[a] - 2 * (padding === 'same' ? Math.floor(kernelSize[a] / 2) : 0) + extra[a]);
+  if (kerasSize.some((n, a) => n !== tfjsSize[a])) {
+    throw new ConvertError(`${where}: output_padding ${describe(outputPadding)} is not supported here: Keras's output [${kerasSize}] differs from TF.js's [${tfjsSize}] (TF.js ignores output_padding)`);
+  }
+  return kerasSize;
+}
+
 const conv2dTranspose: LayerConverter = {
   classNames: ['Conv2DTranspose', 'Convolution2DTranspose'],
   convert(context) {
@@ -159,7 +183,6 @@ const conv2dTranspose: LayerConverter = {
     const { config } = layer;
     channelsLast(config, where);
     const { dims, channels } = spatialInput(context, 2);
-    if (config.output_padding !== undefined && config.output_padding !== null) throw new ConvertError(`${where}: output_padding ${describe(config.output_padding)} is not supported (TF.js ignores it)`);
     const filters = positiveInt(config.filters, where, 'filters');
     const kernelSize = axisInts(config.kernel_size, 2, 1, where, 'kernel_size');
     const strides = axisInts(config.strides, 2, 1, where, 'strides');
@@ -167,8 +190,8 @@ const conv2dTranspose: LayerConverter = {
     if (dilations.some((d) => d > 1)) throw new ConvertError(`${where}: dilation_rate ${describe(config.dilation_rate)} is not supported for Conv2DTranspose (TF.js ignores it)`);
     const padding = config.padding ?? 'valid';
     if (padding !== 'valid' && padding !== 'same') throw new ConvertError(`${where}: padding ${describe(padding)} is not supported; use 'valid' or 'same'`);
-    // TF.js's deconvLength: the output size; the crop is the forward conv's 'same' padding
-    const outSize = dims.map((n, a) => (padding === 'same' ? n * strides[a] : n * strides[a] + Math.max(kernelSize[a] - strides[a], 0)));
+    const outSize = transposeOutputSize(config.output_padding, dims, kernelSize, strides, padding, where);
+    // the crop is the 'same' padding of the forward conv that maps outSize back to the input (TF's rule)
     const cropBefore = dims.map((n, a) => (padding === 'same' ? Math.floor(Math.max((n - 1) * strides[a] + kernelSize[a] - outSize[a], 0) / 2) : 0));
     // Keras [kh, kw, filters, inC] → [filters, kh, kw, inC]
     const kernel = context.weight('kernel', [...kernelSize, filters, channels]);
