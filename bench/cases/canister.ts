@@ -34,6 +34,17 @@ function restBody(bytes: number, lead = ''): Uint8Array {
  */
 const FILLING_LEAD = 'so i am in it to win it and you can be in it too if we go on as we do';
 
+/**
+ * The body_size target's pair (issue 9: "a 64 KB and a 100 B body holding the same words"):
+ * {"text": FILLING_LEAD} with the string padded by spaces to exactly `bytes` bytes. Both hold
+ * the same words, so the model reads the same tokens (spaces make none); only the body grows.
+ */
+function sameWordsBody(bytes: number): Uint8Array {
+  const room = bytes - '{"text":""}'.length;
+  if (room < FILLING_LEAD.length) throw new Error(`a ${bytes} B body cannot hold the lead words`);
+  return utf8.encode(JSON.stringify({ text: FILLING_LEAD.padEnd(room, ' ') }));
+}
+
 /** The words of `text` the model's tokenizer keeps, and its word slots (the sequence without a start token). */
 function wordsKept(modelBytes: Uint8Array, text: string): { words: number; slots: number } | undefined {
   const model = loadModel(modelBytes);
@@ -117,8 +128,10 @@ async function measureModel(ctx: BenchContext, section: Section, canister: Canis
     ['rest.query_100b', 'REST predict, 100 B body', restBody(100)],
     ['rest.query_1k', 'REST predict, 1 KB body', restBody(1024)],
     ['rest.query_64k', 'REST predict, 64 KB body', restBody(65_536)],
+    ['rest.query_100b_same', 'REST predict, 100 B body: short words that fill the sequence, padded with spaces', sameWordsBody(100)],
+    ['rest.query_64k_same', 'REST predict, 64 KB body holding the same words (the string padded with spaces)', sameWordsBody(65_536)],
     ['rest.query_100b_full', 'REST predict, 100 B body of short words that fill the sequence', restBody(100, FILLING_LEAD)],
-    ['rest.query_64k_full', 'REST predict, 64 KB body starting with the same words', restBody(65_536, FILLING_LEAD)],
+    ['rest.query_64k_full', 'REST predict, 64 KB body starting with the same words, then words past the sequence', restBody(65_536, FILLING_LEAD)],
     ['rest.query_tokens', 'REST predict, 20 token ids', utf8.encode(JSON.stringify({ tokens: Array.from({ length: 20 }, (_, i) => (i * 37) % 200) }))],
     ['rest.query_batch_64', 'REST predict, batch of 64 texts', utf8.encode(JSON.stringify({ texts: Array.from({ length: 64 }, (_, i) => COMMENTS[i % COMMENTS.length]) }))],
   ];

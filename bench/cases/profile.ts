@@ -161,14 +161,15 @@ function httpArg(body: Uint8Array): Uint8Array {
 }
 
 /** msgArgData()'s instructions for an argument carrying `bodyBytes` of body (the profile canister's glue method). */
-async function msgArgDataCost(canister: Canister, bodyBytes: number): Promise<{ cost: number; argBytes: number }> {
+async function msgArgDataCost(canister: Canister, bodyBytes: number): Promise<{ cost: number; argBytes: number; scan: number }> {
   const candid = candidArgs([IDL.Text, IDL.Variant({ text: IDL.Vec(IDL.Nat8) })], ['spam', { text: new TextEncoder().encode(SHORT_TEXT) }]);
   const http = httpArg(new TextEncoder().encode(JSON.stringify({ text: textOfBytes(Math.max(0, bodyBytes - 11)) })));
   const arg = candidArgs([IDL.Vec(IDL.Nat8), IDL.Vec(IDL.Nat8)], [candid, http]);
   const rows = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'glue', arg)).reply);
   const row = rows.find(([name]) => name.startsWith('msgArgData'));
   if (!row) throw new Error('the glue method has no msgArgData() row');
-  return { cost: row[1], argBytes: arg.length };
+  const scan = rows.find(([name]) => name.startsWith('indexOf('));
+  return { cost: row[1], argBytes: arg.length, scan: scan?.[1] ?? NaN };
 }
 
 export async function run(ctx: BenchContext): Promise<Section> {
@@ -226,6 +227,12 @@ export async function run(ctx: BenchContext): Promise<Section> {
     const large = await msgArgDataCost(canister, 65_536);
     const perByte = (large.cost - small.cost) / (large.argBytes - small.argBytes);
     section.figures.msgargdata_per_byte = perByte;
+    // The closing quote of a JSON string found natively (memchr), per byte of the string.
+    const scanPerByte = (large.scan - small.scan) / (large.argBytes - small.argBytes);
+    if (Number.isFinite(scanPerByte)) {
+      section.figures.json_quote_scan_per_byte = scanPerByte;
+      rows.push([`a JSON string's closing quote found natively (Uint8Array indexOf, memchr) in a ${formatBytes(65_536)} body (${scanPerByte.toFixed(2)} per byte)`, formatInstructions(large.scan)]);
+    }
     rows.push([`msgArgData() of a ${formatBytes(small.argBytes)} argument`, formatInstructions(small.cost)]);
     rows.push([`msgArgData() of a ${formatBytes(large.argBytes)} argument (${perByte.toFixed(2)} per byte more)`, formatInstructions(large.cost)]);
   } catch (error) {

@@ -36,28 +36,35 @@ export function targetDetails(f: Figures): Record<string, string> {
       `engine predictText ${I(predictText)} and ${I(method - predictText)} of request reading, JSON and answer building`;
   }
 
-  const body = all(f, ['spam.rest.query_100b', 'spam.rest.query_64k', 'spam.rest.query_100b_full', 'spam.rest.query_64k_full', 'canister.spam_rest_query_100b_words', 'canister.spam_rest_query_64k_words', 'canister.spam_word_slots']);
+  const body = all(f, ['spam.rest.query_100b_same', 'spam.rest.query_64k_same', 'spam.rest.query_100b_same.method', 'spam.rest.query_64k_same.method', 'canister.spam_rest_query_100b_same_words', 'canister.spam_rest_query_64k_same_words', 'canister.spam_word_slots']);
+  const copyPerByte = f.get('profile.msgargdata_per_byte');
+  const scanPerByte = f.get('profile.json_quote_scan_per_byte');
+  const extraBytes = 65_536 - 100;
   if (body) {
-    const [small, large, smallFull, largeFull, smallWords, largeWords, slots] = body;
-    const pure = largeFull - smallFull;
+    const [small, large, smallMethod, largeMethod, smallWords, largeWords, slots] = body;
+    const inMethod = largeMethod - smallMethod;
+    const floors =
+      copyPerByte === undefined || scanPerByte === undefined
+        ? ''
+        : ` Of it, per byte and native: Azle's msgArgData() copies the whole argument into the JS heap (${copyPerByte.toFixed(2)}/byte, ~${I(copyPerByte * extraBytes)}, unavoidable with Azle: a method cannot read only part of its argument) ` +
+          `and the string's closing quote is found by memchr (Uint8Array indexOf, ${scanPerByte.toFixed(2)}/byte, ~${I(scanPerByte * extraBytes)}: every byte of a JSON string must be looked at, since a raw quote anywhere ends it and changes what the body means; memchr is the cheapest scan this QuickJS has, a C loop over typed-array elements costs ~19 per element, String indexOf ~28 per character, a regex hundreds); ` +
+          `the other ~${I(inMethod - (copyPerByte + scanPerByte) * extraBytes)} is cutting a long text at its words (a short one is decoded whole)`;
     details.body_size =
-      `100 B ${I(small)}, 64 KB ${I(large)}: +${I(large - small)}. The ratio mixes body size with words: the 100 B body holds ${smallWords} words, the 64 KB body fills ${largeWords} of ${slots} word slots, ` +
-      `and the extra words go through the tokenizer and the layers. With the same leading words in both (next line) the 64 KB body costs +${I(pure)}, so ~${I(large - small - pure)} of the difference is the extra words`;
+      `100 B ${I(small)}, 64 KB ${I(large)}, ${smallWords} and ${largeWords} of ${slots} word slots filled (the same tokens, the same layers): +${I(large - small)}, ${I(inMethod)} of it inside the method.${floors}`;
+  }
+  if (body && copyPerByte !== undefined && scanPerByte !== undefined) {
+    const small = body[0];
+    details.body_size_floor =
+      `the 100 B prediction ${I(small)} + 64 KB − 100 B at ${(copyPerByte + scanPerByte).toFixed(2)} instructions/byte (msgArgData ${copyPerByte.toFixed(2)} + memchr ${scanPerByte.toFixed(2)}) = ${I(small + (copyPerByte + scanPerByte) * extraBytes)}; ` +
+      `Azle's copy alone would give ${formatRatio((small + copyPerByte * extraBytes) / small, 3)}. No JSON body of 64 KB can come under this line in this runtime`;
   }
   const bodyPure = all(f, ['spam.rest.query_100b_full', 'spam.rest.query_64k_full', 'spam.rest.query_100b_full.method', 'spam.rest.query_64k_full.method', 'canister.spam_rest_query_100b_full_words', 'canister.spam_rest_query_64k_full_words', 'canister.spam_word_slots']);
   if (bodyPure) {
     const [small, large, smallMethod, largeMethod, smallWords, largeWords, slots] = bodyPure;
-    const perByte = f.get('profile.msgargdata_per_byte');
     const inMethod = largeMethod - smallMethod;
-    const copied = perByte === undefined ? undefined : perByte * (65_536 - 100);
-    const copy =
-      copied === undefined || perByte === undefined
-        ? ''
-        : ` Azle's msgArgData() copies the whole argument into the JS heap at ${perByte.toFixed(2)} instructions/byte (profile canister): ~${I(copied)} for the extra 64 KB, ${((copied / small) * 100).toFixed(0)}% of the 100 B prediction by itself, ` +
-          `and unavoidable with Azle (a method cannot read only part of its argument); the other ~${I(inMethod - copied)} in the method is its own handling of the larger body.`;
     details.body_size_same_words =
-      `100 B ${I(small)}, 64 KB ${I(large)}, ${smallWords} and ${largeWords} of ${slots} word slots filled (same tokens, same layers): +${I(large - small)}, ` +
-      `of which ${I(inMethod)} inside the method and ${about(large - small - inMethod, large - small, '')} outside it.${copy}`;
+      `100 B ${I(small)}, 64 KB ${I(large)}, ${smallWords} and ${largeWords} of ${slots} word slots filled (same tokens, same layers; the 64 KB body's words past the sequence are scanned for the quote like spaces, never tokenized): +${I(large - small)}, ` +
+      `of which ${I(inMethod)} inside the method and ${about(large - small - inMethod, large - small, '')} outside it`;
   }
 
   const init = all(f, ['decentai.init', 'floors.hello_init', 'floors.init']);
