@@ -16,6 +16,10 @@ import { buildDir } from '../lib/paths.ts';
 import type { Section } from '../lib/results.ts';
 import { writeEmbeddingModel } from '../lib/synthetic.ts';
 import type { Result, UploadStatus } from '../../canister/types.ts';
+import { LIMITS } from '../../canister/registry.ts';
+
+/** The largest file begin_upload takes (canister/registry.ts LIMITS.maxModelBytes). */
+const MAX_FILE_BYTES = LIMITS.maxModelBytes;
 
 // 351,232 × 64 float32 = 89.9 MB of weights.
 const VOCABULARY = 351_232;
@@ -85,6 +89,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   // (Each byte uploaded is hashed on chain, ~12.6K instructions: the 85.8 MiB file is ~1.1T instructions of host time.)
   if (!('err' in answer)) await measureUpdate(canister, 'abort_upload', candidArgs([IDL.Nat32], [answer.ok.upload_id]), DEFAULT_CONTROLLER);
   const quantizations: ('float32' | 'int8')[] = 'err' in answer ? ['int8'] : ['float32'];
+  let bigBytes = 0;
   for (const quantize of quantizations) {
     const bytes = quantize === 'float32' ? float32 : convertTfjsModel(modelJson, quantize).bytes;
     const name = `big-${quantize}`;
@@ -102,7 +107,14 @@ export async function run(ctx: BenchContext): Promise<Section> {
     record(section, `big.${quantize}.append_chunk`, `${quantize}: one append_chunk of ${formatBytes(CHUNK_BYTES)} (stored and hashed)`, 'update', appends[0] ?? NaN, {
       note: withinLimit(appends[0] ?? NaN, IC_INSTRUCTION_LIMITS.update),
     });
-    record(section, `big.${quantize}.commit`, `${quantize}: commit_upload (SHA-256 compared, loaded, activated)`, 'update', commit, { note: withinLimit(commit, IC_INSTRUCTION_LIMITS.update) });
+    // Commit and the rebuild after an upgrade grow with the file: per byte, and at the largest file begin_upload takes.
+    const atLimit = (commit / bytes.length) * MAX_FILE_BYTES;
+    section.figures[`${quantize}_commit_per_byte`] = commit / bytes.length;
+    section.figures[`${quantize}_commit_at_max_file`] = atLimit;
+    record(section, `big.${quantize}.commit`, `${quantize}: commit_upload (SHA-256 compared, loaded, activated)`, 'update', commit, {
+      note: `${withinLimit(commit, IC_INSTRUCTION_LIMITS.update)}; ${(commit / bytes.length).toFixed(1)} per byte, so ~${formatInstructions(atLimit)} for a ${formatBytes(MAX_FILE_BYTES)} file (${withinLimit(atLimit, IC_INSTRUCTION_LIMITS.update)}): one message`,
+    });
+    bigBytes = bytes.length;
     const before = await predict(canister, 'query', name, { tokens: Int32Array.from({ length: 20 }, (_, i) => (i * 7919) % VOCABULARY) });
     record(section, `big.${quantize}.predict`, `${quantize}: Candid predict, 20 token ids`, 'query', before.instructions, {
       methodInstructions: before.methodInstructions,
@@ -118,7 +130,11 @@ export async function run(ctx: BenchContext): Promise<Section> {
   });
   const loads = canister.messageLog.slice(logStart).filter((m) => m.kind === 'update' && m.method.includes('timer_executor'));
   const load = Math.max(0, ...loads.map((m) => Number(m.instructions)));
-  record(section, 'big.load_after_upgrade', 'the timer message that loads the model after the upgrade', 'update', load, { note: withinLimit(load, IC_INSTRUCTION_LIMITS.update) });
+  const loadAtLimit = bigBytes > 0 ? (load / bigBytes) * MAX_FILE_BYTES : NaN;
+  section.figures.load_after_upgrade_at_max_file = loadAtLimit;
+  record(section, 'big.load_after_upgrade', 'the timer message that loads the model after the upgrade', 'update', load, {
+    note: `${withinLimit(load, IC_INSTRUCTION_LIMITS.update)}; ~${formatInstructions(loadAtLimit)} for a ${formatBytes(MAX_FILE_BYTES)} file (${withinLimit(loadAtLimit, IC_INSTRUCTION_LIMITS.update)})`,
+  });
   for (const quantize of quantizations) {
     const after = await predict(canister, 'query', `big-${quantize}`, { tokens: Int32Array.from({ length: 20 }, (_, i) => (i * 7919) % VOCABULARY) });
     record(section, `big.${quantize}.predict_after_upgrade`, `${quantize}: Candid predict after the upgrade`, 'query', after.instructions, {
