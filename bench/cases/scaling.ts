@@ -59,6 +59,16 @@ function limitTrials(predictedSide: number): number[] {
   return [...new Set([Math.floor(predictedSide * 0.98), 3163, Math.ceil(predictedSide * 1.03)])].sort((a, b) => a - b);
 }
 
+/**
+ * Whether a predict query answered predictions: `replied` alone is not enough, the reply may be
+ * an `err` (too_heavy: the prediction measured at commit does not fit a query); its message then.
+ */
+function predicted(result: { status: string; reply?: Uint8Array; rejectMessage?: string }): { ok: boolean; why: string } {
+  if (result.status !== 'replied' || result.reply === undefined) return { ok: false, why: `rejected: ${result.rejectMessage?.split('\n')[0] ?? 'no message'}` };
+  const answer = IDL.decode([types.PredictResult], result.reply)[0] as unknown as { ok?: unknown; err?: { code: string; message: string } };
+  return answer.err === undefined ? { ok: true, why: '' } : { ok: false, why: `answered ${answer.err.code}: ${answer.err.message}` };
+}
+
 export async function run(ctx: BenchContext): Promise<Section> {
   const section = ctx.openSection(
     'scaling',
@@ -154,7 +164,8 @@ export async function run(ctx: BenchContext): Promise<Section> {
     const instructions = Number(result.instructions);
     const macs = side * side;
     const label = `dense ${side}×${side}, ${best} file, ${KERNEL_NAMES[best].replace(/ \(.*\)$/, '')}: ${formatInteger(macs)} multiply-adds in one query`;
-    if (result.status === 'replied') {
+    const outcome = predicted(result);
+    if (outcome.ok) {
       if (macs > largestAnswered) {
         largestAnswered = macs;
         section.figures.largest_answered_side = side;
@@ -167,9 +178,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
     } else {
       if (macs < smallestRejected) section.figures.smallest_rejected_side = side;
       smallestRejected = Math.min(smallestRejected, macs);
-      record(section, `scaling.dense_${side}`, label, 'query', instructions, {
-        note: `rejected: ${result.rejectMessage?.split('\n')[0] ?? 'no message'}`,
-      });
+      record(section, `scaling.dense_${side}`, label, 'query', instructions, { note: outcome.why });
     }
     await dropModel(canister, name);
   }
@@ -198,9 +207,10 @@ export async function run(ctx: BenchContext): Promise<Section> {
       const input = Array.from({ length: rowCount * side }, (_, i) => Math.cos(i * 0.37));
       const result = await canister.query('predict', candidArgs([IDL.Text, types.Input], [name, { vector: input }]));
       const instructions = Number(result.instructions);
-      const answered = result.status === 'replied';
+      const outcome = predicted(result);
+      const answered = outcome.ok;
       record(section, 'scaling.dense_rows', `dense ${side}×${side} on a [${rowCount}, ${side}] input (then pooling and Dense(2)), int8: ${formatInteger(macs)} multiply-adds in one query`, 'query', instructions, {
-        note: answered ? `answered; ${(instructions / macs).toFixed(1)} instructions per multiply-add, whole message` : `rejected: ${result.rejectMessage?.split('\n')[0] ?? 'no message'}`,
+        note: answered ? `answered; ${(instructions / macs).toFixed(1)} instructions per multiply-add, whole message` : outcome.why,
       });
       section.figures.rows_trial_macs = macs;
       section.figures.rows_trial_rows = rowCount;
