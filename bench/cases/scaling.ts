@@ -14,12 +14,18 @@ import { formatBytes, formatInstructions, formatInteger } from '../lib/format.ts
 import { predict, types, uploadModel } from '../lib/decentai.ts';
 import { convertTfjsModel, QUANTIZATIONS } from '../lib/models.ts';
 import { buildDir } from '../lib/paths.ts';
+import { LIMITS, QUERY_PREDICT_BUDGET } from '../../canister/registry.ts';
 import type { Section } from '../lib/results.ts';
 import { writeDenseModel, writeEmbeddingModel, writeRowsDenseModel } from '../lib/synthetic.ts';
 
 /** The canister refuses model files above this (canister/registry.ts LIMITS.maxModelBytes). */
-const MAX_MODEL_BYTES = 32 * 1024 * 1024;
-const QUERY_LIMIT = Number(IC_INSTRUCTION_LIMITS.query);
+const MAX_MODEL_BYTES = LIMITS.maxModelBytes;
+/**
+ * What one query's prediction may use: the canister answers a query only for a model whose
+ * prediction, measured at commit, fits QUERY_PREDICT_BUDGET (4B, the IC's 5B less room for
+ * reading and answering); above it a query predict answers too_heavy.
+ */
+const QUERY_LIMIT = QUERY_PREDICT_BUDGET;
 
 const BYTES_PER_WEIGHT: Record<Quantization, number> = { float32: 4, float16: 2, int8: 1 };
 
@@ -183,7 +189,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
     await dropModel(canister, name);
   }
   if (ctx.quick) {
-    section.skipped.push(`--quick: dense sizes up to ${denseSizesOf('int8').at(-1)} (int8) and ${denseSizesOf('float32').at(-1)} (float) only, and no layer near the 5B limit was run (full run: ${limitTrials(predictedSide).map((n) => `${n}×${n}`).join(', ')}); "max multiply-adds in one query" is extrapolated from the slope`);
+    section.skipped.push(`--quick: dense sizes up to ${denseSizesOf('int8').at(-1)} (int8) and ${denseSizesOf('float32').at(-1)} (float) only, and no layer near the 4B query budget was run (full run: ${limitTrials(predictedSide).map((n) => `${n}×${n}`).join(', ')}); "max multiply-adds in one query" is extrapolated from the slope`);
     section.figures.max_macs_under_query_limit = section.figures[`dense_${best}_max_macs_by_instructions`] as number;
     section.figures.max_macs_measured = false;
   } else {
@@ -248,7 +254,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
     rows.push([`embedding lookup + pooling, ${quantize} file`, perAdd.toFixed(1), '—', '—', '—']);
   }
   section.tables.push({
-    headers: ['kernel', 'instructions per multiply-add (in method)', 'commit instructions per weight', 'max multiply-adds in one query (5B, from the slope)', 'largest square dense layer (from the slope)'],
+    headers: ['kernel', 'instructions per multiply-add (in method)', 'commit instructions per weight', 'max multiply-adds in one query (the 4B query budget, from the slope)', 'largest square dense layer (from the slope)'],
     rows,
   });
   return section;
