@@ -23,6 +23,9 @@ docs/FORMAT.md) for npm run predict, npm run upload and npm start --model.
                       what each label means, one line per label; default:
                       label-descriptions.txt beside model.json, else none
       --quantize Q    float32 (default, exact), float16, or int8 (a scale per output channel)
+                      for every kernel and embedding table; float16 also rounds biases, PReLU
+                      alpha and normalization gamma/beta (int8 keeps those float32); moving
+                      means/variances and Normalization/Rescaling constants stay float32
       --name N        model name; default: model.json's directory name
       --max-length L  size of variable-length (None) input dimensions, e.g. a text model's
                       sequence length (default ${DEFAULT_MAX_LENGTH}); longer inputs are refused

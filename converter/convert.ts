@@ -562,10 +562,14 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
     const stored: number[] = [];
     const tensorsBefore = tensors.length;
     const entriesBefore = entries.length;
-    // Quantization applies to Dense kernels (int8: a scale per row = per output) and embedding
-    // tables (int8_cols: a scale per column = per output channel); vectors stay float32.
-    const addTensor = (param: string, tensorShape: readonly number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector'): void => {
-      const dtype: DType = kind === 'vector' ? 'float32' : quantize === 'int8' && kind === 'embedding' ? 'int8_cols' : quantize;
+    // Quantization applies to kernels (int8: a scale per row = per output channel), embedding
+    // tables (int8_cols: a scale per column = per output channel) and, in float16 files, vectors
+    // (biases, PReLU alpha, normalization gamma/beta); int8 files keep vectors float32 (a scale per
+    // output channel of a vector is one scale per value), and statistics (moving mean/variance,
+    // Normalization mean/variance, Rescaling constants) stay float32 in every file (docs/FORMAT.md).
+    const addTensor = (param: string, tensorShape: readonly number[], values: Float32Array, kind: 'kernel' | 'embedding' | 'vector' | 'statistic'): void => {
+      const dtype: DType =
+        kind === 'statistic' ? 'float32' : kind === 'vector' ? (quantize === 'float16' ? 'float16' : 'float32') : quantize === 'int8' && kind === 'embedding' ? 'int8_cols' : quantize;
       stored.push(tensors.length);
       tensors.push(encodeTensor(`${layer.name}/${param}`, tensorShape.slice(), values, dtype));
     };

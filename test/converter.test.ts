@@ -314,14 +314,25 @@ describe('convertModel: quantized manifests', () => {
 });
 
 describe('convertModel: quantized output', () => {
-  it('float16: values within half a float16 ulp; biases and BN stay float32', async () => {
+  it('float16: values within half a float16 ulp; biases and BN gamma/beta float16, BN moving statistics float32', async () => {
     const model = vectorModel();
     randomizeWeights(model);
     const source = await fixture(model);
     const file = parseModelFile(convert(source, {}, { quantize: 'float16' }).bytes);
     const kernel = file.tensors.find((tensor) => tensor.name === 'd1/kernel')!;
     expect(kernel.dtype).toBe('float16');
-    expect(file.tensors.filter((tensor) => tensor.shape.length === 1).every((tensor) => tensor.dtype === 'float32')).toBe(true);
+    expect(Object.fromEntries(file.tensors.filter((tensor) => tensor.shape.length === 1).map((tensor) => [tensor.name, tensor.dtype]))).toEqual({
+      'd1/bias': 'float16',
+      'bn/gamma': 'float16',
+      'bn/beta': 'float16',
+      'bn/moving_mean': 'float32',
+      'bn/moving_variance': 'float32',
+    });
+    for (const name of ['d1/bias', 'bn/gamma', 'bn/beta']) {
+      const decoded = tensorByName(file, name);
+      source.weights.get(name)!.values.forEach((value, i) => expect(Math.abs(decoded[i] - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11 + 2 ** -25));
+    }
+    expect(tensorByName(file, 'bn/moving_mean')).toEqual(source.weights.get('bn/moving_mean')!.values);
     const original = transpose(source.weights.get('d1/kernel')!.values, 12, 6);
     const decoded = tensorByName(file, 'd1/kernel');
     original.forEach((value, i) => expect(Math.abs(decoded[i] - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11 + 2 ** -25));

@@ -5,7 +5,8 @@
 //   float32: |a − b| ≤ 1e-5 · max(1, |b|)
 //   float16 / int8, linear or relu: each output is Σ w·x over at most `fanIn` taps with |x| ≤ 1,
 //   so |a − b| ≤ fanIn · Δw + 1e-5 · max(1, |b|), Δw the largest weight error the converter
-//   documents: |w|·2⁻¹¹ for float16, max|w|/254 (half an int8 step) for int8.
+//   documents: |w|·2⁻¹¹ for float16, max|w|/254 (half an int8 step) for int8; float16 files
+//   round the bias as well (+ Δw), int8 files keep it float32.
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -181,7 +182,9 @@ describe('convolution family vs TF.js', () => {
         const weightError = quantize === 'float16' ? run.maxWeight * 2 ** -11 : run.maxWeight / 254;
         // on integers a one-group convolution quantizes each patch (the lowering; see the next test)
         const patchError = quantize === 'int8' && int8 === 'integer' ? (c.fanIn * (run.maxWeight + weightError)) / 254 : 0;
-        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + patchError + 1e-5 * Math.max(1, Math.abs(b)));
+        // float16 files round the bias too (≤ max|w|·2⁻¹¹); int8 files keep it float32
+        const biasError = quantize === 'float16' ? weightError : 0;
+        const mismatch = firstMismatch(run, (b) => c.fanIn * weightError + patchError + biasError + 1e-5 * Math.max(1, Math.abs(b)));
         if (mismatch) throw new Error(`${quantize}/${int8} ${c.what} on [${c.inputShape}]: ${mismatch}`);
         // the int8 file really holds int8 kernels with a scale per output channel
         const file = parseModelFile(run.bytes);

@@ -1,8 +1,8 @@
 // The normalization family (engine/layers/normalization.ts). LayerNormalization (axis,
 // epsilon, center, scale) and Rescaling (scale, offset) against @tensorflow/tfjs on random
-// configs, shapes, weights and inputs: float32 within 1e-5 · max(1, |tfjs|). The family's
-// vectors stay float32 in float16 and int8 files, so those match TF.js within the same bound
-// (the quantized Dense after it is checked with its own bound). TF.js has no Normalization
+// configs, shapes, weights and inputs: float32 within 1e-5 · max(1, |tfjs|). gamma and beta
+// are float16 in float16 files (bound stated per test), float32 in int8 files; the statistics
+// (moving mean/variance, Normalization mean/variance) stay float32 in every file. TF.js has no Normalization
 // layer: Keras configs (adapted weights, as tensorflowjs_converter names them, or mean and
 // variance in the config; axis; invert) are checked against the plain reference.
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../converter/convert.ts';
 import { convertFiles } from '../converter/files.ts';
-import { loadModel } from '../engine/index.ts';
+import { loadModel, parseModelFile } from '../engine/index.ts';
 import { normalizationReference } from '../engine/layers/normalization.reference.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { compareModelWithTfjs, firstMismatch, relative, runLayerCase, type LayerCase } from './layer-check.ts';
@@ -70,16 +70,43 @@ describe('normalization family against TF.js', () => {
     );
   });
 
-  it('float16 and int8 files: the vectors stay float32 (LayerNormalization within 1e-5); a quantized Dense after it within its bound', async () => {
+  it('float16 files round gamma/beta to float16 (LayerNormalization within (√6 + 1)·max|w|·2⁻¹¹), int8 files keep them float32 (1e-5); a quantized Dense after it within its bound', async () => {
     for (const quantize of ['float16', 'int8'] as const) {
+      // y = x̂·gamma + beta with |x̂| ≤ √5 over 6 values: float16 errs by ≤ (|x̂| + 1)·max|w|·2⁻¹¹
       const alone = await runLayerCase({ inputShape: [4, 6], layers: () => [tf.layers.layerNormalization({ axis: -1 })], seed: 7 }, 4, quantize);
-      expect(firstMismatch(alone, relative(1e-5)), quantize).toBeNull();
-      // Dense of 6 inputs after the normalization (|x| ≤ √6): float16 rounds each weight by ≤ 2^-11 relative,
-      // int8 by ≤ half a step (maxabs/254); the bound sums them over the inputs
+      const lnError = quantize === 'float16' ? (Math.sqrt(6) + 1) * alone.maxWeight * 2 ** -11 : 0;
+      expect(firstMismatch(alone, (b) => lnError + 1e-5 * Math.max(1, Math.abs(b))), quantize).toBeNull();
+      const file = parseModelFile(alone.bytes);
+      for (const tensor of file.tensors) expect(tensor.dtype, tensor.name).toBe(quantize === 'float16' ? 'float16' : 'float32');
+      // Dense of 6 inputs after it: each input |x| ≤ X = (√6 + 1)·max|w| off by ≤ e (the normalization's error);
+      // float16 rounds each Dense weight by ≤ 2⁻¹¹ relative and the bias too, int8 by ≤ half a step (maxabs/254)
       const followed = await runLayerCase({ inputShape: [6], layers: () => [tf.layers.layerNormalization(), tf.layers.dense({ units: 3 })], seed: 8 }, 4, quantize, 'float');
-      const step = quantize === 'float16' ? followed.maxWeight * 2 ** -11 : followed.maxWeight / 254;
-      expect(firstMismatch(followed, () => 6 * Math.sqrt(6) * step + 1e-5), quantize).toBeNull();
+      const w = followed.maxWeight;
+      const step = quantize === 'float16' ? w * 2 ** -11 : w / 254;
+      const X = (Math.sqrt(6) + 1) * w;
+      const e = quantize === 'float16' ? X * 2 ** -11 : 0;
+      const biasError = quantize === 'float16' ? w * 2 ** -11 : 0;
+      expect(firstMismatch(followed, () => 6 * (X * step + (w + step) * e) + biasError + 1e-5), quantize).toBeNull();
     }
+  });
+
+  it('statistics stay float32 in float16 and int8 files: BatchNormalization moving mean/variance and Normalization mean/variance (a mean of 2020 over a deviation of 5 would err by 0.2 in float16)', async () => {
+    const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3] }), tf.layers.batchNormalization({ epsilon: 1e-3 })] });
+    model.setWeights([tf.tensor([1.5, -0.5, 2]), tf.tensor([0.25, 0.5, -1]), tf.tensor([2020, -7.3, 1e-3]), tf.tensor([25, 1e-4, 3])]);
+    for (const quantize of ['float16', 'int8'] as const) {
+      const bytes = await convertTfjsModel(model, { quantize });
+      const file = parseModelFile(bytes);
+      const dtypes = Object.fromEntries(file.tensors.map((tensor) => [tensor.name.split('/').pop(), tensor.dtype]));
+      expect(dtypes, quantize).toEqual({ gamma: quantize === 'float16' ? 'float16' : 'float32', beta: quantize === 'float16' ? 'float16' : 'float32', moving_mean: 'float32', moving_variance: 'float32' });
+      // gamma and beta in float16: |Δy| ≤ |x̂·gamma|·2⁻¹¹ + |beta|·2⁻¹¹, the mean exact
+      const engine = loadModel(bytes);
+      for (const input of [[2021, -7, 0], [2010, -7.31, 2]]) {
+        const expected = tf.tidy(() => (model.predict(tf.tensor([input])) as tf.Tensor).dataSync());
+        const actual = engine.predictVector(input);
+        expected.forEach((b, i) => expect(Math.abs(actual[i] - b), `${quantize} ${i}`).toBeLessThanOrEqual(quantize === 'float16' ? (Math.abs(b) + 2) * 2 ** -10 + 1e-5 : 1e-5 * Math.max(1, Math.abs(b))));
+      }
+    }
+    model.dispose();
   });
 });
 

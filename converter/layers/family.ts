@@ -25,9 +25,12 @@ export interface ConvertContext {
   /**
    * Stores a tensor for the entry made by the next `store`. 'kernel': quantized as
    * --quantize says, int8 with one scale per row (dims[0] = the output channel);
-   * 'vector': always float32.
+   * 'vector' (a bias, PReLU alpha, gamma, beta): float16 in float16 files, else float32;
+   * 'statistic' (subtracted from or dividing the input: moving mean/variance, Normalization
+   * mean/variance, Rescaling constants): always float32, as a float16 mean errs by
+   * |mean|·2⁻¹¹, which a small standard deviation then magnifies.
    */
-  addTensor(param: string, shape: readonly number[], values: Float32Array, kind: 'kernel' | 'vector'): void;
+  addTensor(param: string, shape: readonly number[], values: Float32Array, kind: 'kernel' | 'vector' | 'statistic'): void;
   /**
    * The step mask arriving with the input (TF.js passes it through every layer to the next
    * recurrent one): mode 0 none, 1 token ids ≠ 0 (Embedding mask_zero), 2 a Masking layer's;

@@ -1,6 +1,8 @@
 // Keras BatchNormalization, Normalization, LayerNormalization and Rescaling → the core
-// `batch_normalization` kind (last axis) and engine/layers/normalization.ts's kinds. Their
-// vectors are stored as float32 whatever --quantize says.
+// `batch_normalization` kind (last axis) and engine/layers/normalization.ts's kinds. gamma
+// and beta follow --quantize float16 (float32 otherwise); the statistics (moving mean and
+// variance, Normalization's mean and variance, the folded scale_shift, Rescaling's
+// constants) stay float32 whatever --quantize says (family.ts 'statistic').
 
 import { ConvertError, describe } from '../config.ts';
 import type { ConvertContext, LayerConverter } from './family.ts';
@@ -58,7 +60,7 @@ function normalization(context: ConvertContext): number[] {
   for (const param of ['mean', 'variance']) {
     // given in the config (Normalization(mean=…, variance=…)), else the adapted weights
     const values = mean !== null && variance !== null ? broadcast(context, param, param === 'mean' ? mean : variance, size) : context.weight(param, dims);
-    context.addTensor(param, stored, values, 'vector');
+    context.addTensor(param, stored, values, 'statistic');
   }
   context.store('normalization', 'linear', [a, b, invert ? 1 : 0]);
   return input.slice();
@@ -100,8 +102,8 @@ function rescaling(context: ConvertContext): number[] {
   const last = input[input.length - 1];
   const width = Math.max(scale.length, offset.length);
   if (width !== 1 && width !== last) throw new ConvertError(`${where}: scale and offset must be numbers or lists of 1 or ${last} values (the last dim); got ${scale.length} and ${offset.length}`);
-  context.addTensor('scale', [width], broadcast(context, 'scale', scale, width), 'vector');
-  context.addTensor('offset', [width], broadcast(context, 'offset', offset, width), 'vector');
+  context.addTensor('scale', [width], broadcast(context, 'scale', scale, width), 'statistic');
+  context.addTensor('offset', [width], broadcast(context, 'offset', offset, width), 'statistic');
   context.store('rescaling', 'linear');
   return input.slice();
 }
@@ -128,8 +130,8 @@ function batchNormalization(context: ConvertContext): number[] {
   if (a === input.length - 1) {
     context.addTensor('gamma', dims, gamma, 'vector');
     context.addTensor('beta', dims, beta, 'vector');
-    context.addTensor('moving_mean', dims, mean, 'vector');
-    context.addTensor('moving_variance', dims, variance, 'vector');
+    context.addTensor('moving_mean', dims, mean, 'statistic');
+    context.addTensor('moving_variance', dims, variance, 'statistic');
     context.store('batch_normalization', 'linear', [epsilon]);
   } else {
     // as engine/kernels.ts foldBatchNormalization folds the last-axis kind at load
@@ -139,8 +141,8 @@ function batchNormalization(context: ConvertContext): number[] {
       scale[p] = gamma[p] / Math.sqrt(variance[p] + epsilon);
       shift[p] = beta[p] - mean[p] * scale[p];
     }
-    context.addTensor('scale', dims, scale, 'vector');
-    context.addTensor('shift', dims, shift, 'vector');
+    context.addTensor('scale', dims, scale, 'statistic');
+    context.addTensor('shift', dims, shift, 'statistic');
     context.store('scale_shift', 'linear', [a, b]);
   }
   return input.slice();
