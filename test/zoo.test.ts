@@ -272,7 +272,7 @@ describe.skipIf(folders.length === 0)('zoo: real TF.js layers models of ../share
     const TFJS_WRONG = ['1o-o1__contemporary-cyber-Attack-__root', 'M-Shahbaz-Khan__quote-predictor__tfjs_model'];
     expect(outcomes.filter((outcome) => outcome.status === 'tfjs_cannot_load' && !TFJS_WRONG.includes(outcome.folder)).map((outcome) => outcome.folder)).toEqual([]);
     if (!only) expect(count('match')).toBeGreaterThanOrEqual(CONVERTING_FLOOR);
-  }, 1_800_000);
+  }, 3_600_000);
 });
 
 if (folders.length === 0) console.log(`zoo: skipped, ${ZOO} is absent`);
