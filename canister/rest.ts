@@ -527,7 +527,8 @@ function modelBytes(reg: Registry, name: string, query: string): RestResponse {
 function caught(e: unknown): RestResponse {
   if (e instanceof RegistryError && e.code === 'loading') return errorResponse(503, e.code, e.message, [['retry-after', LOADING_RETRY_AFTER]]);
   if (e instanceof PredictError || e instanceof RegistryError) return errorResponse(STATUS_OF[e.code] ?? 400, e.code, e.message);
-  if (e instanceof InputError) return errorResponse(400, e.code, e.message);
+  // a non-finite output (overflow inside the model): the input is well-formed, the model cannot answer it
+  if (e instanceof InputError) return errorResponse(e.code === 'non_finite_output' ? 422 : 400, e.code, e.message);
   if (e instanceof URIError) return errorResponse(400, 'bad_request', 'bad percent-encoding in the path');
   return errorResponse(500, 'internal', e instanceof Error ? e.message : String(e));
 }

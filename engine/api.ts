@@ -19,7 +19,7 @@ export type ModelFormatErrorCode =
   | 'bad_shape';
 
 /** Error codes of InputError (a bad prediction input). */
-export type InputErrorCode = 'wrong_kind' | 'wrong_length' | 'wrong_shape' | 'bad_token' | 'bad_value' | 'no_tokenizer';
+export type InputErrorCode = 'wrong_kind' | 'wrong_length' | 'wrong_shape' | 'bad_token' | 'bad_input' | 'no_tokenizer' | 'non_finite_output';
 
 export interface LayerSummary {
   name: string;

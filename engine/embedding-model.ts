@@ -137,7 +137,7 @@ export class StaticEmbeddingModel implements EngineModel {
 
   /** Token ids of a text (no special tokens, unknowns dropped as the file says), written into `out` (default: the model's buffer); the count is tokenCount. */
   tokenize(text: string, out?: Int32Array): Int32Array {
-    if (typeof text !== 'string') throw new InputError('bad_value', `text must be a string, not ${typeof text}`);
+    if (typeof text !== 'string') throw new InputError('bad_input', `text must be a string, not ${typeof text}`);
     const target = out ?? this.ids;
     this.tokenCount = this.hfTokenizer.encodeIds(this.cut(text), target, Math.min(target.length, this.inputSize), false, this.dropUnknown);
     return target;

@@ -145,6 +145,8 @@ interface Step {
   compiled: CompiledDense;
   /** LAYER: the family's prepared kernel. */
   prepared: PreparedLayer;
+  /** The file's layer this step computes (named by the non-finite output error). */
+  layer: number;
 }
 
 type CompiledDense = (input: Float32Array, output: Float32Array) => void;
@@ -174,6 +176,7 @@ function newStep(kind: number, source: Float32Array, target: Float32Array): Step
     laneKernel: null,
     laneBuckets: null,
     prepared: NOT_PREPARED,
+    layer: -1,
   };
 }
 
@@ -224,6 +227,21 @@ function compileDenseSmall(step: Step): CompiledDense {
   }
 }
 
+/** How many values a step writes to its target (from 0). */
+function stepValueCount(step: Step): number {
+  switch (step.kind) {
+    case EMBEDDING_AVERAGE_POOL:
+    case EMBEDDING_AVERAGE_POOL_INT8_COLS:
+    case AVERAGE_POOL:
+    case MAX_POOL:
+    case COPY:
+    case LAYER:
+      return step.outputSize;
+    default:
+      return step.rows * step.outputSize;
+  }
+}
+
 /** Rows of the last axis and the last axis's length. */
 function rowsOf(shape: readonly number[]): { rows: number; width: number } {
   const width = shape[shape.length - 1];
@@ -271,6 +289,9 @@ class LoadedModel implements EngineModel {
    * [filled, inputSize) hold the pad id, so fused pooling adds the pad row once × their count.
    */
   private filled = 0;
+  /** The float inputs of the prediction running (predictInputs, predictVector), or null (token ids: kept in `tokens`). */
+  private given: readonly ArrayLike<number>[] | null = null;
+  private readonly givenOne: ArrayLike<number>[] = [NO_FLOATS];
 
   constructor(file: ParsedModelFile, options: LoadOptions) {
     this.name = file.name;
@@ -334,13 +355,17 @@ class LoadedModel implements EngineModel {
 
   // ---- the forward pass -------------------------------------------------
 
-  /** Runs the plan on the input already in `tokens` / `inputBuffer`; returns the output buffer. */
-  private run(): Float32Array {
+  /**
+   * Runs the plan on the input already in `tokens` / `inputBuffer`; returns the output buffer.
+   * A non-finite output (a value overflowing float32 inside the model) throws
+   * InputError('non_finite_output') naming the first layer whose values are not finite.
+   */
+  private run(first?: number, last?: number): Float32Array {
     var steps = this.steps;
-    var count = steps.length | 0;
+    var count = (last === undefined ? steps.length : last) | 0;
     var s = 0;
     var kind = 0;
-    for (s = 0; s < count; s = (s + 1) | 0) {
+    for (s = (first === undefined ? 0 : first) | 0; s < count; s = (s + 1) | 0) {
       var step = steps[s];
       kind = step.kind;
       // The spam-sized hot steps inline (a call costs thousands of instructions in QuickJS).
@@ -411,7 +436,39 @@ class LoadedModel implements EngineModel {
           break;
       }
     }
-    return this.output;
+    var output = this.output;
+    if (last !== undefined) return output; // one step of nonFiniteOutput's run
+    var n = output.length | 0;
+    var i = 0;
+    var sum = 0.0;
+    // x − x is 0 only for finite numbers: one pass over the output, nothing per layer
+    for (i = 0; i < n; i = (i + 1) | 0) sum += output[i] - output[i];
+    if (sum !== 0) this.nonFiniteOutput();
+    return output;
+  }
+
+  /** Runs the plan again one step at a time to find the first layer that wrote a non-finite value; throws. */
+  private nonFiniteOutput(): never {
+    // the inputs are put back first: an in-place first step (an activation, batch normalization) may have changed them
+    var given = this.given;
+    if (given !== null) for (var k = 0; k < given.length; k++) this.fillInput(k, given[k]);
+    var steps = this.steps;
+    for (var s = 0; s < steps.length; s++) {
+      var step = steps[s];
+      this.run(s, s + 1);
+      var written = stepValueCount(step);
+      for (var i = 0; i < written; i++) {
+        var value = step.target[i];
+        if (value - value !== 0) {
+          var layer = this.layers[step.layer];
+          throw new InputError(
+            'non_finite_output',
+            `the model's output is not finite for this input: layer '${layer.name}' (${layer.kind}) gave ${String(value)} at index ${i} (a value overflowed float32 inside the model)`,
+          );
+        }
+      }
+    }
+    throw new InputError('non_finite_output', "the model's output is not finite for this input");
   }
 
   /**
@@ -510,6 +567,7 @@ class LoadedModel implements EngineModel {
       tokens[i] = id;
     }
     this.filled = given;
+    this.given = null;
     var pad = this.padId;
     for (; i < length; i = (i + 1) | 0) tokens[i] = pad;
     return this.run();
@@ -523,6 +581,7 @@ class LoadedModel implements EngineModel {
     }
     for (k = 0; k < count; k = (k + 1) | 0) this.fillInput(k, inputs[k]);
     this.filled = ALL_FILLED;
+    this.given = inputs;
     return this.run();
   }
 
@@ -542,10 +601,10 @@ class LoadedModel implements EngineModel {
       value = values[i];
       // x − x is 0 only for finite numbers (NaN and ±Infinity give NaN)
       if (value - value !== 0 || (!integral && Math.fround(value) - Math.fround(value) !== 0)) {
-        throw new InputError('bad_value', `input '${spec.name}': value ${String(values[i])} at index ${i} is not a finite ${spec.dtype}`);
+        throw new InputError('bad_input', `input '${spec.name}': value ${String(values[i])} at index ${i} is not a finite ${spec.dtype}`);
       }
       whole = value < 0 ? Math.ceil(value) : Math.floor(value);
-      if (integral && (whole < -2147483648 || whole > 2147483647)) throw new InputError('bad_value', `input '${spec.name}': value ${String(values[i])} at index ${i} is outside int32`);
+      if (integral && (whole < -2147483648 || whole > 2147483647)) throw new InputError('bad_input', `input '${spec.name}': value ${String(values[i])} at index ${i} is outside int32`);
       if (floats !== NO_FLOATS) floats[i] = integral ? whole : value;
       if (ids !== NO_IDS) {
         if (!(whole >= 0 && whole < vocab)) throw new InputError('bad_token', `input '${spec.name}': token id ${String(values[i])} at position ${i} is not in [0, ${vocab})`);
@@ -560,6 +619,8 @@ class LoadedModel implements EngineModel {
     var length = this.inputSize | 0;
     if ((input.length | 0) !== length) throw new InputError('wrong_length', `got ${input.length} values; the model takes ${length}`);
     var buffer = this.inputBuffer;
+    this.givenOne[0] = input;
+    this.given = this.givenOne;
     if (this.inputIntegral[0] || this.inputIds[0] !== NO_IDS || buffer === NO_FLOATS) {
       this.fillInput(0, input);
       this.filled = ALL_FILLED;
@@ -571,7 +632,7 @@ class LoadedModel implements EngineModel {
       buffer[i] = input[i];
       value = buffer[i];
       // x − x is 0 only for finite numbers (NaN and ±Infinity give NaN); also catches values that overflow float32
-      if (value - value !== 0) throw new InputError('bad_value', `value ${String(input[i])} at index ${i} is not a finite float32`);
+      if (value - value !== 0) throw new InputError('bad_input', `value ${String(input[i])} at index ${i} is not a finite float32`);
     }
     return this.run();
   }
@@ -584,6 +645,7 @@ class LoadedModel implements EngineModel {
     else tokenizer.encode(text, this.tokens);
     // tokenize checked that the tokenizer exists
     this.filled = (this.tokenizer as WordTokenizer).filled;
+    this.given = null;
     return this.run();
   }
 
@@ -591,7 +653,7 @@ class LoadedModel implements EngineModel {
     var tokenizer = this.tokenizer;
     if (this.inputKind !== 'tokens') throw new InputError('wrong_kind', `model '${this.name}' takes a vector, not text`);
     if (tokenizer === null) throw new InputError('no_tokenizer', `model '${this.name}' has no tokenizer: give token ids instead of text`);
-    if (typeof text !== 'string') throw new InputError('bad_value', `text must be a string, not ${typeof text}`);
+    if (typeof text !== 'string') throw new InputError('bad_input', `text must be a string, not ${typeof text}`);
     var target = out === undefined ? this.tokens : out;
     if (target.length < this.inputSize) throw new InputError('wrong_length', `token buffer of ${target.length} is shorter than the sequence length ${this.inputSize}`);
     return tokenizer.encode(text, target);
@@ -823,7 +885,10 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
     }
     return buffers.slot(product(layers[j].outputShape), layerReads[j]);
   };
+  /** The layer being planned: its steps carry it (the non-finite output error names it). */
+  let current = 0;
   const push = (step: Step, source: number, target: number, sources: number[] = []): void => {
+    step.layer = current;
     planned.push({ step, source, target, sources });
   };
   const activationStep = (layer: ParsedLayer, target: number): void => {
@@ -840,6 +905,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
   const fused = layers.map(() => false);
   for (let j = 0; j < layers.length; j++) {
     if (fused[j]) continue;
+    current = j;
     const layer = layers[j];
     const tensors = layer.tensors;
     if (inPlace(layer)) {
@@ -992,6 +1058,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
   // outputs not written in place are copied into their views
   file.outputs.forEach((ref, k) => {
     const source = layerHandles[ref.index];
+    current = ref.index;
     if (source !== views[k].handle) {
       const copy = newStep(COPY, NO_FLOATS, NO_FLOATS);
       copy.outputSize = views[k].size;

@@ -114,7 +114,7 @@ describe('Candid tensor inputs', () => {
     expect((await err({ tensors: [] })).message).toMatch(/no input tensor/);
     const nan = x.slice();
     nan[5] = NaN;
-    expect((await err({ tensor: { name: [], shape: SHAPE, data: { float32: Array.from(nan) } } })).code).toBe('bad_value');
+    expect((await err({ tensor: { name: [], shape: SHAPE, data: { float32: Array.from(nan) } } })).code).toBe('bad_input');
     expect((await err({ tensor: { name: [], shape: [65, ...SHAPE], data: { float32: Array.from(new Float32Array(65 * SIZE)) } } })).code).toBe('too_large');
   });
 });

@@ -82,7 +82,7 @@ describe('loadModel', () => {
     expect(code(() => floatModel.predictInputs([[1, 2, 3], [1, 2, 3]]))).toBe('wrong_length');
     expect(code(() => textModel.predictInputs([[1, 2]]))).toBe('wrong_length');
     expect(code(() => textModel.predictInputs([[1, 2, 3, 4, 5, 8]]))).toBe('bad_token');
-    expect(code(() => floatModel.predictInputs([[1, NaN, 3]]))).toBe('bad_value');
+    expect(code(() => floatModel.predictInputs([[1, NaN, 3]]))).toBe('bad_input');
   });
 
   it('rejects a defective file with ModelFormatError', () => {
@@ -137,9 +137,9 @@ describe('loadModel', () => {
     expect(code(() => textModel.predictTokens([1, -1]))).toBe('bad_token');
     expect(code(() => textModel.predictTokens([1, 2.5]))).toBe('bad_token');
     expect(code(() => textModel.predictTokens([1, NaN]))).toBe('bad_token');
-    expect(code(() => floatModel.predictVector([1, NaN, 3]))).toBe('bad_value');
-    expect(code(() => floatModel.predictVector([1, Infinity, 3]))).toBe('bad_value');
-    expect(code(() => floatModel.predictVector([1, 1e39, 3]))).toBe('bad_value');
+    expect(code(() => floatModel.predictVector([1, NaN, 3]))).toBe('bad_input');
+    expect(code(() => floatModel.predictVector([1, Infinity, 3]))).toBe('bad_input');
+    expect(code(() => floatModel.predictVector([1, 1e39, 3]))).toBe('bad_input');
     expect(code(() => textModel.tokenize('x', new Int32Array(3)))).toBe('wrong_length');
     expect(code(() => textModel.predictTexts(['a', 'b'], new Float32Array(3)))).toBe('wrong_length');
     // a failed call leaves the model usable

@@ -162,7 +162,7 @@ export const CATEGORY_ENCODING: LayerKindSpec = {
         for (i = 0; i < depth; i = (i + 1) | 0) target[i] = 0;
         for (i = 0; i < n; i = (i + 1) | 0) {
           id = Math.trunc(source[i]);
-          if (!(id >= 0 && id < depth)) throw new InputError('bad_value', `layer '${name}' (CategoryEncoding): input ${i} is ${source[i]}; token ids must be in [0, ${depth})`);
+          if (!(id >= 0 && id < depth)) throw new InputError('bad_input', `layer '${name}' (CategoryEncoding): input ${i} is ${source[i]}; token ids must be in [0, ${depth})`);
           if (count) target[id] += 1;
           else target[id] = 1;
         }
