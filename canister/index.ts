@@ -26,9 +26,11 @@ import {
   dataCertificate,
   IDL,
   init,
+  inspectMessage,
   isController,
   msgArgData,
   msgCaller,
+  msgMethodName,
   msgReply,
   performanceCounter,
   postUpgrade,
@@ -36,11 +38,13 @@ import {
   setTimer,
   StableBTreeMap,
   time,
+  trap,
   update,
 } from 'azle';
 
 import type * as Core from './core.ts';
 import { CERTIFICATION, CERTIFIED_DATA, CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
+import { inspectRefusal } from './inspect.ts';
 import { moduleHashFromArg } from './module-hash.ts';
 import type { BytesMap } from './registry.ts';
 import type { idlFactory } from './types.ts';
@@ -104,6 +108,12 @@ function load(): Loaded {
   return core;
 }
 
+/** Runs method `name` of the core on this message's argument and replies its answer (one helper: code costs init per byte). */
+function run(name: keyof typeof Core.M, update?: boolean): void {
+  const { M, ctx } = load();
+  msgReply((M[name] as (ctx: Core.M.Ctx, arg: Uint8Array, update?: boolean) => Uint8Array)(ctx, msgArgData(), update));
+}
+
 /** Whether a timer will free expired uploads (one at a time, set for the next expiry). */
 let expiryArmed = false;
 
@@ -134,6 +144,15 @@ export default class {
     certifiedDataSet(CERTIFIED_DATA); // the HTTP certification tree's root (a constant of the build)
   }
 
+  // Ingress update calls only (canister/inspect.ts): a stranger's admin call or an oversized
+  // argument is refused before execution: ic0.trap with the reason, which the caller sees.
+  @inspectMessage(manual)
+  inspect(): boolean {
+    const why = inspectRefusal(msgMethodName(), msgArgData().length, () => isController(msgCaller()));
+    if (why) trap(why);
+    return true;
+  }
+
   @postUpgrade(installArg, manual)
   postUpgrade(): void {
     moduleHash = moduleHashFromArg(msgArgData());
@@ -151,21 +170,18 @@ export default class {
   // Uploads and administration (controllers only).
   @update(args('begin_upload'), ret('begin_upload'), manual)
   begin_upload(): void {
-    const { M, ctx } = load();
-    msgReply(M.begin_upload(ctx, msgArgData()));
+    run('begin_upload');
     expireUploadsLater();
   }
 
   @update(args('append_chunk'), ret('append_chunk'), manual)
   append_chunk(): void {
-    const { M, ctx } = load();
-    msgReply(M.append_chunk(ctx, msgArgData()));
+    run('append_chunk');
   }
 
   @query(args('upload_status'), ret('upload_status'), manual)
   upload_status(): void {
-    const { M, ctx } = load();
-    msgReply(M.upload_status(ctx, msgArgData()));
+    run('upload_status');
   }
 
   @query(args('list_uploads'), ret('list_uploads'), manual)
@@ -176,26 +192,22 @@ export default class {
 
   @update(args('commit_upload'), ret('commit_upload'), manual)
   commit_upload(): void {
-    const { M, ctx } = load();
-    msgReply(M.commit_upload(ctx, msgArgData()));
+    run('commit_upload');
   }
 
   @update(args('abort_upload'), ret('abort_upload'), manual)
   abort_upload(): void {
-    const { M, ctx } = load();
-    msgReply(M.abort_upload(ctx, msgArgData()));
+    run('abort_upload');
   }
 
   @update(args('activate'), ret('activate'), manual)
   activate(): void {
-    const { M, ctx } = load();
-    msgReply(M.activate(ctx, msgArgData()));
+    run('activate');
   }
 
   @update(args('delete_model'), ret('delete_model'), manual)
   delete_model(): void {
-    const { M, ctx } = load();
-    msgReply(M.delete_model(ctx, msgArgData()));
+    run('delete_model');
   }
 
   // Models, identity and verification (anyone).
@@ -213,112 +225,94 @@ export default class {
 
   @query(args('model_info'), ret('model_info'), manual)
   model_info(): void {
-    const { M, ctx } = load();
-    msgReply(M.model_info(ctx, msgArgData()));
+    run('model_info');
   }
 
   @query(args('read_model'), ret('read_model'), manual)
   read_model(): void {
-    const { M, ctx } = load();
-    msgReply(M.read_model(ctx, msgArgData()));
+    run('read_model');
   }
 
   @update(args('verify'), ret('verify'), manual)
   verify(): void {
-    const { M, ctx } = load();
-    msgReply(M.verify(ctx, msgArgData()));
+    run('verify');
   }
 
   // Predictions: a query (one node answers) or an update (the subnet agrees).
   @query(args('predict'), ret('predict'), manual)
   predict(): void {
-    const { M, ctx } = load();
-    msgReply(M.predict(ctx, msgArgData()));
+    run('predict');
   }
 
   @update(args('predict_update'), ret('predict_update'), manual)
   predict_update(): void {
-    const { M, ctx } = load();
-    msgReply(M.predict(ctx, msgArgData(), true));
+    run('predict', true);
   }
 
   // Embeddings and vector search (canister/embed.ts): queries, verified updates, admin updates.
   @query(args('embed'), ret('embed'), manual)
   embed(): void {
-    const { M, ctx } = load();
-    msgReply(M.embed(ctx, msgArgData()));
+    run('embed');
   }
 
   @update(args('embed_update'), ret('embed_update'), manual)
   embed_update(): void {
-    const { M, ctx } = load();
-    msgReply(M.embed(ctx, msgArgData()));
+    run('embed');
   }
 
   @query(args('similarity'), ret('similarity'), manual)
   similarity(): void {
-    const { M, ctx } = load();
-    msgReply(M.similarity(ctx, msgArgData()));
+    run('similarity');
   }
 
   @update(args('similarity_update'), ret('similarity_update'), manual)
   similarity_update(): void {
-    const { M, ctx } = load();
-    msgReply(M.similarity(ctx, msgArgData()));
+    run('similarity');
   }
 
   @query(args('list_collections'), ret('list_collections'), manual)
   list_collections(): void {
-    const { M, ctx } = load();
-    msgReply(M.list_collections(ctx));
+    run('list_collections');
   }
 
   @query(args('search'), ret('search'), manual)
   search(): void {
-    const { M, ctx } = load();
-    msgReply(M.search(ctx, msgArgData()));
+    run('search');
   }
 
   @update(args('search_update'), ret('search_update'), manual)
   search_update(): void {
-    const { M, ctx } = load();
-    msgReply(M.search_update(ctx, msgArgData()));
+    run('search_update');
   }
 
   @update(args('create_collection'), ret('create_collection'), manual)
   create_collection(): void {
-    const { M, ctx } = load();
-    msgReply(M.create_collection(ctx, msgArgData()));
+    run('create_collection');
   }
 
   @update(args('drop_collection'), ret('drop_collection'), manual)
   drop_collection(): void {
-    const { M, ctx } = load();
-    msgReply(M.drop_collection(ctx, msgArgData()));
+    run('drop_collection');
   }
 
   @update(args('add_items'), ret('add_items'), manual)
   add_items(): void {
-    const { M, ctx } = load();
-    msgReply(M.add_items(ctx, msgArgData()));
+    run('add_items');
   }
 
   @update(args('delete_items'), ret('delete_items'), manual)
   delete_items(): void {
-    const { M, ctx } = load();
-    msgReply(M.delete_items(ctx, msgArgData()));
+    run('delete_items');
   }
 
   // REST, through the HTTP gateway.
   @query(args('http_request'), ret('http_request'), manual)
   http_request(): void {
-    const { M, ctx } = load();
-    msgReply(M.http(ctx, msgArgData(), false));
+    run('http', false);
   }
 
   @update(args('http_request_update'), ret('http_request_update'), manual)
   http_request_update(): void {
-    const { M, ctx } = load();
-    msgReply(M.http(ctx, msgArgData(), true));
+    run('http', true);
   }
 }

@@ -23,6 +23,8 @@ export interface ActorMethodsExtras {
 export interface HostActorOptions {
   /** Principal the calls come from (default: anonymous). */
   caller?: Principal;
+  /** Updates as ingress messages: canister_inspect_message runs first (as through a replica's HTTP endpoint). */
+  inspect?: boolean;
 }
 
 export function createActor<T>(canister: Canister, idlFactory: IDL.InterfaceFactory, options: HostActorOptions = {}): T & ActorMethodsExtras {
@@ -35,7 +37,7 @@ export function createActor<T>(canister: Canister, idlFactory: IDL.InterfaceFact
     actor[name] = async (...args: unknown[]): Promise<unknown> => {
       const arg = new Uint8Array(IDL.encode(func.argTypes, args));
       const callOptions = { caller: options.caller };
-      const result = isQuery ? await canister.query(name, arg, callOptions) : await canister.update(name, arg, callOptions);
+      const result = isQuery ? await canister.query(name, arg, callOptions) : await canister.update(name, arg, { ...callOptions, inspect: options.inspect });
       state.last = result;
       if (result.status === 'rejected') throw new CallError(result.rejectCode ?? 0, result.rejectMessage ?? '', result.errorCode, name);
       const values = IDL.decode(func.retTypes, result.reply ?? new Uint8Array());

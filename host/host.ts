@@ -27,6 +27,8 @@ const MiB = 1024 * 1024;
 export interface InstructionLimits {
   /** Per query message (IC: 5B). */
   query: bigint;
+  /** For canister_inspect_message (IC: 200M). */
+  inspect: bigint;
   /** Per update message, timer or callback execution (IC: 40B). */
   update: bigint;
   /** For canister_init, and pre_upgrade + post_upgrade together (IC: 300B). */
@@ -35,6 +37,7 @@ export interface InstructionLimits {
 
 export const IC_INSTRUCTION_LIMITS: Readonly<InstructionLimits> = Object.freeze({
   query: 5_000_000_000n,
+  inspect: 200_000_000n,
   update: 40_000_000_000n,
   install: 300_000_000_000n,
 });
@@ -70,6 +73,21 @@ export interface CallResult {
   errorCode?: string;
   /** Instructions of the whole call: the message and every callback it awaited (metered by ic-wasm). */
   instructions: bigint;
+  /**
+   * True when canister_inspect_message refused the message before execution (an ingress update
+   * called with `inspect: true`): nothing ran but the inspection, whose instructions are `instructions`.
+   */
+  inspectRefused?: boolean;
+}
+
+/** What canister_inspect_message decided for one ingress message (`canister.inspect`). */
+export interface InspectResult {
+  accepted: boolean;
+  /** When refused: the reject the replica gives (IC0406 when not accepted, the trap's when it trapped). */
+  rejectCode?: number;
+  rejectMessage?: string;
+  errorCode?: string;
+  instructions: bigint;
 }
 
 export interface HostOptions {
@@ -89,7 +107,7 @@ type Response =
   | { kind: 'reply'; data: Uint8Array }
   | { kind: 'reject'; code: number; message: string; errorCode?: string };
 
-export type ExecutionKind = 'init' | 'pre_upgrade' | 'post_upgrade' | 'update' | 'query' | 'reply_callback' | 'reject_callback' | 'cleanup' | 'timer';
+export type ExecutionKind = 'init' | 'pre_upgrade' | 'post_upgrade' | 'update' | 'query' | 'inspect' | 'reply_callback' | 'reject_callback' | 'cleanup' | 'timer';
 
 /** An open call context: what is owed a response, and the instructions spent on it so far. */
 class CallContext {
@@ -141,6 +159,8 @@ interface Execution {
   counterStart: bigint;
   limit: bigint;
   replicated: boolean;
+  /** canister_inspect_message: whether ic0.accept_message was called. */
+  accepted?: boolean;
 }
 
 interface ExecutionOutcome {
@@ -371,8 +391,47 @@ export class Canister {
     return this.memory.buffer.byteLength;
   }
 
-  async update(method: string, arg: Uint8Array, options: { caller?: Principal } = {}): Promise<CallResult> {
-    return this.ingress(method, arg, options.caller ?? Principal.anonymous(), false);
+  /**
+   * An update call. With `inspect: true` it is an ingress message as the replica's HTTP endpoint
+   * takes it: canister_inspect_message (when the module exports it) runs first and may refuse it
+   * before execution (`inspectRefused`). Without it, the message goes straight to execution, like
+   * an inter-canister call or a test of the method's own checks.
+   */
+  async update(method: string, arg: Uint8Array, options: { caller?: Principal; inspect?: boolean } = {}): Promise<CallResult> {
+    const caller = options.caller ?? Principal.anonymous();
+    if (options.inspect === true && arg.length <= IC_MESSAGE_LIMITS.maxArgBytes) {
+      const verdict = this.inspect(method, arg, { caller });
+      if (!verdict.accepted) {
+        return { status: 'rejected', rejectCode: verdict.rejectCode, rejectMessage: verdict.rejectMessage, errorCode: verdict.errorCode, instructions: verdict.instructions, inspectRefused: true };
+      }
+    }
+    return this.ingress(method, arg, caller, false);
+  }
+
+  /**
+   * Runs canister_inspect_message for an ingress update call of `method` with `arg` by `caller`, as
+   * the replica does before accepting it (interface spec, "Ingress message inspection"): on the
+   * current state, non-replicated, within 200M instructions, every change discarded. The message is
+   * accepted when the module exports no canister_inspect_message, or when it calls
+   * ic0.accept_message; refused when it does not (IC0406) or traps (the trap's reject).
+   */
+  inspect(method: string, arg: Uint8Array, options: { caller?: Principal } = {}): InspectResult {
+    if (typeof this.instance.exports.canister_inspect_message !== 'function') return { accepted: true, instructions: 0n };
+    this.stable.begin();
+    const exec = this.newExecution('inspect', method, arg, options.caller ?? Principal.anonymous(), this.host.limits.inspect);
+    const outcome = this.execute(exec, () => this.invokeExport('canister_inspect_message'));
+    this.rollback(); // nothing of an inspection persists
+    if (outcome.trap) return { accepted: false, rejectCode: outcome.trap.code, rejectMessage: outcome.trap.message, errorCode: outcome.trap.errorCode, instructions: outcome.instructions };
+    if (exec.accepted !== true) {
+      return {
+        accepted: false,
+        rejectCode: RejectCode.CanisterReject,
+        rejectMessage: `Error from Canister ${this.id.toText()}: Canister rejected the message`,
+        errorCode: ErrorCode.CanisterRejectedMessage,
+        instructions: outcome.instructions,
+      };
+    }
+    return { accepted: true, instructions: outcome.instructions };
   }
 
   async query(method: string, arg: Uint8Array, options: { caller?: Principal } = {}): Promise<CallResult> {
@@ -507,7 +566,7 @@ export class Canister {
       performedCalls: [],
       counterStart: 0n,
       limit,
-      replicated: kind !== 'query',
+      replicated: kind !== 'query' && kind !== 'inspect',
     };
   }
 
@@ -810,7 +869,12 @@ export class Canister {
         const { exec } = this.replyContext('ic0.msg_reject');
         exec.response = { kind: 'reject', code: RejectCode.CanisterReject, message: utf8.decode(this.readHeap('ic0.msg_reject', src, size)), errorCode: ErrorCode.CanisterRejectedMessage };
       },
-      accept_message: (): void => {},
+      accept_message: (): void => {
+        const exec = this.exec('ic0.accept_message');
+        if (exec.kind !== 'inspect') throw new CanisterTrap(`ic0.accept_message cannot be called in ${exec.kind}`, ErrorCode.CanisterContractViolation);
+        if (exec.accepted === true) throw new CanisterTrap('ic0.accept_message: the message was already accepted', ErrorCode.CanisterContractViolation);
+        exec.accepted = true;
+      },
       msg_cycles_available128: (dst: number): void => this.write128('msg_cycles_available128', dst, 0n),
       msg_cycles_refunded128: (dst: number): void => this.write128('msg_cycles_refunded128', dst, 0n),
       msg_cycles_accept128: (_high: bigint, _low: bigint, dst: number): void => this.write128('msg_cycles_accept128', dst, 0n),
@@ -859,7 +923,10 @@ export class Canister {
       },
       // Non-replicated queries get a certificate: the IC HTTP interface's real one when the host has
       // one (host.dataCertificate), otherwise a marker followed by the certified data.
-      data_certificate_present: (): number => (this.exec('data_certificate_present').replicated ? 0 : 1),
+      data_certificate_present: (): number => {
+        const exec = this.exec('data_certificate_present');
+        return exec.kind === 'query' && !exec.replicated ? 1 : 0;
+      },
       data_certificate_size: (): number => this.dataCertificate().length,
       data_certificate_copy: (dst: number, offset: number, size: number): void => {
         this.copyOut('data_certificate_copy', this.dataCertificate(), dst, offset, size);

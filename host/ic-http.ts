@@ -358,7 +358,14 @@ export class IcHttpInterface {
     const key = bytesToHex(requestId);
     if (!this.statuses.has(key)) {
       // The replica ignores a request id it already has (no second execution).
-      const result = await canister.update(content.method_name as string, content.arg as Uint8Array, { caller: sender });
+      // An ingress message: canister_inspect_message runs first, and may refuse it before execution.
+      const result = await canister.update(content.method_name as string, content.arg as Uint8Array, { caller: sender, inspect: true });
+      if (result.inspectRefused) {
+        // Refused before it entered the system: no request status; the replica answers 200 with
+        // a non-replicated rejection (what the agent throws as an uncertified reject).
+        const rejection = { status: 'non_replicated_rejection', reject_code: result.rejectCode ?? 4, reject_message: result.rejectMessage ?? '', error_code: result.errorCode ?? '' };
+        return { status: 200, body: Cbor.encode(rejection) };
+      }
       this.statuses.set(key, { sender: sender.toText(), canisterId: effective.toText(), result });
       if (this.statuses.size > REQUEST_STATUS_LIMIT) this.statuses.delete(this.statuses.keys().next().value as string);
     }

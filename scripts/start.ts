@@ -98,7 +98,8 @@ async function main(): Promise<void> {
   const canister = await host.install(wasm, { controllers: [controller.getPrincipal()], arg: new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[moduleHash]])) });
   console.log(`installed decentai on the in-process host (init: ${canister.lastInitInstructions.toLocaleString('en-US')} instructions)`);
   const admin = createActor<DecentAIService>(canister, idlFactory, { caller: controller.getPrincipal() });
-  const anonymous = createActor<DecentAIService>(canister, idlFactory);
+  // the gateway's http_request_update is an ingress message, inspected (canister_inspect_message) as on the IC
+  const anonymous = createActor<DecentAIService>(canister, idlFactory, { inspect: true });
 
   const tty = process.stdout.isTTY && !values.quiet;
   for (const s of sources) {

@@ -193,9 +193,9 @@ describe('rollback on trap', () => {
 });
 
 describe('instruction limits', () => {
-  it('uses the IC limits by default: 5B query, 40B update, 300B install/upgrade', async () => {
+  it('uses the IC limits by default: 5B query, 200M inspect_message, 40B update, 300B install/upgrade', async () => {
     const host = await Host.create();
-    expect(host.limits).toEqual({ query: 5_000_000_000n, update: 40_000_000_000n, install: 300_000_000_000n });
+    expect(host.limits).toEqual({ query: 5_000_000_000n, inspect: 200_000_000n, update: 40_000_000_000n, install: 300_000_000_000n });
     expect(IC_INSTRUCTION_LIMITS.query).toBe(5_000_000_000n);
   });
 

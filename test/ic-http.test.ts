@@ -116,14 +116,25 @@ describe('IC HTTP interface of the host', () => {
     expect(engine.labels.map((l) => Math.fround(body.predictions[0].scores[l]))).toEqual(Array.from(engine.predictText('check out my channel')));
   }, 120_000);
 
-  it('refuses admin methods to the anonymous principal and to a random identity', async () => {
+  it('refuses admin methods to the anonymous principal and to a random identity in canister_inspect_message, before execution', async () => {
     const stranger = loadOrCreatePemIdentity(join(dir, 'stranger.pem'));
+    const before = canister.canisterVersion;
+    const executed = canister.messageLog.filter((m) => m.kind === 'update').length;
     for (const actor of [await actorFor(), await actorFor(stranger)]) {
-      const r = await actor.begin_upload('evil', 10n, '00'.repeat(32));
-      expect(r).toEqual({ err: { code: 'forbidden', message: expect.stringContaining('controller') } });
-      expect(await actor.delete_model('default', [])).toMatchObject({ err: { code: 'forbidden' } });
+      // the replica's answer: 200 with a non-replicated rejection, which the agent throws
+      await expect(actor.begin_upload('evil', 10n, '00'.repeat(32))).rejects.toThrow(/forbidden: only a controller of the canister may call begin_upload \(refused by canister_inspect_message\)/);
+      await expect(actor.delete_model('default', [])).rejects.toThrow(/forbidden.*delete_model.*canister_inspect_message/);
     }
+    // nothing was executed (no update ran, the state is the same) and the model still answers
+    expect(canister.messageLog.filter((m) => m.kind === 'update').length).toBe(executed);
+    expect(canister.canisterVersion).toBe(before);
     expect((await (await actorFor()).list_models()).map((m) => m.name)).toContain('default');
+    // an argument over its method's bound is refused too, whoever sends it; a controller's small call passes
+    const admin = await actorFor(controller);
+    await expect(admin.verify('x'.repeat(5000), 1)).rejects.toThrow(/too_large: the argument of verify is \d+ bytes, over its bound of 4096 \(refused by canister_inspect_message\)/);
+    expect(await admin.delete_model('no-such-model', [])).toMatchObject({ err: { code: 'not_found' } });
+    // queries are not inspected (the IC runs inspect_message for ingress update calls only)
+    expect(await (await actorFor(stranger)).list_uploads()).toEqual([]);
   });
 
   it('refuses a tampered envelope: bad signature, wrong sender, expired or far-future ingress_expiry', async () => {
