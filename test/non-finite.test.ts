@@ -100,6 +100,11 @@ describe('canister (Candid and REST)', () => {
     expect(rest.j.error?.code).toBe('non_finite_output');
     expect(rest.j.error?.message).toMatch(/layer 'dense_big'/);
     expect(rest.text).not.toMatch(/NaN|Infinity"?[,}]/);
+    // the issue's exact input: {"input":[3.4e38 ×8]} answered 200 with "scores":{"c0":NaN,…}
+    const exact = await post(`{"input":[${new Array(8).fill('3.4e38').join(',')}]}`);
+    expect(exact.status).toBe(422);
+    expect(exact.j.error?.message).toMatch(/layer 'dense_in' \(dense\) gave Infinity/);
+    expect((await err({ vector: new Array(8).fill(3.4e38) })).code).toBe('non_finite_output');
     const fine = await post(`{"input":[${NORMAL.join(',')}]}`);
     expect(fine.status).toBe(200);
   });
