@@ -463,7 +463,7 @@ class LoadedModel implements EngineModel {
           var layer = this.layers[step.layer];
           throw new InputError(
             'non_finite_output',
-            `the model's output is not finite for this input: layer '${layer.name}' (${layer.kind}) gave ${String(value)} at index ${i} (a value overflowed float32 inside the model)`,
+            `the model's output is not finite for this input: layer '${layer.name}' (${layer.kind}) gave ${String(value)} at index ${i} (a value overflowed float32 inside the model, or its weights are not finite)`,
           );
         }
       }

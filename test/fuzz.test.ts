@@ -7,7 +7,7 @@ import { ConvertError, convertModel, type Quantization } from '../converter/conv
 import { writeModelFile, type ModelFileParts, type TensorEntry } from '../converter/writer.ts';
 import type { DType } from '../engine/api.ts';
 import { checksumWords } from '../engine/checksum.ts';
-import { ModelFormatError } from '../engine/errors.ts';
+import { InputError, ModelFormatError } from '../engine/errors.ts';
 import { DTYPES, parseModelFile, tensorFloat32, tensorInt8, tensorInt8Cols } from '../engine/format.ts';
 import { loadModel } from '../engine/model.ts';
 
@@ -193,6 +193,8 @@ function parseOrFormatError(bytes: Uint8Array): void {
       else model.predictInputs(model.inputs.map((spec) => new Float32Array(spec.shape.reduce((a, b) => a * b, 1))));
     }
   } catch (error) {
+    // weights the lie made non-finite (or huge) give a non-finite output: refused naming the layer, never NaN scores
+    if (error instanceof InputError && error.code === 'non_finite_output') return;
     if (!(error instanceof ModelFormatError)) throw error;
     expect(error.message.length).toBeGreaterThan(0);
   }
