@@ -100,6 +100,7 @@ function load(): Loaded {
         instructions: () => performanceCounter(0),
         moduleHash: () => moduleHash,
         certifier: c.prepareCertifier(CERTIFICATION, dataCertificate),
+        certify: { set: certifiedDataSet, later: setTimer, root: CERTIFIED_DATA },
         // vector collections: their own stable memory (canister/collections.ts), read back on first use
         collections: new c.Collections(stableMap(c.COLLECTIONS_MEMORY_ID), time),
       },
@@ -160,6 +161,7 @@ export default class {
     if (stableMap(0).get(STATE_KEY) !== undefined) {
       // Reads the registry only; the models load one per timer message (until then they answer `loading`).
       load().ctx.reg.restore();
+      core!.M.modelsChanged(core!.ctx); // GET /models certified again, in a timer message
       loadModelsLater();
       expireUploadsLater();
       // vector collections (canister/collections.ts): read back whole, in their own stable memory

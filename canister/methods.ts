@@ -6,9 +6,9 @@
 
 import { inputSpecs, InputError, type GivenTensor, type Model } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, SKIP_UNITS, T } from './candid-wire.ts';
-import { certificationHeaders, type Certifier } from './certification.ts';
+import { certificationHeaders, certifyModels, uncertifyModels, type Certifier } from './certification.ts';
 import { isPageAsset } from './page.ts';
-import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
+import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, JSON_HEADERS, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
 import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
@@ -27,6 +27,32 @@ export interface Ctx {
   certifier?: Certifier;
   /** Vector collections (canister/collections.ts), in their own stable memory. */
   collections?: Collections;
+  /** ic0.certified_data_set, a timer and the build's certified data, for GET /models's certification (absent in Node tests). */
+  certify?: { set: (data: Uint8Array) => void; later: (seconds: number, run: () => void) => unknown; root: Uint8Array };
+}
+
+/** Whether a timer will certify GET /models (modelsChanged). */
+let certifyArmed = false;
+
+/**
+ * After the models changed (commit, activation, deletion, a verify finished, an upgrade): GET
+ * /models's entry is dropped in this message (the certified data goes back to the build's, no
+ * hashing), and a timer message right after certifies the new answer. Returns `value`.
+ */
+export function modelsChanged<T>(ctx: Ctx, value?: T): T {
+  const s = ctx.certify;
+  if (s !== undefined) {
+    if (uncertifyModelsAnswer(ctx)) s.set(s.root);
+    if (!certifyArmed) {
+      certifyArmed = true;
+      s.later(0, () => {
+        certifyArmed = false;
+        const root = certifyModelsAnswer(ctx);
+        if (root !== undefined) s.set(root);
+      });
+    }
+  }
+  return value as T;
 }
 
 // Embeddings and vector search (canister/embed.ts).
@@ -136,16 +162,16 @@ export const upload_status = method('upload', true, ({ reg }, r) => uploadStatus
 
 export const list_uploads = listMethod('uploads', true, ({ reg }) => reg.uploads().map((u) => uploadStatus(reg, u)));
 
-export const commit_upload = method('model', true, ({ reg }, r) => modelInfo(reg, reg.commit(int(r, 0, 'upload_id'))));
+export const commit_upload = method('model', true, (ctx, r) => modelInfo(ctx.reg, modelsChanged(ctx, ctx.reg.commit(int(r, 0, 'upload_id')))));
 
 export const abort_upload = method('unit', true, ({ reg }, r) => {
   reg.abort(int(r, 0, 'upload_id'));
   return null;
 });
 
-export const activate = method('model', true, ({ reg }, r) => modelInfo(reg, reg.activate(text(r, 0, 'name'), int(r, 1, 'version'))));
+export const activate = method('model', true, (ctx, r) => modelInfo(ctx.reg, modelsChanged(ctx, ctx.reg.activate(text(r, 0, 'name'), int(r, 1, 'version')))));
 
-export const delete_model = method('count', true, ({ reg }, r) => reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version')));
+export const delete_model = method('count', true, (ctx, r) => modelsChanged(ctx, ctx.reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version'))));
 
 // ---------------------------------------------------------------- models and identity (anyone)
 
@@ -160,9 +186,14 @@ export const read_model = method('blob', false, ({ reg }, r) =>
 );
 
 /** Anyone reads a version's check (done at commit); only controllers may hash a version an earlier build committed. */
-export const verify = method('verify', false, ({ reg, isController }, r) =>
-  verifyInfo(reg.verify(text(r, 0, 'name'), int(r, 1, 'version'), isController())),
-);
+export const verify = method('verify', false, (ctx, r) => {
+  const name = text(r, 0, 'name');
+  const version = int(r, 1, 'version');
+  const was = ctx.reg.version(name, version).computedSha256;
+  const s = ctx.reg.verify(name, version, ctx.isController());
+  // Finished just now: GET /models says "verified".
+  return verifyInfo(s.computedSha256 === was ? s : modelsChanged(ctx, s));
+});
 
 // ---------------------------------------------------------------- predictions
 
@@ -433,6 +464,7 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
   let url: Uint8Array = EMPTY;
   let body: Uint8Array = EMPTY;
   let res;
+  let route: ReturnType<typeof matchPredictRoute> = null;
   try {
     const r = new Reader(argBytes);
     if (r.known === HTTP_KNOWN) {
@@ -459,7 +491,7 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
     res = errorResponse(400, 'bad_request', `bad HttpRequest argument: ${errorCode(e).message}`);
   }
   if (res === undefined) {
-    const route = method.length > 16 || url.length > 8192 ? null : matchPredictRoute(method, url);
+    route = method.length > 16 || url.length > 8192 ? null : matchPredictRoute(method, url);
     let l: Loaded | undefined;
     if (route !== null) {
       try {
@@ -478,10 +510,32 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
     }
   }
   if (ctx.certifier === undefined || update) return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade);
-  // The page's files are certified at their exact path; everything else under the root wildcard.
-  const exactPath = res.status === 200 && isPageAsset(res) ? requestPath(url) : null;
+  // The page's files and GET /models (once certified) at their exact path; everything else under
+  // the root wildcard. Another answer at an exact path (POST /models: a 405) cannot verify there
+  // (the gateway refuses the wildcard where an exact entry exists): it is answered as an update.
+  let exactPath: string | null = null;
+  if (route === null && !res.upgrade) {
+    const path = requestPath(url);
+    if (ctx.certifier.exact.has(path)) {
+      if (res.status === 200 && (isPageAsset(res) || (path === '/models' && res.headers === JSON_HEADERS))) exactPath = path;
+      else return encodeHttpResponse(200, [], EMPTY, true);
+    }
+  }
   return encodeHttpResponse(res.status, res.headers, res.body, res.upgrade, certificationHeaders(ctx.certifier, exactPath));
 }
+
+/**
+ * Certifies what GET /models answers now (canister/certification.ts): the new certified data, or
+ * undefined when there is no certifier or the answer is not a plain JSON 200.
+ */
+export function certifyModelsAnswer(ctx: Ctx): Uint8Array | undefined {
+  if (ctx.certifier === undefined) return undefined;
+  const res = handleRest(ctx.reg, { method: 'GET', url: '/models', body: EMPTY }, false, ctx.instructions, ctx.moduleHash?.());
+  return res.status === 200 && res.headers === JSON_HEADERS ? certifyModels(ctx.certifier, res.body) : undefined;
+}
+
+/** Drops GET /models's certification (the models changed): whether the certified data must go back to the build's. */
+export const uncertifyModelsAnswer = (ctx: Ctx): boolean => ctx.certifier !== undefined && uncertifyModels(ctx.certifier);
 
 const EMPTY = new Uint8Array(0);
 

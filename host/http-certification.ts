@@ -1,20 +1,23 @@
 /**
  * The canister's HTTP certification (the IC's HTTP gateway protocol, certification v2), computed
  * at build time: the page's static files (canister/page.ts) fully certified at their exact paths,
- * every other answer (the REST API: model lists, predictions, errors) under a root wildcard that
- * certifies "served without certification" — the canister's own, certified decision, which dynamic
- * answers need. Nothing here depends on the models stored, so the tree, its root hash (the
- * canister's certified data) and each answer's `expr_path` are constants of the build: the canister
- * only adds its data certificate to each answer (canister/certification.ts), no hashing at run time.
+ * every other answer (the REST API: predictions, errors) under a root wildcard that certifies
+ * "served without certification" — the canister's own, certified decision, which dynamic answers
+ * need. That tree, its root hash (the canister's certified data until a model is stored) and each
+ * answer's `expr_path` are constants of the build. GET /models depends on the models stored: the
+ * canister adds its exact entry under the label "models" at run time (canister/certification.ts,
+ * after each commit, activation, deletion and upgrade), hashing only that path, from the byte
+ * range and hashes given here.
  *
  * Hashing (sha256, representation-independent hash of the headers), the hash tree and CBOR are the
  * agent's own code and @noble/hashes; the layout follows ic-http-certification (Rust):
  *   http_expr / <path segments> / <$> / sha256(CEL) / "" / response hash → ""   (exact, response only)
  *   http_expr / <*> / sha256(CEL skip) → ""                                      (wildcard, skip)
  */
-import { Cbor, hashOfMap, reconstruct, type HashTree } from '@dfinity/agent';
+import { Cbor, hashOfMap, NodeType, type HashTree } from '@dfinity/agent';
 import { sha256 } from '@noble/hashes/sha256';
-import { witness, type StateTree } from './ic-http.ts';
+import { JSON_HEADERS } from '../canister/wire.ts';
+import { rootHash, witness, type StateTree } from './ic-http.ts';
 
 /** The CEL expression of answers served without certification (the root wildcard). */
 export const SKIP_CEL = 'default_certification(ValidationArgs{no_certification:Empty{}})';
@@ -43,6 +46,14 @@ export interface HttpCertification {
   wildcardPath: string;
   assetCel: string;
   skipCel: string;
+  /**
+   * Where the canister puts its `models` subtree (GET /models, certified at run time: canister/
+   * certification.ts): the byte range in the tree's CBOR of the forks of the labels before
+   * "models" (those after it follow to the end) ...
+   */
+  split: [number, number];
+  /** ... and base64 of their two hashes (32 bytes each; the second absent when none follow) and of the JSON answers' headers hash. */
+  hashes: string;
 }
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -55,8 +66,8 @@ export function pathSegments(path: string): string[] {
   return segments;
 }
 
-/** The response hash of a fully certified answer (every header but IC-Certificate; IC-CertificateExpression included). */
-export function responseHash(status: number, headers: [string, string][], body: Uint8Array, cel: string): Uint8Array {
+/** The representation-independent hash of an answer's headers (every one but IC-Certificate; IC-CertificateExpression given) and status. */
+export function headersHash(status: number, headers: [string, string][], cel: string): Uint8Array {
   const map: Record<string, unknown> = {};
   for (const [name, value] of headers) {
     const key = name.toLowerCase();
@@ -66,11 +77,14 @@ export function responseHash(status: number, headers: [string, string][], body: 
   }
   map['ic-certificateexpression'] = cel;
   map[':ic-cert-status'] = status;
-  const headersHash = hashOfMap(map);
-  const bodyHash = sha256(body);
+  return hashOfMap(map);
+}
+
+/** The response hash of a fully certified answer: sha256(headers hash ‖ sha256(body)). */
+export function responseHash(status: number, headers: [string, string][], body: Uint8Array, cel: string): Uint8Array {
   const both = new Uint8Array(64);
-  both.set(headersHash, 0);
-  both.set(bodyHash, 32);
+  both.set(headersHash(status, headers, cel), 0);
+  both.set(sha256(body), 32);
   return sha256(both);
 }
 
@@ -94,7 +108,16 @@ function toStateTree(node: Node): StateTree {
   });
 }
 
-/** The certification of `assets` (exact paths) plus the root wildcard for everything else. */
+/** The label the canister's run-time subtree hangs under (GET /models: canister/certification.ts). */
+export const MODELS_LABEL = 'models';
+
+/**
+ * The certification of `assets` (exact paths) plus the root wildcard for everything else.
+ * Under http_expr the labels before "models" and those after it are each a balanced fork tree,
+ * joined as Fork(before, Fork(models, after)) — or Fork(before, after) while there is no
+ * "models" — so the canister can add its subtree at run time hashing only that path. Given an
+ * answer at /models among `assets`, the result is what the canister certifies (the tests' reference).
+ */
 export async function httpCertification(assets: CertifiedAsset[]): Promise<HttpCertification> {
   const root: Node = new Map();
   const assetCelHash = sha256(utf8(ASSET_CEL));
@@ -105,13 +128,38 @@ export async function httpCertification(assets: CertifiedAsset[]): Promise<HttpC
     exactPaths[a.path] = base64(Cbor.encode(['http_expr', ...segments, '<$>']));
   }
   insert(root, ['http_expr', '<*>', sha256(utf8(SKIP_CEL))]);
-  const tree: HashTree = await witness(toStateTree(root), [[]]);
+  const children = toStateTree(root.get(Buffer.from('http_expr').toString('hex')) as Node) as [Uint8Array, StateTree][];
+  children.sort((a, b) => Buffer.compare(a[0], b[0]));
+  const labeled = (c: [Uint8Array, StateTree]): HashTree => [NodeType.Labeled, c[0], witness(c[1], [[]])] as HashTree;
+  const at = (c: [Uint8Array, StateTree]) => Buffer.compare(c[0], Buffer.from(MODELS_LABEL));
+  const before = balanced(children.filter((c) => at(c) < 0).map(labeled));
+  const models = children.filter((c) => at(c) === 0).map(labeled)[0];
+  const afterList = children.filter((c) => at(c) > 0).map(labeled);
+  const after = afterList.length === 0 ? undefined : balanced(afterList);
+  const right = models && after ? ([NodeType.Fork, models, after] as HashTree) : (models ?? after);
+  const top = right ? ([NodeType.Fork, before, right] as HashTree) : before;
+  const tree: HashTree = [NodeType.Labeled, utf8('http_expr'), top] as HashTree;
+  const cbor = Cbor.encode(tree);
+  // The CBOR of `before` inside the tree's (the agent's encoding is canonical: the same bytes nested).
+  const beforeCbor = Cbor.encode(before).subarray(3);
+  const start = Buffer.from(cbor).indexOf(Buffer.from(beforeCbor));
+  if (start < 0) throw new Error('http-certification: the tree does not hold its first subtree as encoded alone');
+  const hashes = [rootHash(before), ...(after ? [rootHash(after)] : []), headersHash(200, JSON_HEADERS, ASSET_CEL)];
   return {
-    certifiedData: await reconstruct(tree),
-    tree: base64(Cbor.encode(tree)),
+    certifiedData: rootHash(tree),
+    tree: base64(cbor),
     exactPaths,
     wildcardPath: base64(Cbor.encode(['http_expr', '<*>'])),
     assetCel: ASSET_CEL,
     skipCel: SKIP_CEL,
+    split: [start, start + beforeCbor.length],
+    hashes: base64(Uint8Array.from(Buffer.concat(hashes))),
   };
+}
+
+/** A balanced fork tree of labeled nodes (the host's witness shape: the first half on the left). */
+function balanced(parts: HashTree[]): HashTree {
+  if (parts.length === 1) return parts[0];
+  const mid = Math.ceil(parts.length / 2);
+  return [NodeType.Fork, balanced(parts.slice(0, mid)), balanced(parts.slice(mid))] as HashTree;
 }

@@ -12,7 +12,8 @@
  * root key, the certificates are BLS12-381 signatures of the root key over a hash tree of `time`,
  * `request_status`, `canister` and `subnet`. Envelopes are checked as the replica checks them:
  * request id, sender = key's principal, sender signature (ed25519 or secp256k1), ingress expiry.
- * CBOR, request ids, hash-tree hashing are the agent's own code; BLS and ed25519 are @noble/curves.
+ * CBOR and request ids are the agent's own code, hash-tree root hashes its `reconstruct` made
+ * synchronous (rootHash); BLS and ed25519 are @noble/curves.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,7 +27,6 @@ import {
   IC_REQUEST_DOMAIN_SEPARATOR,
   IC_RESPONSE_DOMAIN_SEPARATOR,
   NodeType,
-  reconstruct,
   requestIdOf,
   SECP256K1_OID,
   unwrapDER,
@@ -101,10 +101,36 @@ function forks(parts: HashTree[]): HashTree {
 }
 
 /**
+ * The root hash of a hash tree: the agent's `reconstruct`, synchronous (the same sha256 and domain
+ * separators), so a query's data certificate can be signed while the canister runs.
+ */
+export function rootHash(t: HashTree): Uint8Array {
+  const cat = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) (out.set(p, o), (o += p.length));
+    return out;
+  };
+  switch (t[0]) {
+    case NodeType.Empty:
+      return sha256(domain_sep('ic-hashtree-empty'));
+    case NodeType.Pruned:
+      return t[1] as Uint8Array;
+    case NodeType.Leaf:
+      return sha256(cat(domain_sep('ic-hashtree-leaf'), t[1] as Uint8Array));
+    case NodeType.Labeled:
+      return sha256(cat(domain_sep('ic-hashtree-labeled'), t[1] as Uint8Array, rootHash(t[2] as HashTree)));
+    case NodeType.Fork:
+      return sha256(cat(domain_sep('ic-hashtree-fork'), rootHash(t[1] as HashTree), rootHash(t[2] as HashTree)));
+  }
+  throw new Error('hash tree: unknown node type');
+}
+
+/**
  * The witness of `paths` in `tree`: the subtrees at those paths in full, every other branch pruned
  * to its hash, so the root hash is the tree's own. A path ending at (or beyond) a leaf reveals it.
  */
-export async function witness(tree: StateTree, paths: Path[]): Promise<HashTree> {
+export function witness(tree: StateTree, paths: Path[]): HashTree {
   if (tree instanceof Uint8Array) return [NodeType.Leaf, tree] as HashTree;
   const whole = paths.some((p) => p.length === 0);
   const children = [...tree].sort((a, b) => compareBytes(a[0], b[0]));
@@ -112,10 +138,10 @@ export async function witness(tree: StateTree, paths: Path[]): Promise<HashTree>
   for (const [label, child] of children) {
     const below = whole ? [[]] : paths.filter((p) => sameBytes(p[0], label)).map((p) => p.slice(1));
     if (below.length === 0) {
-      const hidden = [NodeType.Labeled, label, await witness(child, [[]])] as HashTree;
-      parts.push([NodeType.Pruned, await reconstruct(hidden)] as HashTree);
+      const hidden = [NodeType.Labeled, label, witness(child, [[]])] as HashTree;
+      parts.push([NodeType.Pruned, rootHash(hidden)] as HashTree);
     } else {
-      parts.push([NodeType.Labeled, label, await witness(child, below)] as HashTree);
+      parts.push([NodeType.Labeled, label, witness(child, below)] as HashTree);
     }
   }
   return forks(parts);
@@ -243,7 +269,9 @@ export class IcHttpInterface {
     this.nodeKeyDer = wrapDER(ed25519.getPublicKey(keys.nodeSecret), ED25519_OID);
     this.nodeId = Principal.selfAuthenticating(this.nodeKeyDer);
     this.wallClock = options.wallClock ?? true;
-    host.dataCertificate = (canister) => this.dataCertificates.get(canister.id.toText())?.certificate;
+    // A query's certificate covers the certified data it runs with (as on the IC): re-signed here
+    // when an update or timer changed it since the last refresh.
+    host.dataCertificate = (canister) => this.dataCertificateOf(canister);
   }
 
   /** Handles `/api/…` requests; answers false (and leaves the response alone) for any other path. */
@@ -314,13 +342,16 @@ export class IcHttpInterface {
    * when its certified data changed or the certificate is over a minute old (agents refuse ones over 5).
    */
   async refreshDataCertificates(): Promise<void> {
-    for (const canister of this.host.canisterList()) {
-      const data = bytesToHex(canister.certifiedDataCommitted());
-      const cached = this.dataCertificates.get(canister.id.toText());
-      if (cached && cached.data === data && this.host.timeNs - cached.timeNs < 60_000_000_000n) continue;
-      const certificate = await this.certificate([[utf8('canister'), canister.id.toUint8Array(), utf8('certified_data')]]);
-      this.dataCertificates.set(canister.id.toText(), { data, timeNs: this.host.timeNs, certificate });
-    }
+    for (const canister of this.host.canisterList()) this.dataCertificateOf(canister);
+  }
+
+  private dataCertificateOf(canister: Canister): Uint8Array {
+    const data = bytesToHex(canister.certifiedDataCommitted());
+    const cached = this.dataCertificates.get(canister.id.toText());
+    if (cached && cached.data === data && this.host.timeNs - cached.timeNs < 60_000_000_000n) return cached.certificate;
+    const certificate = this.certificateSync([[utf8('canister'), canister.id.toUint8Array(), utf8('certified_data')]]);
+    this.dataCertificates.set(canister.id.toText(), { data, timeNs: this.host.timeNs, certificate });
+    return certificate;
   }
 
   private canisterOr404(id: Principal): Canister {
@@ -457,8 +488,12 @@ export class IcHttpInterface {
 
   /** A certificate (CBOR) for `paths` (and `time`): the witness and the root key's BLS signature. */
   async certificate(paths: Path[]): Promise<Uint8Array> {
-    const tree = await witness(this.stateTree(), [[utf8('time')], ...paths]);
-    const message = new Uint8Array([...domain_sep('ic-state-root'), ...(await reconstruct(tree))]);
+    return this.certificateSync(paths);
+  }
+
+  private certificateSync(paths: Path[]): Uint8Array {
+    const tree = witness(this.stateTree(), [[utf8('time')], ...paths]);
+    const message = new Uint8Array([...domain_sep('ic-state-root'), ...rootHash(tree)]);
     const signature = bls12_381.signShortSignature(message, this.keys.rootSecret) as Uint8Array;
     return Cbor.encode({ tree, signature });
   }
