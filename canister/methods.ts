@@ -490,6 +490,7 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
   } catch (e) {
     res = errorResponse(400, 'bad_request', `bad HttpRequest argument: ${errorCode(e).message}`);
   }
+  const decoded = res === undefined;
   if (res === undefined) {
     route = method.length > 16 || url.length > 8192 ? null : matchPredictRoute(method, url);
     let l: Loaded | undefined;
@@ -514,7 +515,7 @@ export function http(ctx: Ctx, argBytes: Uint8Array, update: boolean): Uint8Arra
   // the root wildcard. Another answer at an exact path (POST /models: a 405) cannot verify there
   // (the gateway refuses the wildcard where an exact entry exists): it is answered as an update.
   let exactPath: string | null = null;
-  if (route === null && !res.upgrade) {
+  if (decoded && route === null && !res.upgrade) {
     const path = requestPath(url);
     if (ctx.certifier.exact.has(path)) {
       if (res.status === 200 && (isPageAsset(res) || (path === '/models' && res.headers === JSON_HEADERS))) exactPath = path;
