@@ -22,6 +22,12 @@ export interface WordTokenizerSpec {
   lowercase: boolean;
   /** The vocabulary as one string (tokens joined by "\n"), when the caller has it: saves a join at load. */
   vocabText?: string;
+  /**
+   * The file reader already proved that the special ids are the leading ones and every later
+   * token is ASCII word characters only (format.ts decodes and checks the vocabulary in one
+   * pass): the constructor skips its own check. Absent or false: it checks.
+   */
+  wordTokensChecked?: boolean;
 }
 
 // ASCII character classes: 0 separator, 1 word character, 2 uppercase word character.
@@ -128,10 +134,11 @@ export class WordTokenizer {
    * build for 2,003 tokens, and a third less per lookup; no key can hit a prototype).
    */
   private readonly ids: TokenIds;
-  /** Longest vocabulary token: longer words are unknown without being sliced (lowercasing never shortens a word). */
-  private readonly longestToken: number;
+  /** Longest vocabulary token, computed on first use (longestToken): only the scanner needs it. */
+  private longest = -1;
   /** Every id from this one on is an ordinary token (the special ids all lie below it); −1 when they do not. */
   private readonly firstWordId: number;
+  private readonly vocab: readonly string[];
 
   constructor(spec: WordTokenizerSpec, sequenceLength: number) {
     this.sequenceLength = sequenceLength;
@@ -140,25 +147,50 @@ export class WordTokenizer {
     this.startId = spec.startId;
     this.unknownId = spec.unknownId;
     this.lowercase = spec.lowercase;
-    // Backwards, so the first id of a duplicated token is the one that stays; one store per token (runs at load).
+    this.vocab = spec.vocab;
+    // Backwards, so the first id of a duplicated token is the one that stays; one store per
+    // token and nothing else (runs at load: ~2,800 instructions a token in the canister, most
+    // of it QuickJS adding a property; unrolled by 8 it is ~10% less than one store a turn).
     var ids = Object.create(null) as TokenIds;
     var vocab = spec.vocab;
-    var longest = 0;
-    var token = '';
-    var id = 0;
-    for (id = (vocab.length - 1) | 0; id >= 0; id = (id - 1) | 0) {
-      token = vocab[id];
-      ids[token] = id;
-      if (token.length > longest) longest = token.length;
+    var id = (vocab.length - 1) | 0;
+    for (; id >= 7; id = (id - 8) | 0) {
+      ids[vocab[id]] = id;
+      ids[vocab[id - 1]] = id - 1;
+      ids[vocab[id - 2]] = id - 2;
+      ids[vocab[id - 3]] = id - 3;
+      ids[vocab[id - 4]] = id - 4;
+      ids[vocab[id - 5]] = id - 5;
+      ids[vocab[id - 6]] = id - 6;
+      ids[vocab[id - 7]] = id - 7;
     }
+    for (; id >= 0; id = (id - 1) | 0) ids[vocab[id]] = id;
     this.ids = ids;
-    this.longestToken = longest;
     // (an empty token would match the empty pieces of a split: such a vocabulary takes the matching path)
-    this.wordTokens = ids[''] === undefined && WordTokenizer.checkWordTokens(spec);
+    this.wordTokens = ids[''] === undefined && (spec.wordTokensChecked === true || WordTokenizer.checkWordTokens(spec));
     // The special ids are usually the first ones (0, 1, 2): then "not special" is one comparison.
     var lead = 0;
     while (lead === spec.padId || lead === spec.startId || lead === spec.unknownId) lead++;
     this.firstWordId = spec.padId < lead && spec.startId < lead && spec.unknownId < lead ? lead : -1;
+  }
+
+  /**
+   * Length of the longest vocabulary token (lowercasing never shortens a word, so a longer
+   * word is unknown). Computed once, on first use: only the scanner (encodeScanning) needs it,
+   * to stop reading a word that outgrew every token; the fast paths just look words up.
+   */
+  longestToken(): number {
+    var longest = this.longest;
+    if (longest >= 0) return longest;
+    var vocab = this.vocab;
+    var n = 0;
+    longest = 0;
+    for (var id = 0; id < vocab.length; id = (id + 1) | 0) {
+      n = vocab[id].length;
+      if (n > longest) longest = n;
+    }
+    this.longest = longest;
+    return longest;
   }
 
   /** Whether the vocabulary without its special tokens is ASCII words only (see wordTokens); runs once, at load. */
@@ -236,7 +268,6 @@ export class WordTokenizer {
     var id: number | undefined = 0;
     var e = 0;
     var floor = this.firstWordId;
-    var longest = this.longestToken;
     var unitClass = UNIT_CLASS;
     if (length <= 0) return this.encodeScanning(text, out);
     for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
@@ -278,7 +309,7 @@ export class WordTokenizer {
               e = k;
               while (e < n && (c = piece.charCodeAt(e)) < 128 && unitClass[c] === 0) e++;
               if (e === n) {
-                id = k > longest ? undefined : ids[piece.slice(0, k)];
+                id = ids[piece.slice(0, k)];
                 out[count] = id === undefined ? unknown : id;
                 count++;
                 continue;
@@ -349,9 +380,8 @@ export class WordTokenizer {
     return count;
   }
 
-  /** wordId, without a lookup for words longer than every token. */
+  /** wordId (the fast paths' lookups). */
   private cappedWordId(word: string): number {
-    if (word.length > this.longestToken) return this.unknownId;
     const id = this.ids[word];
     return id === undefined ? this.unknownId : id;
   }
@@ -371,7 +401,6 @@ export class WordTokenizer {
     var word = '';
     var id: number | undefined = 0;
     var ids = this.ids;
-    var longest = this.longestToken;
     var unknown = this.unknownId;
     if (length <= 0) return this.encodeScanning(text, out);
     for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
@@ -391,7 +420,7 @@ export class WordTokenizer {
         if (usable > needed) usable = needed;
         for (w = 0; w < usable; w = (w + 1) | 0) {
           word = words[w];
-          id = word.length > longest ? unknown : ids[word];
+          id = ids[word];
           out[count] = id === undefined ? unknown : id;
           count = (count + 1) | 0;
         }
@@ -410,7 +439,7 @@ export class WordTokenizer {
     var length = this.sequenceLength | 0;
     var textLength = text.length | 0;
     var lowercase = this.lowercase;
-    var longest = this.longestToken | 0;
+    var longest = this.longestToken() | 0;
     var count = 0;
     var i = 0;
     var c = 0;

@@ -24,6 +24,8 @@ const BLOCK = 4096;
 /** A Latin-1 string made from bytes < 0x80 only (anchored: one native pass, ~170 instructions per character; an unanchored search costs ~550). */
 const ALL_ASCII = /^[\0-\x7f]*$/;
 const BYTE_ORDER_MARK = 0xfeff;
+/** ALL_ASCII tried at index 0 only (sticky): a failing test does not retry at every later index. */
+const ALL_ASCII_STICKY = /^[\0-\x7f]*$/y;
 
 /** Throws what TextDecoder's fatal mode throws. */
 function illFormed(): never {
@@ -63,4 +65,37 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
     from = blockEnd;
   }
   return text.charCodeAt(0) === BYTE_ORDER_MARK && bytes[start] === 0xef ? text.slice(1) : text;
+}
+
+/**
+ * bytes[start, end) as a Latin-1 string, one character per byte, without any check (native,
+ * BLOCK bytes per String.fromCharCode.apply): equal to decodeUtf8 when every byte is < 0x80.
+ */
+export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  var from = start | 0;
+  var stop = end | 0;
+  var text = '';
+  var blockEnd = 0;
+  while (from < stop) {
+    blockEnd = stop - from > BLOCK ? (from + BLOCK) | 0 : stop;
+    text += String.fromCharCode.apply(null, bytes.subarray(from, blockEnd) as unknown as number[]);
+    from = blockEnd;
+  }
+  return text;
+}
+
+/**
+ * decodeUtf8 of bytes[start, end) for a text that is usually ASCII and that the caller also
+ * wants tested against `asciiPattern` (an anchored RegExp that only matches ASCII text; sticky, so a failing test does not retry at every index): one
+ * native pass answers both. `matched`: the text matched the pattern (then it is the Latin-1
+ * string of the bytes, all ASCII). Otherwise the text is decoded as decodeUtf8 does (a
+ * TypeError for ill-formed UTF-8), reusing the Latin-1 string when it is all ASCII.
+ */
+export function decodeUtf8Matching(bytes: Uint8Array, start: number, end: number, asciiPattern: RegExp): { text: string; matched: boolean } {
+  const text = latin1(bytes, start, end);
+  asciiPattern.lastIndex = 0;
+  if (asciiPattern.test(text)) return { text, matched: true };
+  ALL_ASCII_STICKY.lastIndex = 0;
+  if (ALL_ASCII_STICKY.test(text)) return { text, matched: false };
+  return { text: decodeUtf8(bytes, start, end), matched: false };
 }

@@ -33,6 +33,7 @@ if (!args.includes('--no-spam')) {
     const load = await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, quantize).bytes);
     const steps = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'loadSteps', candidArgs([], []))).reply);
     print(`${quantize}: load message ${fmt(load.instructions)}; load steps`, steps);
+    print(`${quantize}: commit steps`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'commitSteps', candidArgs([], []))).reply));
     const phases = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'phases', candidArgs([IDL.Text], [text]))).reply);
     print(`${quantize}: phases`, phases);
   }
@@ -85,6 +86,8 @@ if (args.includes('--utf8')) {
   }
   console.log(`\nutf8 in QuickJS vs Node TextDecoder: ${inputs.length} inputs, ${mismatches} mismatches`);
 }
+
+if (args.includes('--encoder')) print('encoder', decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'encoderSteps', candidArgs([], []))).reply));
 
 if (args.includes('--experiments')) {
   const dir = spamModelDir() ?? defaultModelDir;

@@ -1,14 +1,14 @@
 // Profile: where a prediction's instructions go inside an Azle canister, and what
 // the interpreter charges for the loops a kernel is made of. Measured with the
 // performance counter inside one message, so no dispatch or Candid is included.
-import { IDL, msgArgData, msgReply, performanceCounter, query, update } from 'azle';
+import { candidDecode, IDL, msgArgData, msgReply, performanceCounter, query, update } from 'azle';
 
 import { decodeUtf8 } from '../../canister/utf8.ts';
 import { checksumWords } from '../../engine/checksum.ts';
 import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
 import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
 import { denseInt8Lanes, LANE_BUCKETS_MIN_INPUTS, laneBitsFor, packLaneKernel, type LaneKernel } from '../../engine/kernels-lanes.ts';
-import { Reader } from '../../canister/candid-wire.ts';
+import { buildTypes, idlHash, Reader, T, Writer, type CType } from '../../canister/candid-wire.ts';
 import { textPrefix } from '../../canister/predict.ts';
 import { fastText, matchPredictRoute } from '../../canister/rest.ts';
 import { encodeHttpResponse, encodePredictOk, JSON_HEADERS, makeWire, predictionJsonBytes } from '../../canister/wire.ts';
@@ -337,6 +337,112 @@ function packColumnsJoin(values: Int8Array, units: number, n: number, bits: numb
   return out;
 }
 
+/** Building the token → id table natively: JSON.parse of prebuilt texts. */
+function jsonExperiments(tokens: string[]): [string, number][] {
+  const n = tokens.length;
+  const table: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (let i = n - 1; i >= 0; i--) table[tokens[i]] = i;
+  const objectText = JSON.stringify(table);
+  const zeros: Record<string, number> = {};
+  for (const t of tokens) zeros[t] = 0;
+  const zerosText = JSON.stringify(zeros);
+  const arrayText = JSON.stringify(tokens);
+  const objectBytes = new TextEncoder().encode(objectText);
+  const numbersText = JSON.stringify(tokens.map((_, i) => i));
+  let parsed: Record<string, number> = table;
+  const sample = tokens.slice(3, 23);
+  const latin1 = (b: Uint8Array): string => {
+    let t = '';
+    for (let i = 0; i < b.length; i += 4096) t += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
+    return t;
+  };
+  return [
+    [`JSON.parse object text (${objectText.length} chars, ${n} keys)`, cost(() => { parsed = JSON.parse(objectText) as Record<string, number>; })],
+    [`JSON.parse object, all values 0 (${zerosText.length} chars)`, cost(() => { JSON.parse(zerosText); })],
+    [`JSON.parse string array (${arrayText.length} chars)`, cost(() => { JSON.parse(arrayText); })],
+    [`JSON.parse number array (${numbersText.length} chars)`, cost(() => { JSON.parse(numbersText); })],
+    [`fromCharCode.apply of the object bytes (${objectBytes.length})`, cost(() => { latin1(objectBytes); })],
+    ['JSON.parse(latin1(object bytes))', cost(() => { JSON.parse(latin1(objectBytes)); })],
+    ['20 lookups in the parsed object', cost(() => { for (let i = 0; i < 20; i++) parsed[sample[i]]; })],
+    ['20 lookups in the loop-built object', cost(() => { for (let i = 0; i < 20; i++) table[sample[i]]; })],
+    ...hashExperiments(tokens, table),
+    ...candidExperiments(tokens.join('\n')),
+    ['Object.create(null) + loop (no longest)', cost(() => { const t = Object.create(null) as Record<string, number>; for (var i = (n - 1) | 0; i >= 0; i = (i - 1) | 0) t[tokens[i]] = i; })],
+    ['{} + loop', cost(() => { const t: Record<string, number> = {}; for (var i = (n - 1) | 0; i >= 0; i = (i - 1) | 0) t[tokens[i]] = i; })],
+  ];
+}
+
+/** A converter-written hash table (length, first, middle, last code unit) against the object's lookups. */
+function hashExperiments(tokens: string[], table: Record<string, number>): [string, number][] {
+  const M = 4096;
+  const mask = M - 1;
+  const hash = (t: string): number => { const n = t.length; return ((((n * 31 + t.charCodeAt(0)) * 31 + t.charCodeAt(n - 1)) * 31 + t.charCodeAt(n >> 1)) & mask); };
+  const buckets: number[][] = Array.from({ length: M }, () => []);
+  for (let id = 0; id < tokens.length; id++) if (tokens[id].length > 0) buckets[hash(tokens[id])].push(id);
+  const start = new Int32Array(M + 1);
+  const order = new Int32Array(tokens.length);
+  let p = 0;
+  for (let h = 0; h < M; h++) { start[h] = p; for (const id of buckets[h]) order[p++] = id; }
+  start[M] = p;
+  const startArr = Array.from(start);
+  const orderArr = Array.from(order);
+  const known = tokens.slice(3, 23).map((t) => t.split('').join(''));
+  const unknown = known.map((t) => t + 'qz');
+  const lookupHash = (words: string[], st: ArrayLike<number>, ord: ArrayLike<number>): number => {
+    var sum = 0; var w = ''; var n = 0; var h = 0; var k = 0; var e = 0; var id = -1;
+    for (var i = 0; i < 20; i = (i + 1) | 0) {
+      w = words[i];
+      n = w.length;
+      h = (((n * 31 + w.charCodeAt(0)) * 31 + w.charCodeAt(n - 1)) * 31 + w.charCodeAt(n >> 1)) & mask;
+      id = -1;
+      for (k = st[h], e = st[h + 1]; k < e; k = (k + 1) | 0) if (tokens[ord[k]] === w) { id = ord[k]; break; }
+      sum = (sum + id) | 0;
+    }
+    return sum;
+  };
+  const lookupObject = (words: string[]): number => {
+    var sum = 0; var id: number | undefined = 0;
+    for (var i = 0; i < 20; i = (i + 1) | 0) { id = table[words[i]]; sum = (sum + (id === undefined ? -1 : id)) | 0; }
+    return sum;
+  };
+  const empty = (words: string[]): number => { var sum = 0; for (var i = 0; i < 20; i = (i + 1) | 0) sum = (sum + words[i].length) | 0; return sum; };
+  return [
+    [`hash agrees ${lookupHash(known, start, order)} ${lookupObject(known)} ${lookupHash(unknown, start, order)} ${lookupObject(unknown)}`, 0],
+    ['20 loop turns, no lookup', cost(() => { empty(known); })],
+    ['20 known, object', cost(() => { lookupObject(known); })],
+    ['20 unknown, object', cost(() => { lookupObject(unknown); })],
+    ['20 known, hash (Int32Array)', cost(() => { lookupHash(known, start, order); })],
+    ['20 unknown, hash (Int32Array)', cost(() => { lookupHash(unknown, start, order); })],
+    ['20 known, hash (Array)', cost(() => { lookupHash(known, startArr, orderArr); })],
+    ['20 unknown, hash (Array)', cost(() => { lookupHash(unknown, startArr, orderArr); })],
+    ['Array.from(Uint32Array 6100)', cost(() => { Array.from(new Uint32Array(6100)); })],
+  ];
+}
+
+/** Native UTF-8 decoding through Azle's candidDecode (Rust): a Candid text value around the bytes. */
+function candidExperiments(vocab: string): [string, number][] {
+  const bytes = new TextEncoder().encode(vocab);
+  const wrap = (b: Uint8Array): Uint8Array => {
+    let n = b.length;
+    const leb: number[] = [];
+    do { leb.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n > 0);
+    const out = new Uint8Array(7 + leb.length + b.length);
+    out.set([0x44, 0x49, 0x44, 0x4c, 0x00, 0x01, 0x71]);
+    out.set(leb, 7);
+    out.set(b, 7 + leb.length);
+    return out;
+  };
+  const candid = wrap(bytes);
+  const tricky = new TextEncoder().encode('a"b\\c\td\u{1}é€😀\u{7f}\u{85}\u{200b}<PAD>');
+  let out = '';
+  return [
+    [`candidDecode of the vocabulary (${candid.length} bytes)`, cost(() => { out = candidDecode(candid); })],
+    [`wrap (copy into Candid bytes)`, cost(() => { wrap(bytes); })],
+    [`candidDecode head: ${JSON.stringify(out.slice(0, 40))} tail ${JSON.stringify(out.slice(-10))} length ${out.length} vs ${vocab.length}`, 0],
+    [`candidDecode tricky: ${JSON.stringify(candidDecode(wrap(tricky)))}`, 0],
+  ];
+}
+
 export default class {
   /** The argument is a raw .dcai file (no Candid): loads it as the model to profile. */
   @update([], IDL.Empty, { manual: true })
@@ -393,6 +499,84 @@ export default class {
       ['canister decodeUtf8 of the same 16 KB', cost(() => { decodeUtf8(vocabBytes); })],
       ['String.fromCharCode of the same 16 KB, 4 KB at a time (ASCII only)', cost(() => { asciiDecode(vocabBytes); })],
       ['JSON of 2 scores', cost(() => { JSON.stringify({ label: loaded.labels[0], scores: [0.1, 0.9] }); })],
+    ];
+  }
+
+  /** loadModel without the checksum (as the canister's commit runs it), and its tokenizer's steps. */
+  @query([], Phases)
+  commitSteps(): [string, number][] {
+    const bytes = modelBytes;
+    const file = parseModelFile(bytes, { skipChecksum: true });
+    const vocabText = file.metadata.get('tokenizer.vocab') as string;
+    const spec = { ...file.tokenizer!, vocabText };
+    const tokens = spec.vocab;
+    const n = tokens.length;
+    return [
+      ['loadModel, skipChecksum', cost(() => { loadModel(bytes, { skipChecksum: true }); })],
+      ['parseModelFile, skipChecksum', cost(() => { parseModelFile(bytes, { skipChecksum: true }); })],
+      ['new WordTokenizer with vocabText', cost(() => { new WordTokenizer(spec, 20); })],
+      ['loop: ids[token] = id, longest', cost(() => {
+        var ids = Object.create(null) as Record<string, number>; var longest = 0; var token = ''; var id = 0;
+        for (id = (n - 1) | 0; id >= 0; id = (id - 1) | 0) { token = tokens[id]; ids[token] = id; if (token.length > longest) longest = token.length; }
+      })],
+      ['ASCII_WORD_LINES on the vocab', cost(() => { /^[A-Za-z0-9_'\n]*$/.test(vocabText); })],
+      ...(() => {
+        const at = vocabText.indexOf('\n', vocabText.indexOf('\n', vocabText.indexOf('\n') + 1) + 1) + 1;
+        const rest = vocabText.slice(at);
+        const bytesV = new TextEncoder().encode(vocabText);
+        const latin = (): string => { let t = ''; for (let i = 0; i < bytesV.length; i += 4096) t += String.fromCharCode.apply(null, bytesV.subarray(i, i + 4096) as unknown as number[]); return t; };
+        const counted = /^(?:[A-Za-z0-9_']{0,71}\n)*[A-Za-z0-9_']{0,71}$/;
+        const whole = /^(?:[\0-\t\v-\x7f]{0,71}\n){3}(?:[A-Za-z0-9_']{0,71}\n)*[A-Za-z0-9_']{0,71}$/;
+        const wholeStar = /^(?:[\0-\t\v-\x7f]*\n){3}[A-Za-z0-9_'\n]*$/;
+        const ids1 = Object.create(null) as Record<string, number>;
+        return [
+          ['ASCII_WORD_LINES on the rest', cost(() => { /^[A-Za-z0-9_'\n]*$/.test(rest); })],
+          [`counted {0,71} on the rest ${counted.test(rest)}`, cost(() => { counted.test(rest); })],
+          [`whole counted ${whole.test(vocabText)}`, cost(() => { whole.test(vocabText); })],
+          [`whole star ${wholeStar.test(vocabText)}`, cost(() => { wholeStar.test(vocabText); })],
+          ['latin1 of the vocab bytes', cost(() => { latin(); })],
+          ['vocab.slice(at)', cost(() => { vocabText.slice(at); })],
+          ['loop: ids[tokens[id]] = id', cost(() => { var ids = Object.create(null) as Record<string, number>; for (var id = (n - 1) | 0; id >= 0; id = (id - 1) | 0) ids[tokens[id]] = id; })],
+          ['loop unrolled x4', cost(() => {
+            var ids = Object.create(null) as Record<string, number>; var id = (n - 1) | 0;
+            for (; id >= 3; id = (id - 4) | 0) { ids[tokens[id]] = id; ids[tokens[id - 1]] = id - 1; ids[tokens[id - 2]] = id - 2; ids[tokens[id - 3]] = id - 3; }
+            for (; id >= 0; id = (id - 1) | 0) ids[tokens[id]] = id;
+          })],
+          ['loop unrolled x8', cost(() => {
+            var ids = Object.create(null) as Record<string, number>; var id = (n - 1) | 0;
+            for (; id >= 7; id = (id - 8) | 0) { ids[tokens[id]] = id; ids[tokens[id - 1]] = id - 1; ids[tokens[id - 2]] = id - 2; ids[tokens[id - 3]] = id - 3; ids[tokens[id - 4]] = id - 4; ids[tokens[id - 5]] = id - 5; ids[tokens[id - 6]] = id - 6; ids[tokens[id - 7]] = id - 7; }
+            for (; id >= 0; id = (id - 1) | 0) ids[tokens[id]] = id;
+          })],
+          ['Map unrolled x4', cost(() => {
+            var ids = new Map<string, number>(); var id = (n - 1) | 0;
+            for (; id >= 3; id = (id - 4) | 0) { ids.set(tokens[id], id); ids.set(tokens[id - 1], id - 1); ids.set(tokens[id - 2], id - 2); ids.set(tokens[id - 3], id - 3); }
+          })],
+          ['second object, same keys (atoms exist)', cost(() => { for (var id = (n - 1) | 0; id >= 0; id = (id - 1) | 0) ids1[tokens[id]] = id; })],
+        ] as [string, number][];
+      })(),
+    ];
+  }
+
+  /** What building a reply type table costs. */
+  @query([], Phases)
+  encoderSteps(): [string, number][] {
+    const Err: CType = { record: [['code', T.text], ['message', T.text]] };
+    const mk = (): CType => ({ variant: [['ok', { record: [['upload_id', T.nat32], ['name', T.text], ['size', T.nat64], ['received', T.nat64], ['sha256', T.text], ['expires_at', T.nat64]] }], ['err', Err]] });
+    const t1 = mk();
+    const t2 = mk();
+    return [
+      ['buildTypes UploadStatus (first)', cost(() => { buildTypes([t1]); })],
+      ['buildTypes UploadStatus (again, new objects)', cost(() => { buildTypes([t2]); })],
+      ['new Uint8Array(32) + DataView', cost(() => { new DataView(new Uint8Array(32).buffer); })],
+      ['Uint8Array(8).join', cost(() => { new Uint8Array(8).join(','); })],
+      ['[3 items].sort(fn)', cost(() => { [3, 1, 2].sort((a, b) => a - b); })],
+      ['idlHash expires_at', cost(() => { idlHash('expires_at'); })],
+      ['+name, String(n)', cost(() => { const n = +'expires_at'; String(n); })],
+      ['new Writer(32)', cost(() => { new Writer(32); })],
+      ['writer leb(hash)', cost(() => { const w = new Writer(32); w.leb(3456789012); })],
+      ['writer sleb(-5)', cost(() => { const w = new Writer(32); w.sleb(-5); })],
+      ["'vec' in t", cost(() => { const t = { record: [] }; 'vec' in t; })],
+      ['new Map + set + get', cost(() => { const m = new Map<string, number>(); m.set('1,2,3', 1); m.get('1,2,3'); })],
     ];
   }
 
@@ -576,6 +760,7 @@ export default class {
       ['new Float64Array(int32 view)', cost(() => { new Float64Array(words); })],
       [`checksums agree ${checksumFloat(words, words.length - 2)} ${checksumPlain(words, words.length - 2)}`, 0],
       ['anchored regex test 15 KB vocab', cost(() => { /^[\0-\x7f]*$/.test(vocab); })],
+      ...jsonExperiments(tokens),
       ['split 15 KB vocab', cost(() => { vocab.split('\n'); })],
     ];
   }
