@@ -106,6 +106,18 @@ export class Writer {
   }
   leb(n: number): void {
     this.reserve(10);
+    if (n <= 0xffffffff) {
+      // below 2^32 (hashes, lengths): integer shifts, no float division
+      var buf = this.buf;
+      var pos = this.pos;
+      while (n > 0x7f) {
+        buf[pos++] = (n & 0x7f) | 0x80;
+        n = n >>> 7;
+      }
+      buf[pos++] = n;
+      this.pos = pos;
+      return;
+    }
     while (n >= 0x80) {
       this.buf[this.pos++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);

@@ -86,10 +86,33 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
 export function encodeUtf8(s: string): Uint8Array {
   const n = s.length;
   // ASCII (JSON records, names): one pass that writes as it checks, and stops at the first other character.
+  // Unrolled by 8 (a record is ~640 characters, written at every commit): the checks of 8
+  // codes are one `|`, so a turn is ~40% fewer bytecodes per character than one at a time.
   const ascii = new Uint8Array(n);
   var code = 0;
   var k = 0;
-  for (k = 0; k < n; k = (k + 1) | 0) {
+  var c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+  var end8 = (n - (n & 7)) | 0;
+  for (; k < end8; k = (k + 8) | 0) {
+    c0 = s.charCodeAt(k);
+    c1 = s.charCodeAt(k + 1);
+    c2 = s.charCodeAt(k + 2);
+    c3 = s.charCodeAt(k + 3);
+    c4 = s.charCodeAt(k + 4);
+    c5 = s.charCodeAt(k + 5);
+    c6 = s.charCodeAt(k + 6);
+    c7 = s.charCodeAt(k + 7);
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) >= 0x80) break;
+    ascii[k] = c0;
+    ascii[k + 1] = c1;
+    ascii[k + 2] = c2;
+    ascii[k + 3] = c3;
+    ascii[k + 4] = c4;
+    ascii[k + 5] = c5;
+    ascii[k + 6] = c6;
+    ascii[k + 7] = c7;
+  }
+  for (; k < n; k = (k + 1) | 0) {
     code = s.charCodeAt(k);
     if (code >= 0x80) break;
     ascii[k] = code;

@@ -60,6 +60,34 @@ describe('registry: verify before activate', () => {
     expect(ok(await nodeActor(current, { controller: false }).verify('m', 1))).toMatchObject({ done: true, verified: true, computed_sha256: [digest] });
   });
 
+  it('finishes the SHA-256 in the append that brings the last byte, so commit only compares (issue 9)', async () => {
+    const { reg, meta, reopen } = newRegistry();
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+    const record = () => JSON.parse(new TextDecoder().decode(meta.get(new TextEncoder().encode(`upload/${id}`))!)) as { digest?: string };
+    // a last chunk shorter than the tail after the last whole block: the tail is read from two chunks
+    const cut = bytes.length - (bytes.length & 63) - 5;
+    ok(await a.append_chunk(id, 0n, bytes.subarray(0, cut)));
+    expect(record().digest).toBeUndefined();
+    ok(await a.append_chunk(id, BigInt(cut), bytes.subarray(cut)));
+    expect(record().digest).toBe(createHash('sha256').update(bytes).digest('hex'));
+    // kept in stable memory across an upgrade; commit compares it with the declared digest
+    const after = reopen();
+    after.restore();
+    expect(ok(await nodeActor(after).commit_upload(id))).toMatchObject({ verified: true, computed_sha256: [digest] });
+    // the stored digest is what commit compares: one that disagrees with the declared digest is refused
+    const second = newRegistry();
+    const b = nodeActor(second.reg);
+    const id2 = ok(await b.begin_upload('m', BigInt(bytes.length), digest)).upload_id;
+    ok(await b.append_chunk(id2, 0n, bytes));
+    rewrite(second.meta, `upload/${id2}`, (u) => (u.digest = '1'.repeat(64)));
+    const reopened = second.reopen();
+    reopened.restore();
+    const refused = await nodeActor(reopened).commit_upload(id2);
+    expect(refused).toMatchObject({ err: { code: 'mismatch' } });
+    expect('err' in refused && refused.err.message).toContain('1'.repeat(64));
+  });
+
   it('never activates bytes that do not match the declared SHA-256', async () => {
     const { reg, chunks } = newRegistry();
     const a = nodeActor(reg);

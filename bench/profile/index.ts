@@ -551,6 +551,17 @@ export default class {
             var ids = new Map<string, number>(); var id = (n - 1) | 0;
             for (; id >= 3; id = (id - 4) | 0) { ids.set(tokens[id], id); ids.set(tokens[id - 1], id - 1); ids.set(tokens[id - 2], id - 2); ids.set(tokens[id - 3], id - 3); }
           })],
+          ['unrolled x8 after add+delete (shape unhashed)', cost(() => {
+            var ids = Object.create(null) as Record<string, number>; ids['\u0000'] = 0; delete ids['\u0000']; var id = (n - 1) | 0;
+            for (; id >= 7; id = (id - 8) | 0) { ids[tokens[id]] = id; ids[tokens[id - 1]] = id - 1; ids[tokens[id - 2]] = id - 2; ids[tokens[id - 3]] = id - 3; ids[tokens[id - 4]] = id - 4; ids[tokens[id - 5]] = id - 5; ids[tokens[id - 6]] = id - 6; ids[tokens[id - 7]] = id - 7; }
+            for (; id >= 0; id = (id - 1) | 0) ids[tokens[id]] = id;
+          })],
+          ['{} with 1 prop, delete, then x8', cost(() => {
+            var ids: Record<string, number> = { a: 1 }; delete ids.a; var id = (n - 1) | 0;
+            for (; id >= 7; id = (id - 8) | 0) { ids[tokens[id]] = id; ids[tokens[id - 1]] = id - 1; ids[tokens[id - 2]] = id - 2; ids[tokens[id - 3]] = id - 3; ids[tokens[id - 4]] = id - 4; ids[tokens[id - 5]] = id - 5; ids[tokens[id - 6]] = id - 6; ids[tokens[id - 7]] = id - 7; }
+            for (; id >= 0; id = (id - 1) | 0) ids[tokens[id]] = id;
+          })],
+          ['split 15 KB', cost(() => { vocabText.split('\n'); })],
           ['second object, same keys (atoms exist)', cost(() => { for (var id = (n - 1) | 0; id >= 0; id = (id - 1) | 0) ids1[tokens[id]] = id; })],
         ] as [string, number][];
       })(),
