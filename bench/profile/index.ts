@@ -514,6 +514,9 @@ export default class {
     return [
       ['loadModel, skipChecksum', cost(() => { loadModel(bytes, { skipChecksum: true }); })],
       ['parseModelFile, skipChecksum', cost(() => { parseModelFile(bytes, { skipChecksum: true }); })],
+      ['loadModel, skipChecksum, int8 kernels plain', cost(() => { loadModel(bytes, { skipChecksum: true, packInt8: false }); })],
+      ...compileCosts(),
+
       ['new WordTokenizer with vocabText', cost(() => { new WordTokenizer(spec, 20); })],
       ['loop: ids[token] = id, longest', cost(() => {
         var ids = Object.create(null) as Record<string, number>; var longest = 0; var token = ''; var id = 0;
