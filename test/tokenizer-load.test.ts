@@ -17,23 +17,13 @@ import { parseModelFile } from '../engine/format.ts';
 import { loadModel } from '../engine/index.ts';
 import { WordTokenizer, type WordTokenizerSpec } from '../engine/tokenizer.ts';
 import { decodeUtf8Matching, latin1 } from '../engine/utf8.ts';
+import { referenceIds } from './tokenizer-reference.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const spamDir = resolve(repoRoot, '../shared/models/spam-detection');
 const spamPresent = existsSync(resolve(spamDir, 'model.json'));
 if (!spamPresent) console.warn(`tokenizer-load: the spam model is not at ${spamDir}; its cases are skipped`);
 
-/** The rule written plainly: lowercase the whole text, regex split, first id of each word, pad or cut. */
-function referenceIds(spec: WordTokenizerSpec, text: string, length: number): number[] {
-  const ids = new Map<string, number>();
-  spec.vocab.forEach((token, id) => {
-    if (!ids.has(token)) ids.set(token, id);
-  });
-  const words = (spec.lowercase ? text.toLowerCase() : text).split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
-  const out = [spec.startId, ...words.map((word) => ids.get(word) ?? spec.unknownId)].slice(0, length);
-  while (out.length < length) out.push(spec.padId);
-  return out;
-}
 
 const encode = (t: WordTokenizer, text: string): number[] => Array.from(t.encode(text, new Int32Array(t.sequenceLength)));
 

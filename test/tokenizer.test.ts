@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WordTokenizer, type WordTokenizerSpec } from '../engine/tokenizer.ts';
+import { referenceIds } from './tokenizer-reference.ts';
 
 const PAD = 0;
 const START = 1;
@@ -10,17 +11,6 @@ function makeSpec(words: string[], lowercase = true): WordTokenizerSpec {
   return { kind: 'words', vocab: ['<PAD>', '<START>', '<UNKNOWN>', ...words], padId: PAD, startId: START, unknownId: UNKNOWN, lowercase };
 }
 
-/** The rule written plainly: lowercase the whole text, regex split, look up, pad or cut. */
-function referenceIds(spec: WordTokenizerSpec, text: string, length: number): number[] {
-  const ids = new Map<string, number>();
-  spec.vocab.forEach((token, id) => {
-    if (!ids.has(token)) ids.set(token, id);
-  });
-  const words = (spec.lowercase ? text.toLowerCase() : text).split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
-  const out = [spec.startId, ...words.map((word) => ids.get(word) ?? spec.unknownId)].slice(0, length);
-  while (out.length < length) out.push(spec.padId);
-  return out;
-}
 
 function encode(tokenizer: WordTokenizer, text: string): number[] {
   return Array.from(tokenizer.encode(text, new Int32Array(tokenizer.sequenceLength)));
