@@ -178,7 +178,7 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
     units: unitCount,
     inputSize: n,
     columns,
-    ones: onesOf(unitCount, bits),
+    ones: laneOnes(unitCount, bits),
     chunkDigits: (two * bits) / (radix === 32 ? 5 : 4),
     chunkLanes: two,
     radix,
@@ -186,7 +186,7 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
 }
 
 /** Σ_i 2^(bits·i) for i < count, by doubling (O(log count) BigInt operations). */
-function onesOf(count: number, bits: number): bigint {
+export function laneOnes(count: number, bits: number): bigint {
   let result = BigInt(0);
   let block = BigInt(1); // Σ over `size` lanes
   let size = 1;
@@ -209,11 +209,14 @@ function onesOf(count: number, bits: number): bigint {
  * per-column multiply-add.
  */
 export function laneIntegerSums(lanes: LaneKernel, quantized: Int8Array, sums: Int32Array, buckets: bigint[] | null): void {
-  readLanes(laneAccumulator(lanes, quantized, buckets), lanes, 2 ** (lanes.laneBits - 1), sums);
+  readLaneSums(laneAccumulatorValue(lanes, quantized, buckets).toString(lanes.radix), lanes, 2 ** (lanes.laneBits - 1), sums);
 }
 
-/** The accumulator of laneIntegerSums in hex: lane i (from the right) holds 2^(L−1) + Σ_j w_ij·quantized[j]. */
-function laneAccumulator(lanes: LaneKernel, quantized: Int8Array, buckets: bigint[] | null): string {
+/**
+ * The accumulator of laneIntegerSums: lane i (bits [L·i, L·i + L)) holds
+ * 2^(L−1) + Σ_j w_ij·quantized[j], in [0, 2^L).
+ */
+export function laneAccumulatorValue(lanes: LaneKernel, quantized: Int8Array, buckets: bigint[] | null): bigint {
   var n = lanes.inputSize | 0;
   var columns = lanes.columns;
   var zero = SMALL[128];
@@ -250,12 +253,15 @@ function laneAccumulator(lanes: LaneKernel, quantized: Int8Array, buckets: bigin
   var bits = lanes.laneBits | 0;
   var half = 2 ** (bits - 1);
   // lanes carry w + 128: remove 128·Σx from every lane and add the bias B = 2^(L−1)
-  acc = acc + BigInt(half - 128 * total) * lanes.ones;
-  return acc.toString(lanes.radix);
+  return acc + BigInt(half - 128 * total) * lanes.ones;
 }
 
-/** Reads the lanes of `hex` (least significant last) into sums, minus `half`. */
-function readLanes(hex: string, lanes: LaneKernel, half: number, sums: Int32Array): void {
+/**
+ * Reads the lanes of `hex` (laneAccumulatorValue's in lanes.radix, least significant last)
+ * into sums, minus `half` (2^(L−1)): laneIntegerSums's read-out, for callers that test the
+ * accumulator first (vector search).
+ */
+export function readLaneSums(hex: string, lanes: LaneKernel, half: number, sums: Int32Array): void {
   var unitCount = lanes.units | 0;
   var digits = lanes.chunkDigits | 0;
   var laneScale = 2 ** lanes.laneBits;
@@ -323,7 +329,7 @@ export function denseInt8Lanes(
   var out = outputOffset | 0;
   for (r = 0; r < rowCount; r = (r + 1) | 0) {
     inputScale = quantizeRowInt8(input, rowStart, n, quantized);
-    hex = laneAccumulator(lanes, quantized, buckets);
+    hex = laneAccumulatorValue(lanes, quantized, buckets).toString(lanes.radix);
     // readLanes fused with scale, bias and relu (no round trip through `sums`)
     end = hex.length | 0;
     o = 0;

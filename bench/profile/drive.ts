@@ -50,6 +50,23 @@ for (const shape of denseSizes) {
   }
 }
 
+if (args.includes('--search')) {
+  // the int8 vector index (engine/vector-search.ts) filled in the canister: --search 1000,10000,100000 [--dims 64] [--rising]
+  const sizes = args[args.indexOf('--search') + 1].split(',').map(Number);
+  const dims = args.includes('--dims') ? Number(args[args.indexOf('--dims') + 1]) : 64;
+  const mode = args.includes('--rising') ? 1 : 0;
+  let filled = 0;
+  for (const size of sizes) {
+    while (filled < size) {
+      const n = Math.min(10_000, size - filled);
+      const setup = await measureUpdate(canister, 'vectorSetup', candidArgs([IDL.Nat32, IDL.Nat32, IDL.Nat32], [n, dims, mode]));
+      if (filled === 0) print(`vectors ${dims} dims${mode ? ' (rising)' : ''}: setup`, decodeReply<[string, number][]>(Phases, setup.reply));
+      filled += n;
+    }
+    for (const k of [10, 100]) print(`vectors: search ${size}`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'vectorSearch', candidArgs([IDL.Nat32], [k]))).reply));
+  }
+}
+
 if (args.includes('--utf8')) {
   // The decoder inside QuickJS against Node's TextDecoder (fatal) on random and tricky bytes.
   const reference = new TextDecoder('utf-8', { fatal: true });

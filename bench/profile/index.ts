@@ -8,6 +8,7 @@ import { checksumWords } from '../../engine/checksum.ts';
 import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
 import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
 import { denseInt8Lanes, LANE_BUCKETS_MIN_INPUTS, laneBitsFor, packLaneKernel, type LaneKernel } from '../../engine/kernels-lanes.ts';
+import { Int8VectorIndex } from '../../engine/vector-search.ts';
 import { buildTypes, idlHash, Reader, T, Writer, type CType } from '../../canister/candid-wire.ts';
 import { textPrefix } from '../../canister/predict.ts';
 import { fastText, matchPredictRoute } from '../../canister/rest.ts';
@@ -293,6 +294,18 @@ interface DenseCase {
   lanes: LaneKernel | null;
 }
 let dense: DenseCase | undefined;
+
+/** vectorSetup / vectorSearch: an int8 vector index filled in the canister (no Candid per item). */
+let vectors: Int8VectorIndex | undefined;
+let vectorState = 1;
+/** The fixed query of vectorSearch (seeded), and the "rising" items drift toward it. */
+function vectorQuery(dims: number): Float32Array {
+  let state = 99;
+  return Float32Array.from({ length: dims }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32 - 0.5;
+  });
+}
 
 // Hooks filled in as the engine grows (kept here so the canister builds at every step).
 const checksumOf = (bytes: Uint8Array): void => { checksumWords(bytes, bytes.length - 8); };
@@ -729,6 +742,47 @@ export default class {
       ['127 bucket multiply-adds', cost(() => { acc = zero; for (var a = 1; a < 128; a = (a + 1) | 0) acc = acc + BigInt(a) * buckets[a]; })],
       ['toString(16)', cost(() => { acc.toString(16); })],
       [`columns: ${n}, limbs per column: ${Math.ceil(lanes.units * lanes.laneBits / 32)}`, 0],
+    ];
+  }
+
+  /**
+   * Appends `count` vectors of `dims` to the profile's int8 vector index (a new index when
+   * dims changes): mode 0 random, mode 1 rising (each item closer to vectorSearch's query
+   * than the last: every block is read, every item enters the top k). Replies the
+   * instructions per item added (Int8VectorIndex.set: quantize, lanes, norms).
+   */
+  @update([IDL.Nat32, IDL.Nat32, IDL.Nat32], Phases)
+  vectorSetup(count: number, dims: number, mode: number): [string, number][] {
+    if (vectors === undefined || vectors.dims !== dims) vectors = new Int8VectorIndex(dims);
+    const index = vectors;
+    const query = vectorQuery(dims);
+    const v = new Float32Array(dims);
+    const start = index.count;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const t = (start + i + 1) / (start + count + 1);
+      for (let d = 0; d < dims; d++) {
+        vectorState = (Math.imul(vectorState, 1664525) + 1013904223) >>> 0;
+        const r = vectorState / 2 ** 32 - 0.5;
+        v[d] = mode === 1 ? t * query[d] + (1 - t) * 0.01 * r : r;
+      }
+      total += cost(() => { index.set(index.count, v); });
+    }
+    const commit = cost(() => { index.commit(); });
+    return [['set, per item', total / count], ['commit (lanes), per item', commit / count], ['items', index.count]];
+  }
+
+  /** Instructions of one top-k search on vectorSetup's index, and the blocks it read. */
+  @query([IDL.Nat32], Phases)
+  vectorSearch(k: number): [string, number][] {
+    if (vectors === undefined) throw new Error('call vectorSetup first');
+    const index = vectors;
+    const query = vectorQuery(index.dims);
+    const instructions = cost(() => { index.search(query, k); });
+    return [
+      [`search top ${k} over ${index.count} items`, instructions],
+      ['per item', instructions / index.count],
+      ['blocks', index.blocks.length],
     ];
   }
 
