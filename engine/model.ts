@@ -66,6 +66,14 @@ export interface LoadOptions {
    */
   int8Kernel?: 'auto' | 'lanes' | 'packed' | 'plain';
   /**
+   * Float convolution kernels of one group (float32/float16 files, int8 with int8 'float'):
+   * 'auto' (default) picks by shape: fixed-point BigInt lanes (engine/kernels-lanes-fixed.ts,
+   * float32-grade error bound) from 16 filters and 32 patch values, else loops over im2col
+   * rows for short tap runs (engine/layers/convolution-kernels.ts), else convolve; 'lanes',
+   * 'rows' and 'loops' (convolve) force one.
+   */
+  floatKernel?: 'auto' | 'lanes' | 'rows' | 'loops';
+  /**
    * Skip the file's checksum (a whole-file pass, ~260 instructions a byte in the canister):
    * for bytes already proven intact, e.g. by a matching SHA-256 (canister/registry.ts).
    */
@@ -1049,7 +1057,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
         const sources = layer.sources.map(handleOf);
         const target = targetFor(j);
         const step = newStep(LAYER, NO_FLOATS, NO_FLOATS);
-        step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain', tokens, stepMask });
+        step.prepared = spec.prepare({ file, layer, integerInt8, int8Kernel: (options.packInt8 ?? true) ? options.int8Kernel : 'plain', floatKernel: options.floatKernel, tokens, stepMask });
         step.outputSize = product(layer.outputShape);
         push(step, sources[0], target, sources);
         for (const source of sources) buffers.read(source);

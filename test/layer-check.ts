@@ -34,6 +34,7 @@ export async function runLayerCase(
   quantize: Quantization = 'float32',
   int8: 'integer' | 'float' = 'integer',
   int8Kernel: LoadOptions['int8Kernel'] = 'auto',
+  floatKernel: LoadOptions['floatKernel'] = 'auto',
 ): Promise<LayerRun> {
   const model = tf.sequential();
   model.add(tf.layers.inputLayer({ inputShape: layerCase.inputShape }));
@@ -50,7 +51,7 @@ export async function runLayerCase(
   model.setWeights(weights);
   weights.forEach((w) => w.dispose());
   const bytes = await convertTfjsModel(model, { quantize, editTopology: layerCase.editTopology });
-  const engine = loadModel(bytes, { int8, int8Kernel });
+  const engine = loadModel(bytes, { int8, int8Kernel, floatKernel });
   const size = layerCase.inputShape.reduce((a, b) => a * b, 1);
   const inputs = Array.from({ length: count }, () => new Float32Array(size).map(() => next() * 2 - 1));
   const x = tf.tensor(inputs.flatMap((input) => Array.from(input)), [count, ...layerCase.inputShape]);

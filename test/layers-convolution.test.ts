@@ -175,6 +175,17 @@ describe('convolution family vs TF.js', () => {
     );
   });
 
+  it('float32 on the fixed-point BigInt lanes (floatKernel lanes, one group) and on loops: within 1e-5 · max(1, |b|)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convCaseArb(false), fc.constantFrom('lanes' as const, 'loops' as const), async (c, floatKernel) => {
+        const run = await runLayerCase(c, 2, 'float32', 'integer', 'auto', floatKernel);
+        const mismatch = firstMismatch(run, relative(1e-5));
+        if (mismatch) throw new Error(`float ${floatKernel} ${c.what} on [${c.inputShape}]: ${mismatch}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('float16 and int8 (integer and dequantized kernels): within fanIn · Δw of the float32 model (+ the patch rounding on integers)', async () => {
     await fc.assert(
       fc.asyncProperty(convCaseArb(true), fc.constantFrom<[Quantization, 'integer' | 'float']>(['float16', 'float'], ['int8', 'integer'], ['int8', 'float']), async (c, [quantize, int8]) => {

@@ -101,7 +101,9 @@ export const FAMILY_SHAPES: readonly FamilyShape[] = [
 /** The shapes behind the conv2d_int8_mac and lstm_int8_mac figures. */
 export const CONV_TARGET_SHAPE = 'conv2d_12x12x32_64f3';
 export const LSTM_TARGET_SHAPE = 'lstm_20x64_128';
-const QUICK_SHAPES = ['conv2d_28x28x1_32f3', CONV_TARGET_SHAPE, 'lstm_20x32_32', LSTM_TARGET_SHAPE];
+/** The zoo MNIST CNN's first convolution (3×3×1: short tap runs), behind conv2d_float32_first_mac. */
+export const CONV_FIRST_SHAPE = 'conv2d_28x28x1_32f3';
+const QUICK_SHAPES = [CONV_FIRST_SHAPE, CONV_TARGET_SHAPE, 'lstm_20x32_32', LSTM_TARGET_SHAPE];
 const CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
 
 /** Each shape's whole prediction (one layer) per int8 kernel choice and on the float32 file, per multiply-add. */
@@ -116,17 +118,20 @@ async function familyKernels(ctx: BenchContext, canister: Canister, section: Sec
     const perMac: Record<string, number> = {};
     for (const quantize of ['int8', 'float32'] as const) {
       await measureUpdate(canister, 'loadKernels', convertTfjsModel(path, quantize).bytes);
-      const choices = quantize === 'int8' ? CHOICES.map((_, i) => i) : [0];
+      // float32: what loadModel picks, then convolve forced (floatKernel 'loops', choice 4: the kernel before the lanes and rows)
+      const choices = quantize === 'int8' ? CHOICES.map((_, i) => i) : shape.id.startsWith('conv') ? [0, 4] : [0];
       for (const choice of choices) {
         const [[, instructions]] = decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'kernelCost', candidArgs([IDL.Nat32], [choice]))).reply);
-        const label = quantize === 'int8' ? CHOICES[choice] : 'float32';
+        const label = quantize === 'int8' ? CHOICES[choice] : choice === 0 ? 'float32' : 'float32_loops';
         perMac[label] = instructions / shape.macs;
         section.figures[`${shape.id}_${label}_per_mac`] = perMac[label];
       }
     }
-    rows.push([shape.label, formatInstructions(shape.macs), ...['auto', 'lanes', 'packed', 'plain', 'float32'].map((label) => perMac[label].toFixed(1))]);
+    rows.push([shape.label, formatInstructions(shape.macs), ...['auto', 'lanes', 'packed', 'plain', 'float32', 'float32_loops'].map((label) => perMac[label]?.toFixed(1) ?? '—')]);
   }
   section.figures.conv2d_int8_mac = section.figures[`${CONV_TARGET_SHAPE}_auto_per_mac`];
+  section.figures.conv2d_float32_mac = section.figures[`${CONV_TARGET_SHAPE}_float32_per_mac`];
+  section.figures.conv2d_float32_first_mac = section.figures[`${CONV_FIRST_SHAPE}_float32_per_mac`];
   section.figures.lstm_int8_mac = section.figures[`${LSTM_TARGET_SHAPE}_auto_per_mac`];
   section.tables.push({
     headers: [
@@ -136,7 +141,8 @@ async function familyKernels(ctx: BenchContext, canister: Canister, section: Sec
       'int8 lanes',
       'int8 packed',
       'int8 plain',
-      'float32 file',
+      'float32 file (float kernel loadModel picks: fixed-point lanes, im2col rows or convolve)',
+      'float32 file, convolve forced (floatKernel loops)',
     ],
     rows,
   });

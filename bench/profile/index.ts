@@ -34,6 +34,8 @@ function asciiDecode(bytes: Uint8Array): string {
 let model: EngineModel | undefined;
 /** loadKernels: the same file loaded with each int8 kernel choice. */
 const KERNEL_CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
+/** …then (choices 4, 5, 6) the float convolution kernels forced: LoadOptions.floatKernel. */
+const FLOAT_CHOICES = ['loops', 'lanes', 'rows'] as const;
 let kernelModels: EngineModel[] = [];
 let modelBytes: Uint8Array = new Uint8Array(0);
 let loadInstructions = 0;
@@ -478,7 +480,7 @@ export default class {
   @update([], IDL.Empty, { manual: true })
   loadKernels(): void {
     const bytes = msgArgData();
-    kernelModels = KERNEL_CHOICES.map((int8Kernel) => loadModel(bytes, { int8Kernel }));
+    kernelModels = [...KERNEL_CHOICES.map((int8Kernel) => loadModel(bytes, { int8Kernel })), ...FLOAT_CHOICES.map((floatKernel) => loadModel(bytes, { floatKernel }))];
     msgReply(EMPTY_CANDID_REPLY);
   }
 
@@ -488,7 +490,8 @@ export default class {
     const m = kernelModels[choice];
     if (m === undefined) throw new Error('call loadKernels first');
     const input = Array.from({ length: m.inputSize }, (_, k) => Math.sin(k));
-    return [[KERNEL_CHOICES[choice], cost(() => { m.predictVector(input); })]];
+    const label = choice < KERNEL_CHOICES.length ? KERNEL_CHOICES[choice] : `float ${FLOAT_CHOICES[choice - KERNEL_CHOICES.length]}`;
+    return [[label, cost(() => { m.predictVector(input); })]];
   }
 
   /** Instructions of each step of predicting on `text`, inside the method. */

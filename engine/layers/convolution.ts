@@ -32,6 +32,7 @@ import { laneKernelWins } from '../kernels-lanes.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
+import { convolveFixed, convolveRows, fixedConvolutionWins, prepareFixedConvolution, prepareRowsConvolution, rowsConvolutionWins, type FixedConvolution } from './convolution-kernels.ts';
 
 /** Largest stride, dilation, padding or kernel size a file may give (keeps index math far below 2³¹). */
 const MAX_WINDOW = 1 << 16;
@@ -276,6 +277,24 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
         };
       }
       const { values, scales } = kernelValues(context);
+      const fixed = fixedLowering(context, geometry, values);
+      if (fixed !== null) {
+        return {
+          run(source, target) {
+            if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
+            convolveFixed(needsPadding ? padded : source, PH, PW, inChannels, fixed, bias, geometry, target);
+          },
+        };
+      }
+      if (values instanceof Float32Array && geometry.groups === 1 && (context.floatKernel === 'rows' || ((context.floatKernel ?? 'auto') === 'auto' && rowsConvolutionWins(geometry.outChannels, geometry.dilations[2] === 1 ? geometry.kernelDims[2] * inChannels : inChannels)))) {
+        const patches = prepareRowsConvolution(geometry, values.length / geometry.outChannels);
+        return {
+          run(source, target) {
+            if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
+            convolveRows(needsPadding ? padded : source, PH, PW, inChannels, values, bias, geometry, patches, target);
+          },
+        };
+      }
       return {
         run(source, target) {
           if (needsPadding) {
@@ -321,6 +340,19 @@ function loweredMatrix(context: PrepareContext, g: Geometry): Int8Matrix | null 
   const view = tensorInt8(file, layer.tensors[0]);
   const forced = context.int8Kernel ?? 'auto';
   return prepareInt8Matrix(view.values, view.scales, g.outChannels, patch, forced === 'auto' ? convolutionKernelChoice(g.outChannels, patch) : forced);
+}
+
+/**
+ * A float kernel (float32/float16 files, int8 ones dequantized) of one group on the
+ * fixed-point BigInt lanes (convolution-kernels.ts) where fixedConvolutionWins or
+ * LoadOptions.floatKernel 'lanes' asks; else null (convolve).
+ */
+function fixedLowering(context: PrepareContext, g: Geometry, values: KernelValues): FixedConvolution | null {
+  if (!(values instanceof Float32Array) || g.groups !== 1) return null;
+  const choice = context.floatKernel ?? 'auto';
+  const patch = values.length / g.outChannels;
+  if (choice === 'loops' || choice === 'rows' || (choice === 'auto' && !fixedConvolutionWins(g.outChannels, patch))) return null;
+  return prepareFixedConvolution(values, g);
 }
 
 /**

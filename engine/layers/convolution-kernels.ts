@@ -1,0 +1,164 @@
+// Convolution kernels chosen at load by engine/layers/convolution.ts for float kernels of
+// one group (float32/float16 files, int8 ones dequantized), beside its convolve:
+// - convolveFixed: lowered onto BigInt lanes (engine/kernels-lanes-fixed.ts): per output
+//   row, each position's patch [kd, kh, kw, C] is copied into `patches` (im2col of one
+//   row), then the row's patches go through the lane matrix [outC, kd·kh·kw·C] at once;
+//   where fixedConvolutionWins. Error bound: the kernel's (kernels-lanes-fixed.ts).
+// - convolveRows: loops over the same im2col rows, one dot product of the whole patch per
+//   output (unrolled ×8), instead of convolve's loop turn per short run of taps (a 3×3×1
+//   kernel has runs of 3); elsewhere (rowsConvolutionWins).
+// Both are checked against convolution.reference.ts by the convolution tests.
+
+import { LINEAR } from '../activations.ts';
+import { fixedLanesRows, prepareFixedLanes, type FixedLanes } from '../kernels-lanes-fixed.ts';
+import type { Geometry } from './convolution.ts';
+
+/** Fewest output channels (lanes per column) and patch values for the fixed-point lanes. */
+export const FIXED_CONV_MIN_CHANNELS = 16;
+export const FIXED_CONV_MIN_PATCH = 32;
+/** Most weights packed at load (packing costs a few thousand instructions per weight). */
+export const FIXED_CONV_MAX_WEIGHTS = 1_000_000;
+
+/** Whether a float convolution of one group with this matrix shape runs on the fixed-point lanes by default. */
+export function fixedConvolutionWins(outChannels: number, patch: number): boolean {
+  return outChannels >= FIXED_CONV_MIN_CHANNELS && patch >= FIXED_CONV_MIN_PATCH && outChannels * patch <= FIXED_CONV_MAX_WEIGHTS;
+}
+
+export interface FixedConvolution {
+  lanes: FixedLanes;
+  /** One output row's patches: outW × patch. */
+  patches: Float32Array;
+}
+
+/** The float kernel [outC, kd, kh, kw, inC] as lanes, with its scratch; null when the lanes cannot hold it. */
+export function prepareFixedConvolution(kernel: Float32Array, g: Geometry): FixedConvolution | null {
+  const patch = kernel.length / g.outChannels;
+  const lanes = prepareFixedLanes(kernel, g.outChannels, patch);
+  return lanes === null ? null : { lanes, patches: new Float32Array(g.outDims[2] * patch) };
+}
+
+/** Copies the patches of output row (od, oh) of the padded input [PD, PH, PW, C] into `patches` (outW × kd·kh·kw·C). */
+export function im2colRow(input: Float32Array, PH: number, PW: number, C: number, g: Geometry, od: number, oh: number, patches: Float32Array): void {
+  var kd = g.kernelDims[0] | 0;
+  var kh = g.kernelDims[1] | 0;
+  var kw = g.kernelDims[2] | 0;
+  var sw = g.strides[2] | 0;
+  var dd = g.dilations[0] | 0;
+  var dh = g.dilations[1] | 0;
+  var dw = g.dilations[2] | 0;
+  var OW = g.outDims[2] | 0;
+  var rowStride = (PW * C) | 0;
+  var planeStride = (PH * rowStride) | 0;
+  // taps along the width: one contiguous run of kw·C values when undilated
+  var runLength = dw === 1 ? (kw * C) | 0 : C | 0;
+  var runs = dw === 1 ? 1 : kw;
+  var runStep = (dw * C) | 0;
+  var start = (od * g.strides[0] * planeStride + oh * g.strides[1] * rowStride) | 0;
+  var ow = 0;
+  var a = 0;
+  var b = 0;
+  var r = 0;
+  var i = 0;
+  var x = 0;
+  var xRow = 0;
+  var xPlane = 0;
+  var w = 0;
+  for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
+    xPlane = (start + ow * sw * C) | 0;
+    for (a = 0; a < kd; a = (a + 1) | 0) {
+      xRow = xPlane;
+      for (b = 0; b < kh; b = (b + 1) | 0) {
+        x = xRow;
+        for (r = 0; r < runs; r = (r + 1) | 0) {
+          for (i = 0; i < runLength; i = (i + 1) | 0) patches[(w + i) | 0] = input[(x + i) | 0];
+          w = (w + runLength) | 0;
+          x = (x + runStep) | 0;
+        }
+        xRow = (xRow + dh * rowStride) | 0;
+      }
+      xPlane = (xPlane + dd * planeStride) | 0;
+    }
+  }
+}
+
+/** Convolution of the padded input [PD, PH, PW, C] into [OD, OH, OW, outC] on the lanes (linear: the runner applies the activation). */
+export function convolveFixed(input: Float32Array, PH: number, PW: number, C: number, f: FixedConvolution, bias: Float32Array, g: Geometry, output: Float32Array): void {
+  var OD = g.outDims[0] | 0;
+  var OH = g.outDims[1] | 0;
+  var OW = g.outDims[2] | 0;
+  var step = (OW * g.outChannels) | 0;
+  var p = 0;
+  for (var od = 0; od < OD; od = (od + 1) | 0) {
+    for (var oh = 0; oh < OH; oh = (oh + 1) | 0) {
+      im2colRow(input, PH, PW, C, g, od, oh, f.patches);
+      fixedLanesRows(f.lanes, f.patches, 0, OW, bias, output, p, LINEAR);
+      p = (p + step) | 0;
+    }
+  }
+}
+
+/**
+ * Fewest output channels for convolveRows (the row's im2col copy is shared by every channel),
+ * and the longest contiguous tap run (kw·C undilated, else C) where it beats convolve: measured
+ * in the canister (bench/profile/conv.ts, instructions per multiply-add, convolve → rows):
+ * 32 × 3×3×1 4,104 → 2,200; 8 × 3×3×1 4,166 → 2,623; but 32 × 3×3×16 1,583 → 1,566 and
+ * 16 × 3×3×32 1,535 → 1,636 (those run on the lanes by default anyway).
+ */
+export const ROWS_MIN_CHANNELS = 4;
+export const ROWS_MAX_RUN = 15;
+
+/** Whether convolveRows runs a float convolution of one group by default (where the lanes do not). */
+export function rowsConvolutionWins(outChannels: number, run: number): boolean {
+  return outChannels >= ROWS_MIN_CHANNELS && run <= ROWS_MAX_RUN;
+}
+
+/** One output row's patches (outW × kd·kh·kw·C) for convolveRows. */
+export function prepareRowsConvolution(g: Geometry, patch: number): Float32Array {
+  return new Float32Array(g.outDims[2] * patch);
+}
+
+/**
+ * Convolution of the padded input [PD, PH, PW, C] into [OD, OH, OW, outC] on loops over
+ * im2col rows: the row's patches are copied once (im2colRow), then each output is one dot
+ * product of the whole patch (kd·kh·kw·C values, contiguous) with the kernel row [outC][patch],
+ * unrolled ×8: one long inner loop instead of a loop turn per short run of taps (runs of 3
+ * for a 3×3×1 kernel in convolve). Sums in float64, as convolve.
+ */
+export function convolveRows(input: Float32Array, PH: number, PW: number, C: number, kernel: Float32Array, bias: Float32Array, g: Geometry, patches: Float32Array, output: Float32Array): void {
+  var OD = g.outDims[0] | 0;
+  var OH = g.outDims[1] | 0;
+  var OW = g.outDims[2] | 0;
+  var outC = g.outChannels | 0;
+  var n = (kernel.length / outC) | 0;
+  var unrolledEnd = (n - (n & 7)) | 0;
+  var od = 0;
+  var oh = 0;
+  var ow = 0;
+  var o = 0;
+  var i = 0;
+  var x = 0;
+  var w = 0;
+  var p = 0;
+  var sum = 0.0;
+  for (od = 0; od < OD; od = (od + 1) | 0) {
+    for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
+      im2colRow(input, PH, PW, C, g, od, oh, patches);
+      x = 0;
+      for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
+        w = 0;
+        for (o = 0; o < outC; o = (o + 1) | 0) {
+          sum = bias[o];
+          for (i = 0; i < unrolledEnd; i = (i + 8) | 0) {
+            sum = sum + patches[x + i] * kernel[w + i] + patches[x + i + 1] * kernel[w + i + 1] + patches[x + i + 2] * kernel[w + i + 2] + patches[x + i + 3] * kernel[w + i + 3]
+              + patches[x + i + 4] * kernel[w + i + 4] + patches[x + i + 5] * kernel[w + i + 5] + patches[x + i + 6] * kernel[w + i + 6] + patches[x + i + 7] * kernel[w + i + 7];
+          }
+          for (; i < n; i = (i + 1) | 0) sum = sum + patches[x + i] * kernel[w + i];
+          output[p] = sum;
+          p = (p + 1) | 0;
+          w = (w + n) | 0;
+        }
+        x = (x + n) | 0;
+      }
+    }
+  }
+}
