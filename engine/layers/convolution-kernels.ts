@@ -6,7 +6,8 @@
 //   where fixedConvolutionWins. Error bound: the kernel's (kernels-lanes-fixed.ts).
 // - convolveRows: loops over the same im2col rows, one dot product of the whole patch per
 //   output (unrolled ×8), instead of convolve's loop turn per short run of taps (a 3×3×1
-//   kernel has runs of 3); elsewhere (rowsConvolutionWins).
+//   kernel has runs of 3); elsewhere (rowsConvolutionWins). Patches of ≤ 9 values run
+//   convolveRows9 (the patch in locals, one expression per output channel).
 // Both are checked against convolution.reference.ts by the convolution tests.
 
 import { LINEAR } from '../activations.ts';
@@ -37,8 +38,11 @@ export function prepareFixedConvolution(kernel: Float32Array, g: Geometry): Fixe
   return lanes === null ? null : { lanes, patches: new Float32Array(g.outDims[2] * patch) };
 }
 
-/** Copies the patches of output row (od, oh) of the padded input [PD, PH, PW, C] into `patches` (outW × kd·kh·kw·C). */
-export function im2colRow(input: Float32Array, PH: number, PW: number, C: number, g: Geometry, od: number, oh: number, patches: Float32Array): void {
+/**
+ * Copies the patches of output row (od, oh) of the padded input [PD, PH, PW, C] into `patches`
+ * (outW patches of kd·kh·kw·C values, `stride` ≥ that apart; the gaps are left as they are).
+ */
+export function im2colRow(input: Float32Array, PH: number, PW: number, C: number, g: Geometry, od: number, oh: number, patches: Float32Array, stride: number): void {
   var kd = g.kernelDims[0] | 0;
   var kh = g.kernelDims[1] | 0;
   var kw = g.kernelDims[2] | 0;
@@ -63,6 +67,8 @@ export function im2colRow(input: Float32Array, PH: number, PW: number, C: number
   var xRow = 0;
   var xPlane = 0;
   var w = 0;
+  var patch = (kd * kh * kw * C) | 0;
+  var gap = (stride - patch) | 0;
   for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
     xPlane = (start + ow * sw * C) | 0;
     for (a = 0; a < kd; a = (a + 1) | 0) {
@@ -78,6 +84,7 @@ export function im2colRow(input: Float32Array, PH: number, PW: number, C: number
       }
       xPlane = (xPlane + dd * planeStride) | 0;
     }
+    w = (w + gap) | 0;
   }
 }
 
@@ -90,7 +97,7 @@ export function convolveFixed(input: Float32Array, PH: number, PW: number, C: nu
   var p = 0;
   for (var od = 0; od < OD; od = (od + 1) | 0) {
     for (var oh = 0; oh < OH; oh = (oh + 1) | 0) {
-      im2colRow(input, PH, PW, C, g, od, oh, f.patches);
+      im2colRow(input, PH, PW, C, g, od, oh, f.patches, f.lanes.inputSize);
       fixedLanesRows(f.lanes, f.patches, 0, OW, bias, output, p, LINEAR);
       p = (p + step) | 0;
     }
@@ -101,7 +108,7 @@ export function convolveFixed(input: Float32Array, PH: number, PW: number, C: nu
  * Fewest output channels for convolveRows (the row's im2col copy is shared by every channel),
  * and the longest contiguous tap run (kw·C undilated, else C) where it beats convolve: measured
  * in the canister (bench/profile/conv.ts, instructions per multiply-add, convolve → rows):
- * 32 × 3×3×1 4,104 → 2,200; 8 × 3×3×1 4,166 → 2,623; but 32 × 3×3×16 1,583 → 1,566 and
+ * 32 × 3×3×1 4,104 → 2,200 (→ 1,353 on convolveRows9); 8 × 3×3×1 4,166 → 2,623 (→ 1,825); but 32 × 3×3×16 1,583 → 1,566 and
  * 16 × 3×3×32 1,535 → 1,636 (those run on the lanes by default anyway).
  */
 export const ROWS_MIN_CHANNELS = 4;
@@ -142,7 +149,7 @@ export function convolveRows(input: Float32Array, PH: number, PW: number, C: num
   var sum = 0.0;
   for (od = 0; od < OD; od = (od + 1) | 0) {
     for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
-      im2colRow(input, PH, PW, C, g, od, oh, patches);
+      im2colRow(input, PH, PW, C, g, od, oh, patches, n);
       x = 0;
       for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
         w = 0;
@@ -158,6 +165,61 @@ export function convolveRows(input: Float32Array, PH: number, PW: number, C: num
           w = (w + n) | 0;
         }
         x = (x + n) | 0;
+      }
+    }
+  }
+}
+
+/** Patch sizes up to which convolveRows9 (the patch in locals, kernel rows padded to 9) runs instead of convolveRows. */
+export const ROWS9_MAX_PATCH = 9;
+
+/** The kernel [outC][patch ≤ 9] with each row padded to 9 values (zeros past the patch) for convolveRows9. */
+export function padKernelRows9(kernel: Float32Array, outChannels: number): Float32Array {
+  const patch = kernel.length / outChannels;
+  const padded = new Float32Array(outChannels * 9);
+  for (let o = 0; o < outChannels; o++) padded.set(kernel.subarray(o * patch, (o + 1) * patch), o * 9);
+  return padded;
+}
+
+/**
+ * convolveRows for patches of ≤ 9 values (3×3×1, 1×9, 3×3 depth 1 …): each position's patch
+ * (zero-padded to 9 in `patches`, stride 9) is read once into locals, then every output
+ * channel is one expression of 9 products with its padded kernel row.
+ */
+export function convolveRows9(input: Float32Array, PH: number, PW: number, C: number, kernel9: Float32Array, bias: Float32Array, g: Geometry, patches: Float32Array, output: Float32Array): void {
+  var OD = g.outDims[0] | 0;
+  var OH = g.outDims[1] | 0;
+  var OW = g.outDims[2] | 0;
+  var outC = g.outChannels | 0;
+  var od = 0;
+  var oh = 0;
+  var ow = 0;
+  var o = 0;
+  var x = 0;
+  var w = 0;
+  var p = 0;
+  var x0 = 0.0, x1 = 0.0, x2 = 0.0, x3 = 0.0, x4 = 0.0, x5 = 0.0, x6 = 0.0, x7 = 0.0, x8 = 0.0;
+  for (od = 0; od < OD; od = (od + 1) | 0) {
+    for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
+      im2colRow(input, PH, PW, C, g, od, oh, patches, 9);
+      x = 0;
+      for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
+        x0 = patches[x];
+        x1 = patches[x + 1];
+        x2 = patches[x + 2];
+        x3 = patches[x + 3];
+        x4 = patches[x + 4];
+        x5 = patches[x + 5];
+        x6 = patches[x + 6];
+        x7 = patches[x + 7];
+        x8 = patches[x + 8];
+        w = 0;
+        for (o = 0; o < outC; o = (o + 1) | 0) {
+          output[p] = bias[o] + x0 * kernel9[w] + x1 * kernel9[w + 1] + x2 * kernel9[w + 2] + x3 * kernel9[w + 3] + x4 * kernel9[w + 4] + x5 * kernel9[w + 5] + x6 * kernel9[w + 6] + x7 * kernel9[w + 7] + x8 * kernel9[w + 8];
+          p = (p + 1) | 0;
+          w = (w + 9) | 0;
+        }
+        x = (x + 9) | 0;
       }
     }
   }

@@ -32,7 +32,7 @@ import { laneKernelWins } from '../kernels-lanes.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
-import { convolveFixed, convolveRows, fixedConvolutionWins, prepareFixedConvolution, prepareRowsConvolution, rowsConvolutionWins, type FixedConvolution } from './convolution-kernels.ts';
+import { convolveFixed, convolveRows, convolveRows9, fixedConvolutionWins, padKernelRows9, prepareFixedConvolution, prepareRowsConvolution, ROWS9_MAX_PATCH, rowsConvolutionWins, type FixedConvolution } from './convolution-kernels.ts';
 
 /** Largest stride, dilation, padding or kernel size a file may give (keeps index math far below 2³¹). */
 const MAX_WINDOW = 1 << 16;
@@ -287,7 +287,18 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
         };
       }
       if (values instanceof Float32Array && geometry.groups === 1 && (context.floatKernel === 'rows' || ((context.floatKernel ?? 'auto') === 'auto' && rowsConvolutionWins(geometry.outChannels, geometry.dilations[2] === 1 ? geometry.kernelDims[2] * inChannels : inChannels)))) {
-        const patches = prepareRowsConvolution(geometry, values.length / geometry.outChannels);
+        const patch = values.length / geometry.outChannels;
+        if (patch <= ROWS9_MAX_PATCH) {
+          const kernel9 = padKernelRows9(values, geometry.outChannels);
+          const patches9 = prepareRowsConvolution(geometry, 9);
+          return {
+            run(source, target) {
+              if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
+              convolveRows9(needsPadding ? padded : source, PH, PW, inChannels, kernel9, bias, geometry, patches9, target);
+            },
+          };
+        }
+        const patches = prepareRowsConvolution(geometry, patch);
         return {
           run(source, target) {
             if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
