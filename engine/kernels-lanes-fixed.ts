@@ -20,6 +20,7 @@
 // Allocates per call only BigInt and string primitives (libbf writes each result anew).
 
 import { LINEAR, RELU, activateRows } from './activations.ts';
+import { laneOnes } from './kernels-lanes.ts';
 
 /** A float matrix packed into one BigInt per input column (prepareFixedLanes). */
 export interface FixedLanes {
@@ -47,24 +48,6 @@ export function fixedLaneBits(inputSize: number): number {
   var q = 26;
   while (q >= 20 && inputSize * (2 ** q - 1) * (2 ** q - 1) >= 2 ** 62) q--;
   return q >= 20 ? q : 0;
-}
-
-/** Σ_i 2^(bits·i) for i < count, by doubling (O(log count) BigInt operations). */
-function onesOf(count: number, bits: number): bigint {
-  let result = BigInt(0);
-  let block = BigInt(1);
-  let size = 1;
-  let filled = 0;
-  const width = BigInt(bits);
-  for (let remaining = count; remaining > 0; remaining = Math.floor(remaining / 2)) {
-    if (remaining % 2 === 1) {
-      result = result + (block << (width * BigInt(filled)));
-      filled += size;
-    }
-    block = block + (block << (width * BigInt(size)));
-    size *= 2;
-  }
-  return result;
 }
 
 const ZERO_DIGITS = '00000000';
@@ -95,7 +78,7 @@ export function prepareFixedLanes(kernel: Float32Array, units: number, inputSize
     }
     columns[k] = BigInt('0x' + parts.join(''));
   }
-  return { units, inputSize: n, limit, columns, ones: onesOf(units, 64), scales, inverses: inverse, limitBig: BigInt(limit), half: BigInt(2 ** 62) };
+  return { units, inputSize: n, limit, columns, ones: laneOnes(units, 64), scales, inverses: inverse, limitBig: BigInt(limit), half: BigInt(2 ** 62) };
 }
 
 /**

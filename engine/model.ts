@@ -69,8 +69,8 @@ export interface LoadOptions {
    * Float convolution kernels of one group (float32/float16 files, int8 with int8 'float'):
    * 'auto' (default) picks by shape: fixed-point BigInt lanes (engine/kernels-lanes-fixed.ts,
    * float32-grade error bound) from 16 filters and 32 patch values, else loops over im2col
-   * rows for short tap runs (engine/layers/convolution-kernels.ts), else convolve; 'lanes',
-   * 'rows' and 'loops' (convolve) force one.
+   * rows for patches of ≤ 9 values (engine/layers/convolution-kernels.ts), else convolve;
+   * 'lanes', 'rows' (≤ 9 values) and 'loops' (convolve) force one where they apply.
    */
   floatKernel?: 'auto' | 'lanes' | 'rows' | 'loops';
   /**

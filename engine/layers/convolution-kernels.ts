@@ -4,10 +4,9 @@
 //   row, each position's patch [kd, kh, kw, C] is copied into `patches` (im2col of one
 //   row), then the row's patches go through the lane matrix [outC, kd·kh·kw·C] at once;
 //   where fixedConvolutionWins. Error bound: the kernel's (kernels-lanes-fixed.ts).
-// - convolveRows: loops over the same im2col rows, one dot product of the whole patch per
-//   output (unrolled ×8), instead of convolve's loop turn per short run of taps (a 3×3×1
-//   kernel has runs of 3); elsewhere (rowsConvolutionWins). Patches of ≤ 9 values run
-//   convolveRows9 (the patch in locals, one expression per output channel).
+// - convolveRows9: loops over the same im2col rows for patches of ≤ 9 values (3×3×1 first
+//   layers): the patch in locals, one expression per output channel, instead of convolve's
+//   loop turn per short run of taps (runs of 3 for a 3×3×1 kernel).
 // Both are checked against convolution.reference.ts by the convolution tests.
 
 import { LINEAR } from '../activations.ts';
@@ -105,72 +104,11 @@ export function convolveFixed(input: Float32Array, PH: number, PW: number, C: nu
 }
 
 /**
- * Fewest output channels for convolveRows (the row's im2col copy is shared by every channel),
- * and the longest contiguous tap run (kw·C undilated, else C) where it beats convolve: measured
- * in the canister (bench/profile/conv.ts, instructions per multiply-add, convolve → rows):
- * 32 × 3×3×1 4,104 → 2,200 (→ 1,353 on convolveRows9); 8 × 3×3×1 4,166 → 2,623 (→ 1,825); but 32 × 3×3×16 1,583 → 1,566 and
- * 16 × 3×3×32 1,535 → 1,636 (those run on the lanes by default anyway).
+ * convolveRows9 by default from this many output channels, for patches of ≤ 9 values (measured
+ * in the canister, bench/profile/conv.ts, instructions per multiply-add, convolve → rows9):
+ * 32 × 3×3×1 4,104 → 1,353; 8 × 3×3×1 4,166 → 1,825.
  */
-export const ROWS_MIN_CHANNELS = 4;
-export const ROWS_MAX_RUN = 15;
-
-/** Whether convolveRows runs a float convolution of one group by default (where the lanes do not). */
-export function rowsConvolutionWins(outChannels: number, run: number): boolean {
-  return outChannels >= ROWS_MIN_CHANNELS && run <= ROWS_MAX_RUN;
-}
-
-/** One output row's patches (outW × kd·kh·kw·C) for convolveRows. */
-export function prepareRowsConvolution(g: Geometry, patch: number): Float32Array {
-  return new Float32Array(g.outDims[2] * patch);
-}
-
-/**
- * Convolution of the padded input [PD, PH, PW, C] into [OD, OH, OW, outC] on loops over
- * im2col rows: the row's patches are copied once (im2colRow), then each output is one dot
- * product of the whole patch (kd·kh·kw·C values, contiguous) with the kernel row [outC][patch],
- * unrolled ×8: one long inner loop instead of a loop turn per short run of taps (runs of 3
- * for a 3×3×1 kernel in convolve). Sums in float64, as convolve.
- */
-export function convolveRows(input: Float32Array, PH: number, PW: number, C: number, kernel: Float32Array, bias: Float32Array, g: Geometry, patches: Float32Array, output: Float32Array): void {
-  var OD = g.outDims[0] | 0;
-  var OH = g.outDims[1] | 0;
-  var OW = g.outDims[2] | 0;
-  var outC = g.outChannels | 0;
-  var n = (kernel.length / outC) | 0;
-  var unrolledEnd = (n - (n & 7)) | 0;
-  var od = 0;
-  var oh = 0;
-  var ow = 0;
-  var o = 0;
-  var i = 0;
-  var x = 0;
-  var w = 0;
-  var p = 0;
-  var sum = 0.0;
-  for (od = 0; od < OD; od = (od + 1) | 0) {
-    for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
-      im2colRow(input, PH, PW, C, g, od, oh, patches, n);
-      x = 0;
-      for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
-        w = 0;
-        for (o = 0; o < outC; o = (o + 1) | 0) {
-          sum = bias[o];
-          for (i = 0; i < unrolledEnd; i = (i + 8) | 0) {
-            sum = sum + patches[x + i] * kernel[w + i] + patches[x + i + 1] * kernel[w + i + 1] + patches[x + i + 2] * kernel[w + i + 2] + patches[x + i + 3] * kernel[w + i + 3]
-              + patches[x + i + 4] * kernel[w + i + 4] + patches[x + i + 5] * kernel[w + i + 5] + patches[x + i + 6] * kernel[w + i + 6] + patches[x + i + 7] * kernel[w + i + 7];
-          }
-          for (; i < n; i = (i + 1) | 0) sum = sum + patches[x + i] * kernel[w + i];
-          output[p] = sum;
-          p = (p + 1) | 0;
-          w = (w + n) | 0;
-        }
-        x = (x + n) | 0;
-      }
-    }
-  }
-}
-
-/** Patch sizes up to which convolveRows9 (the patch in locals, kernel rows padded to 9) runs instead of convolveRows. */
+export const ROWS9_MIN_CHANNELS = 4;
 export const ROWS9_MAX_PATCH = 9;
 
 /** The kernel [outC][patch ≤ 9] with each row padded to 9 values (zeros past the patch) for convolveRows9. */
@@ -182,7 +120,7 @@ export function padKernelRows9(kernel: Float32Array, outChannels: number): Float
 }
 
 /**
- * convolveRows for patches of ≤ 9 values (3×3×1, 1×9, 3×3 depth 1 …): each position's patch
+ * Convolution of the padded input into [OD, OH, OW, outC] for patches of ≤ 9 values (3×3×1, 1×9, 3×3 depth 1 …): each position's patch
  * (zero-padded to 9 in `patches`, stride 9) is read once into locals, then every output
  * channel is one expression of 9 products with its padded kernel row.
  */

@@ -32,7 +32,7 @@ import { laneKernelWins } from '../kernels-lanes.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
-import { convolveFixed, convolveRows, convolveRows9, fixedConvolutionWins, padKernelRows9, prepareFixedConvolution, prepareRowsConvolution, ROWS9_MAX_PATCH, rowsConvolutionWins, type FixedConvolution } from './convolution-kernels.ts';
+import { convolveFixed, convolveRows9, fixedConvolutionWins, im2colRow, padKernelRows9, prepareFixedConvolution, ROWS9_MAX_PATCH, ROWS9_MIN_CHANNELS, type FixedConvolution } from './convolution-kernels.ts';
 
 /** Largest stride, dilation, padding or kernel size a file may give (keeps index math far below 2³¹). */
 const MAX_WINDOW = 1 << 16;
@@ -286,23 +286,15 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
           },
         };
       }
-      if (values instanceof Float32Array && geometry.groups === 1 && (context.floatKernel === 'rows' || ((context.floatKernel ?? 'auto') === 'auto' && rowsConvolutionWins(geometry.outChannels, geometry.dilations[2] === 1 ? geometry.kernelDims[2] * inChannels : inChannels)))) {
-        const patch = values.length / geometry.outChannels;
-        if (patch <= ROWS9_MAX_PATCH) {
-          const kernel9 = padKernelRows9(values, geometry.outChannels);
-          const patches9 = prepareRowsConvolution(geometry, 9);
-          return {
-            run(source, target) {
-              if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
-              convolveRows9(needsPadding ? padded : source, PH, PW, inChannels, kernel9, bias, geometry, patches9, target);
-            },
-          };
-        }
-        const patches = prepareRowsConvolution(geometry, patch);
+      const patch = values.length / geometry.outChannels;
+      const choice = context.floatKernel ?? 'auto';
+      if (values instanceof Float32Array && geometry.groups === 1 && patch <= ROWS9_MAX_PATCH && (choice === 'rows' || (choice === 'auto' && geometry.outChannels >= ROWS9_MIN_CHANNELS))) {
+        const kernel9 = padKernelRows9(values, geometry.outChannels);
+        const patches9 = new Float32Array(geometry.outDims[2] * 9);
         return {
           run(source, target) {
             if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
-            convolveRows(needsPadding ? padded : source, PH, PW, inChannels, values, bias, geometry, patches, target);
+            convolveRows9(needsPadding ? padded : source, PH, PW, inChannels, kernel9, bias, geometry, patches9, target);
           },
         };
       }
@@ -368,7 +360,7 @@ function fixedLowering(context: PrepareContext, g: Geometry, values: KernelValue
 
 /**
  * convolve lowered onto the int8 matrix kernel (one group): per output row, each position's
- * patch [kd, kh, kw, C] is copied into `patches` (im2col of one row), then the row's patches
+ * patch [kd, kh, kw, C] is copied into `patches` (im2col of one row, im2colRow), then the row's patches
  * go through the matrix at once, each quantized to int8 on its own (error bound: kernels-int8.ts).
  */
 export function convolveLowered(
@@ -384,58 +376,16 @@ export function convolveLowered(
   quantized: Int8Array,
   quantizedFloat: Float64Array,
 ): void {
-  var kd = g.kernelDims[0] | 0;
-  var kh = g.kernelDims[1] | 0;
-  var kw = g.kernelDims[2] | 0;
-  var sd = g.strides[0] | 0;
-  var sh = g.strides[1] | 0;
-  var sw = g.strides[2] | 0;
-  var dd = g.dilations[0] | 0;
-  var dh = g.dilations[1] | 0;
-  var dw = g.dilations[2] | 0;
   var OD = g.outDims[0] | 0;
   var OH = g.outDims[1] | 0;
   var OW = g.outDims[2] | 0;
-  var outC = g.outChannels | 0;
-  var rowStride = (PW * C) | 0;
-  var planeStride = (PH * rowStride) | 0;
-  // taps along the width: one contiguous run of kw·C values when undilated
-  var runLength = dw === 1 ? (kw * C) | 0 : C;
-  var runs = dw === 1 ? 1 : kw;
-  var runStep = (dw * C) | 0;
-  var od = 0;
-  var oh = 0;
-  var ow = 0;
-  var a = 0;
-  var b = 0;
-  var r = 0;
-  var i = 0;
-  var x = 0;
-  var xRow = 0;
-  var xPlane = 0;
-  var w = 0;
+  var step = (OW * g.outChannels) | 0;
   var p = 0;
-  for (od = 0; od < OD; od = (od + 1) | 0) {
-    for (oh = 0; oh < OH; oh = (oh + 1) | 0) {
-      w = 0;
-      for (ow = 0; ow < OW; ow = (ow + 1) | 0) {
-        xPlane = (od * sd * planeStride + oh * sh * rowStride + ow * sw * C) | 0;
-        for (a = 0; a < kd; a = (a + 1) | 0) {
-          xRow = xPlane;
-          for (b = 0; b < kh; b = (b + 1) | 0) {
-            x = xRow;
-            for (r = 0; r < runs; r = (r + 1) | 0) {
-              for (i = 0; i < runLength; i = (i + 1) | 0) patches[(w + i) | 0] = input[(x + i) | 0];
-              w = (w + runLength) | 0;
-              x = (x + runStep) | 0;
-            }
-            xRow = (xRow + dh * rowStride) | 0;
-          }
-          xPlane = (xPlane + dd * planeStride) | 0;
-        }
-      }
+  for (var od = 0; od < OD; od = (od + 1) | 0) {
+    for (var oh = 0; oh < OH; oh = (oh + 1) | 0) {
+      im2colRow(input, PH, PW, C, g, od, oh, patches, matrix.inputSize);
       int8MatrixRows(matrix, patches, 0, OW, bias, output, p, LINEAR, quantized, quantizedFloat);
-      p = (p + OW * outC) | 0;
+      p = (p + step) | 0;
     }
   }
 }
