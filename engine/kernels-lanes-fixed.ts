@@ -128,36 +128,30 @@ export function fixedLanesRows(
       if (value > high) high = value;
       else if (-value > high) high = -value;
     }
-    if (high > 0) {
-      inverse = limit / high;
-      inputScale = high / limit;
-      acc = ZERO;
-      total = 0;
-      at = 0;
-      for (k = rowStart; k < end; k = (k + 1) | 0) {
-        integer = Math.round(input[k] * inverse);
-        if (integer !== 0) {
-          acc = acc + BigInt(integer) * columns[at];
-          total = total + integer;
-        }
-        at = (at + 1) | 0;
+    // an all-zero row: every integer 0, every lane 2^62, every output its bias
+    inverse = high > 0 ? limit / high : 0;
+    inputScale = high / limit;
+    acc = ZERO;
+    total = 0;
+    at = 0;
+    for (k = rowStart; k < end; k = (k + 1) | 0) {
+      integer = Math.round(input[k] * inverse);
+      if (integer !== 0) {
+        acc = acc + BigInt(integer) * columns[at];
+        total = total + integer;
       }
-      // lanes carry W + limit: remove limit·ΣX from every lane, add 2^62
-      acc = acc + (m.half - m.limitBig * BigInt(total)) * m.ones;
-      hex = acc.toString(16);
-      at = hex.length | 0;
-      for (o = 0; o < unitCount; o = (o + 1) | 0) {
-        // lane o: digits [at − 16, at); high word minus 2^30 (the 2^62 bias), low word
-        sum = ((at > 8 ? parseInt(hex.substring(at - 16, at - 8), 16) : 0) - 1073741824) * 4294967296 + (at > 0 ? parseInt(hex.substring(at - 8, at), 16) : 0);
-        sum = sum * inputScale * scales[o] + bias[o];
-        output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
-        at = (at - 16) | 0;
-      }
-    } else {
-      for (o = 0; o < unitCount; o = (o + 1) | 0) {
-        sum = bias[o];
-        output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
-      }
+      at = (at + 1) | 0;
+    }
+    // lanes carry W + limit: remove limit·ΣX from every lane, add 2^62
+    acc = acc + (m.half - m.limitBig * BigInt(total)) * m.ones;
+    hex = acc.toString(16);
+    at = hex.length | 0;
+    for (o = 0; o < unitCount; o = (o + 1) | 0) {
+      // lane o: digits [at − 16, at); high word minus 2^30 (the 2^62 bias), low word
+      sum = ((at > 8 ? parseInt(hex.substring(at - 16, at - 8), 16) : 0) - 1073741824) * 4294967296 + (at > 0 ? parseInt(hex.substring(at - 8, at), 16) : 0);
+      sum = sum * inputScale * scales[o] + bias[o];
+      output[(out + o) | 0] = relu && sum < 0 ? 0 : sum;
+      at = (at - 16) | 0;
     }
     out = (out + unitCount) | 0;
     rowStart = (rowStart + n) | 0;
