@@ -54,6 +54,19 @@ function agreeingOutputPadding(kernel: number, stride: number, padding: 'valid' 
   return kernel >= stride ? 0 : stride - kernel;
 }
 
+/** Sets data_format on every layer of a saved topology that has one. */
+function setDataFormat(format: string): (topology: unknown) => void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if ('data_format' in record) record.data_format = format;
+      Object.values(record).forEach(visit);
+    }
+  };
+  return visit;
+}
+
 /** Sets output_padding on every Conv2DTranspose of a saved topology (TF.js does not write it). */
 function setTransposeOutputPadding(outputPadding: number[]): (topology: unknown) => void {
   const visit = (node: unknown): void => {
@@ -250,9 +263,35 @@ describe('convolution family vs TF.js', () => {
     await expect(refused({ kernelSize: 3, strides: 2, padding: 'same' }, 2)).rejects.toThrow(/output_padding \[2,2\] must be below the strides/);
   });
 
+  it('data_format channels_first: every convolution, pooling, padding and up-sampling layer as TF.js (float32 within 1e-5)', async () => {
+    // (TF.js's Conv1D and 1-D pooling do not save data_format, so they cannot round-trip here.)
+    const cf = 'channelsFirst' as const;
+    const cases: { what: string; inputShape: number[]; layers: () => tf.layers.Layer[] }[] = [
+      { what: 'Conv2D strided', inputShape: [3, 6, 5], layers: () => [tf.layers.conv2d({ filters: 4, kernelSize: [3, 2], strides: 2, activation: 'relu', dataFormat: cf })] },
+      { what: 'Conv2D dilated', inputShape: [2, 7, 7], layers: () => [tf.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', dataFormat: cf })] },
+      { what: 'Conv3D', inputShape: [2, 4, 5, 4], layers: () => [tf.layers.conv3d({ filters: 3, kernelSize: 2, dataFormat: cf })] },
+      { what: 'DepthwiseConv2D', inputShape: [3, 6, 6], layers: () => [tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, dataFormat: cf })] },
+      // (TF.js's SeparableConv2D adds its bias channels-last whatever the format: without a bias it can be compared.)
+      { what: 'SeparableConv2D', inputShape: [3, 6, 6], layers: () => [tf.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, dataFormat: cf })] },
+      { what: 'Conv2DTranspose', inputShape: [2, 4, 3], layers: () => [tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', dataFormat: cf })] },
+      { what: 'MaxPooling2D, AveragePooling2D', inputShape: [3, 6, 7], layers: () => [tf.layers.maxPooling2d({ poolSize: 2, dataFormat: cf }), tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same', dataFormat: cf })] },
+      { what: 'MaxPooling3D', inputShape: [2, 4, 4, 4], layers: () => [tf.layers.maxPooling3d({ poolSize: 2, dataFormat: cf })] },
+      { what: 'GlobalAveragePooling2D', inputShape: [3, 4, 5], layers: () => [tf.layers.globalAveragePooling2d({ dataFormat: cf })] },
+      { what: 'GlobalMaxPooling2D', inputShape: [3, 4, 5], layers: () => [tf.layers.globalMaxPooling2d({ dataFormat: cf })] },
+      { what: 'ZeroPadding2D, Cropping2D', inputShape: [2, 5, 4], layers: () => [tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 1]], dataFormat: cf }), tf.layers.cropping2D({ cropping: [[0, 1], [1, 0]], dataFormat: cf })] },
+      { what: 'UpSampling2D', inputShape: [2, 3, 4], layers: () => [tf.layers.upSampling2d({ size: [2, 3], dataFormat: cf })] },
+      { what: 'Conv2D then Flatten then Dense', inputShape: [2, 5, 5], layers: () => [tf.layers.conv2d({ filters: 3, kernelSize: 2, dataFormat: cf }), tf.layers.flatten({ dataFormat: cf }), tf.layers.dense({ units: 4 })] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const run = await runLayerCase({ inputShape: c.inputShape, layers: c.layers, seed: 100 + i }, 2).catch((e: Error) => { throw new Error(`channels_first ${c.what}: ${e.message}`); });
+      const mismatch = firstMismatch(run, relative(1e-5));
+      if (mismatch) throw new Error(`channels_first ${c.what} on [${c.inputShape}]: ${mismatch}`);
+    }
+  });
+
   it('refuses what it cannot run with one clear line', async () => {
-    await expect(runLayerCase({ inputShape: [4, 4, 2], layers: () => [tf.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'channelsFirst' })], seed: 1 }, 1)).rejects.toThrow(
-      /data_format "channels_first" is not supported; only channels_last/,
+    await expect(runLayerCase({ inputShape: [4, 4, 2], layers: () => [tf.layers.conv2d({ filters: 1, kernelSize: 2 })], editTopology: setDataFormat('channels_middle'), seed: 1 }, 1)).rejects.toThrow(
+      /data_format "channels_middle" must be channels_last or channels_first/,
     );
   });
 });

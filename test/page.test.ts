@@ -277,17 +277,7 @@ describe('the page in a real browser', () => {
   const found = existsSync(CHROMIUM);
   if (!found) console.warn(`page browser test skipped: no ${CHROMIUM} (apt-get install chromium)`);
   it.skipIf(!found)('lists the models, predicts a typed text as bars, and a verified one', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      await page.goto(`${base}/`);
-      await page.waitForSelector('#models .hash');
+    await withPage(async (page) => {
       const firstRow = await page.locator('#models tbody tr').first().locator('td').allTextContents();
       expect(firstRow[0]).toBe(name);
       expect(firstRow[2]).toBe(model.labels.join(', '));
@@ -305,13 +295,11 @@ describe('the page in a real browser', () => {
       await page.click('#predict');
       await page.waitForSelector('#answer .bar, #answer .error');
       expect(await page.locator('#answer .error').allTextContents()).toEqual([]);
-      const bars = await page.locator('#answer .bar').evaluateAll((rows) =>
-        rows.map((r) => ({ label: r.querySelector('.name')!.textContent, score: Number(r.querySelector('.score')!.textContent), top: r.classList.contains('top') })),
-      );
+      const shown = await bars(page);
       const want = model.predictText(text);
-      expect(bars.map((b) => b.label)).toEqual([...model.labels]);
-      bars.forEach((b, i) => expect(b.score).toBeCloseTo(want[i], 4));
-      expect(bars.find((b) => b.top)!.label).toBe(model.labels[model.argmax(want)]);
+      expect(shown.map((b) => b.label)).toEqual([...model.labels]);
+      shown.forEach((b, i) => expect(b.score).toBeCloseTo(want[i], 4));
+      expect(shown.find((b) => b.top)!.label).toBe(model.labels[model.argmax(want)]);
       const said = (await page.locator('#answer').textContent())!;
       expect(said).toMatch(/[\d,]+ instructions\. As a query it is free today/);
       expectCycles((await page.locator('#answer .cost').first().textContent())!, text);
@@ -320,13 +308,7 @@ describe('the page in a real browser', () => {
       await page.click('#predict');
       await page.waitForSelector('#answer >> text=/verified by the subnet/');
       expect(await page.locator('#answer').textContent()).toMatch(/Verified \(update\) answered in \d+ ms; the last query took \d+ ms/);
-
-      mkdirSync(OUTPUT, { recursive: true });
-      await page.screenshot({ path: `${OUTPUT}/page.png`, fullPage: true });
-      expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    }, 'page');
   });
 
   it.skipIf(!found)('a CNN: the shape shown and checked for pasted numbers, a digit drawn and scaled to [12,12,1], bars as the engine', async () => {

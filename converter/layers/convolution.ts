@@ -16,8 +16,33 @@ export function axisInts(value: unknown, rank: number, fallback: number, where: 
 export function channelsLast(config: Json, where: string): void {
   const format = config.data_format;
   if (format !== undefined && format !== null && format !== 'channels_last') {
-    throw new ConvertError(`${where}: data_format ${describe(format)} is not supported; only channels_last`);
+    throw new ConvertError(`${where}: data_format ${describe(format)} must be channels_last or channels_first`);
   }
+}
+
+/**
+ * data_format channels_first: the engine's kernels read channels last, so the mapping runs on
+ * the input with its channels axis moved last, between two permute entries (TF.js itself
+ * transposes around its channels-last ops the same way).
+ */
+export function withChannelsFirst(converter: LayerConverter): LayerConverter {
+  return {
+    ...converter,
+    convert(context) {
+      const { config } = context.layer;
+      if (config.data_format !== 'channels_first') return converter.convert(context);
+      const rank = context.input.length;
+      const toLast = [...context.input.keys()].slice(1).concat(0);
+      const moved = toLast.map((axis) => context.input[axis]);
+      if (rank > 1) context.store('permute', 'linear', toLast);
+      const layer = { ...context.layer, config: { ...config, data_format: 'channels_last' } };
+      const output = converter.convert({ ...context, layer, input: moved, inputs: [moved] });
+      if (output.length === 1) return output;
+      const toFirst = [output.length - 1, ...output.keys()].slice(0, output.length);
+      context.store('permute', 'linear', toFirst);
+      return toFirst.map((axis) => output[axis]);
+    },
+  };
 }
 
 /**
@@ -214,4 +239,4 @@ export const CONVOLUTION_CONVERTERS: readonly LayerConverter[] = [
   depthwise(false, ['DepthwiseConv2D']),
   depthwise(true, ['SeparableConv2D', 'SeparableConvolution2D']),
   conv2dTranspose,
-];
+].map(withChannelsFirst);

@@ -1,7 +1,7 @@
 // Keras pooling, zero padding, cropping and up-sampling → engine/layers/pooling.ts's kinds.
 
 import { ConvertError, describe, isDim } from '../config.ts';
-import { axisInts, channelsLast, paddingOf } from './convolution.ts';
+import { axisInts, channelsLast, paddingOf, withChannelsFirst } from './convolution.ts';
 import type { ConvertContext, LayerConverter } from './family.ts';
 
 function spatialRank(context: ConvertContext, rank: number): number[] {
@@ -110,4 +110,4 @@ export const POOLING_CONVERTERS: readonly LayerConverter[] = [
   upSampling(1, ['UpSampling1D']),
   upSampling(2, ['UpSampling2D']),
   upSampling(3, ['UpSampling3D']),
-];
+].map(withChannelsFirst);
