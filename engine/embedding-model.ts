@@ -12,6 +12,7 @@ import type { EngineModel } from './model.ts';
 import type { WordTokenizer } from './tokenizer.ts';
 import { InputError, ModelFormatError } from './errors.ts';
 import { HfTokenizer, TokenizerConfigError } from './hf-tokenizer.ts';
+import { batchOutput } from './inputs.ts';
 import { tensorFloat32, tensorInt8Cols, type ParsedModelFile } from './format.ts';
 
 /** The vector of one token-id list: mean of the rows, then L2 normalization; the plain version the tests compare with. */
@@ -211,21 +212,14 @@ export class StaticEmbeddingModel implements EngineModel {
     throw new InputError('wrong_kind', `model '${this.name}' embeds text (or token ids), not a vector`);
   }
 
-  private batchOutput(count: number, out: Float32Array | undefined): Float32Array {
-    const needed = count * this.dims;
-    if (out === undefined) return new Float32Array(needed);
-    if (out.length < needed) throw new InputError('wrong_length', `output buffer of ${out.length} is shorter than ${count} × ${this.dims}`);
-    return out;
-  }
-
   predictTexts(texts: readonly string[], out?: Float32Array): Float32Array {
-    const target = this.batchOutput(texts.length, out);
+    const target = batchOutput(texts.length, this.dims, out);
     texts.forEach((text, i) => target.set(this.embed(text), i * this.dims));
     return target;
   }
 
   predictTokensBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array {
-    const target = this.batchOutput(batch.length, out);
+    const target = batchOutput(batch.length, this.dims, out);
     batch.forEach((ids, i) => target.set(this.predictTokens(ids), i * this.dims));
     return target;
   }

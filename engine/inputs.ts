@@ -218,3 +218,11 @@ export function rawTensors(model: Model, values: ArrayLike<number>, shape: reado
   }
   return tensors;
 }
+
+/** The output of a batch of `count` rows of `size` values: the caller's buffer (checked long enough) or a new one. */
+export function batchOutput(count: number, size: number, out: Float32Array | undefined): Float32Array {
+  var needed = count * size;
+  if (out === undefined) return new Float32Array(needed);
+  if (out.length < needed) throw new InputError('wrong_length', `output buffer of ${out.length} is shorter than ${count} × ${size}`);
+  return out;
+}

@@ -35,6 +35,7 @@ import type { PreparedLayer } from './layers/family.ts';
 import { familyKindByName } from './layers/index.ts';
 import { denseInt8Lanes, laneBucketsFor, laneKernelWins, packLaneKernel, type LaneKernel } from './kernels-lanes.ts';
 import { WordTokenizer } from './tokenizer.ts';
+import { batchOutput } from './inputs.ts';
 
 /** The Model contract plus what the engine exposes to tools and tests. */
 export interface EngineModel extends Model {
@@ -671,16 +672,9 @@ class LoadedModel implements EngineModel {
 
   // ---- batches: the single path, writing into `out` ------------------------
 
-  private batchOutput(count: number, out: Float32Array | undefined): Float32Array {
-    var needed = count * this.outputSize;
-    if (out === undefined) return new Float32Array(needed);
-    if (out.length < needed) throw new InputError('wrong_length', `output buffer of ${out.length} is shorter than ${count} × ${this.outputSize}`);
-    return out;
-  }
-
   predictTexts(texts: readonly string[], out?: Float32Array): Float32Array {
     var count = texts.length | 0;
-    var result = this.batchOutput(count, out);
+    var result = batchOutput(count, this.outputSize, out);
     var i = 0;
     for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictText(texts[i]), 0, result, i * this.outputSize, this.outputSize);
     return result;
@@ -688,7 +682,7 @@ class LoadedModel implements EngineModel {
 
   predictTokensBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array {
     var count = batch.length | 0;
-    var result = this.batchOutput(count, out);
+    var result = batchOutput(count, this.outputSize, out);
     var i = 0;
     for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictTokens(batch[i]), 0, result, i * this.outputSize, this.outputSize);
     return result;
@@ -696,7 +690,7 @@ class LoadedModel implements EngineModel {
 
   predictVectorBatch(batch: readonly ArrayLike<number>[], out?: Float32Array): Float32Array {
     var count = batch.length | 0;
-    var result = this.batchOutput(count, out);
+    var result = batchOutput(count, this.outputSize, out);
     var i = 0;
     for (i = 0; i < count; i = (i + 1) | 0) copyValues(this.predictVector(batch[i]), 0, result, i * this.outputSize, this.outputSize);
     return result;
