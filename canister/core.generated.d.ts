@@ -1,8 +1,9 @@
 // Types of canister/core.generated.js, which host/generate-core.ts writes
 // (gitignored; `npm run build:canister`, buildAzleCanister and `npm start` make it).
 
-/** canister/core.ts bundled and minified, as the body of a function returning its exports. */
-export declare const CORE: string;
+/** The sha256 of the core's source (canister/core.ts bundled and minified, as the body of a function returning
+ * its exports), which travels beside this module (host/generate-core.ts CORE_SOURCE) into the wasm data. */
+export declare const CORE_SHA256: string;
 /** canister/types.ts (idlFactory) the same way: evaluated only at build time, for the .did. */
 export declare const TYPES: string;
 /** The reply of list_models / model_versions while no model was ever stored. */

@@ -1,9 +1,10 @@
 // The canister's "core": everything but the Azle glue (canister/index.ts).
-// host/generate-core.ts bundles this module (minified) into a string in
-// canister/core.generated.js; the glue evaluates it on first need (the first
-// update, or post_upgrade when models are stored). A string literal costs ~170
-// instructions per byte at init, parsed code ~850: so init stays close to an
-// empty Azle canister's, and the core is compiled once, when it is used.
+// host/generate-core.ts bundles this module (minified) into a text the build
+// carries as an environment variable of the wasm data (scripts/azle-build.ts);
+// the glue evaluates it on first need (the first update, or post_upgrade when
+// models are stored). It costs init ~35-40 instructions per byte (parsed code
+// ~850): so init stays close to an empty Azle canister's, and the core is
+// compiled once, when it is used.
 // Nothing here may import 'azle': the glue passes in what the core needs.
 
 import { prepareCertifier } from './certification.ts';

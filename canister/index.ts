@@ -2,12 +2,13 @@
 // (canister/core.ts: registry.ts with the models in stable memory, methods.ts
 // with each method as bytes → bytes and hand-coded Candid, rest.ts the REST API).
 //
-// The core is not in this module's code: host/generate-core.ts bundles it,
-// minified, into a string (core.generated.js), and load() compiles it on first
-// need. Parsing code costs ~850 instructions a byte at init, a string literal
-// ~170: so init is close to an empty Azle canister's, and the core is compiled
-// once, by the first call that needs it (a query's state is discarded, so only
-// updates and post_upgrade keep it loaded):
+// The core is not in this module: host/generate-core.ts bundles it, minified,
+// into a text the build carries as an environment variable of Azle's wasm data
+// (scripts/azle-build.ts), which reaches process.env natively at init (~35-40
+// instructions a byte, against ~850 for parsed code and ~92 for a string
+// literal), and load() compiles it on first need. So init is close to an empty
+// Azle canister's, and the core is compiled once, by the first call that needs
+// it (a query's state is discarded, so only updates and post_upgrade keep it loaded):
 // - updates load it (the first update pays the one-time cost);
 // - post_upgrade loads it when the registry was ever written, and restores it;
 // - queries while it is not loaded: the registry is then empty (nothing was
@@ -43,7 +44,7 @@ import {
 } from 'azle';
 
 import type * as Core from './core.ts';
-import { CERTIFICATION, CERTIFIED_DATA, CORE, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
+import { CERTIFICATION, CERTIFIED_DATA, EMPTY_MODELS, EMPTY_UPLOADS, TYPES } from './core.generated.js';
 import { inspectRefusal } from './inspect.ts';
 import { moduleHashFromArg } from './module-hash.ts';
 import type { BytesMap } from './registry.ts';
@@ -87,10 +88,20 @@ let core: Loaded | undefined;
 let moduleHash: string | undefined;
 const installArg = BUILD ? [IDL.Opt(IDL.Text)] : [];
 
+/**
+ * The core's source: the build (scripts/azle-build.ts) carries it in Azle's wasm data as an
+ * environment variable, which Azle copies into process.env natively at init. A string literal
+ * here cost ~92 instructions a byte of QuickJS parsing at every init and post_upgrade.
+ */
+function coreSource(): string {
+  const source = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DECENTAI_CORE;
+  return source ?? trap('decentai: this wasm carries no core (DECENTAI_CORE): build it with npm run build:canister (scripts/azle-build.ts)');
+}
+
 /** The core, compiled and set up on first call (kept by updates and post_upgrade; a query's copy is discarded). */
 function load(): Loaded {
   if (core === undefined) {
-    const c = new Function(CORE)() as typeof Core;
+    const c = new Function(coreSource())() as typeof Core;
     const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare, instructions: () => performanceCounter(0) });
     core = {
       M: c.M,

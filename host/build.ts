@@ -40,7 +40,10 @@ function readDfxCanister(cwd: string, name: string): DfxCanister {
 
 /** Source generators to run before a build, by the canister's main (dfx.json). */
 const GENERATORS: Record<string, (cwd: string) => Promise<unknown>> = {
-  'canister/index.ts': generateCore,
+  // Another checkout (an earlier release, test/upgrade-across-releases.test.ts) generates with its own
+  // generator: what it writes must match its own canister/index.ts.
+  'canister/index.ts': (cwd) =>
+    cwd === REPO_ROOT ? generateCore(cwd) : execFileAsync('npx', ['tsx', 'scripts/build-canister.ts', '--generate-only'], { cwd, maxBuffer: 16 * 1024 * 1024 }),
 };
 
 async function sourceFiles(cwd: string, main: string): Promise<string[]> {

@@ -8,6 +8,10 @@
  * of AZLE_LOG_ACTIONS, AZLE_RECORD_ACTIONS and AZLE_RECORD_BENCHMARKS when they are set in the
  * environment; so the same commit built in three folders gave three wasm files. Here the module name
  * is the path relative to the project (`.azle/NAME/main.js`) and only AZLE_VERSION is embedded.
+ * One addition: a canister may carry generated text files in that wasm data as environment variables
+ * (EMBEDDED_FILES), which Azle gives to JavaScript as process.env at init, copied natively; the
+ * decentai canister's core travels so (host/generate-core.ts), instead of a string literal QuickJS
+ * would parse at every init and post_upgrade.
  * The rest is already independent of the folder: esbuild names inputs relative to the working
  * directory (the project root), and the template comes from the npm package (see templateSha256).
  *
@@ -19,7 +23,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { CORE_ENV, CORE_SOURCE } from '../host/generate-core.ts';
+
 const REPO = resolve(fileURLToPath(import.meta.url), '..', '..');
+/** Generated text files embedded as environment variables of the wasm data, by the canister's main (dfx.json): [variable, file]. */
+const EMBEDDED_FILES: Record<string, [string, string][]> = {
+  'canister/index.ts': [[CORE_ENV, CORE_SOURCE]],
+};
 const AZLE = join(REPO, 'node_modules', 'azle');
 const TEMPLATE = join(AZLE, 'dist', 'canister_templates', 'stable.wasm');
 /** The Azle release this driver mirrors: another one may build differently, so it is refused. */
@@ -64,7 +74,12 @@ export async function azleBuild(name: string): Promise<{ wasmPath: string; sha25
   const outDir = join(REPO, '.azle', name);
   const candidPath = process.env.CANISTER_CANDID_PATH ?? join(outDir, `${name}.did`);
   const wasmPath = join(outDir, `${name}.wasm`);
-  const wasmData: WasmData = { envVars: [['AZLE_VERSION', AZLE_VERSION]], mainJsPath: `.azle/${name}/main.js` };
+  const embedded = (EMBEDDED_FILES[config.main.replace(/^\.\//, '')] ?? []).map(([variable, file]): [string, string] => {
+    const path = join(REPO, file);
+    if (!existsSync(path)) throw new Error(`canister "${name}" embeds ${file}, which is missing (host/generate-core.ts writes it: npm run build:canister)`);
+    return [variable, readFileSync(path, 'utf8')];
+  });
+  const wasmData: WasmData = { envVars: [['AZLE_VERSION', AZLE_VERSION], ...embedded], mainJsPath: `.azle/${name}/main.js` };
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });

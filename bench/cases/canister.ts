@@ -220,7 +220,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
   const { wasm } = await buildAzleCanister('decentai');
   const host = await Host.create();
   const canister = await host.install(wasm);
-  record(section, 'decentai.init', 'init (no model yet: thin glue; the core is a string, compiled later)', 'install', Number(canister.lastInitInstructions));
+  record(section, 'decentai.init', 'init (no model yet: thin glue; the core is an environment variable of the wasm data, compiled later)', 'install', Number(canister.lastInitInstructions));
   const emptyUpgrade = await canister.upgrade(wasm);
   if (emptyUpgrade.status !== 'replied') throw new Error(`decentai upgrade failed: ${emptyUpgrade.rejectMessage}`);
   record(section, 'decentai.upgrade_empty', 'upgrade before any model (nothing stored: post_upgrade leaves the core unloaded)', 'upgrade', Number(emptyUpgrade.instructions));

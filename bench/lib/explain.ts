@@ -72,7 +72,7 @@ export function targetDetails(f: Figures): Record<string, string> {
     const [ours, hello, floor] = init;
     const parts = [
       `decentai ${I(ours)} vs the hello canister ${I(hello)} (+${I(ours - hello)}) and vs the floors canister (only empty methods, bench/floors) ${I(floor)} (${formatRatio(ours / floor, 3)}): ` +
-        `init evaluates only the thin Azle glue, which carries the core (engine, registry, wire) as a minified string, not compiled at init`,
+        `init evaluates only the thin Azle glue, which carries the core (engine, registry, wire, minified) as an environment variable of the wasm data (DECENTAI_CORE, copied natively), not compiled at init`,
     ];
     const load = all(f, ['decentai.first_update', 'decentai.begin_upload_loaded', 'decentai.query_before_update']);
     if (load) {
