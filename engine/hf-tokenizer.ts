@@ -6,17 +6,20 @@
 //      StripAccents, Replace, Strip, Sequence), keeping for every UTF-16 unit of the
 //      normalized text the range of the original text it came from;
 //   3. pre-tokenize into pieces (BertPreTokenizer, Whitespace, WhitespaceSplit,
-//      Metaspace, Punctuation, Sequence);
+//      Metaspace, Punctuation, ByteLevel, Sequence);
 //   4. the model turns each piece into tokens (WordPiece: greedy longest match with
-//      the continuing-subword prefix; Unigram: Viterbi over the vocabulary's scores);
-//   5. truncation, the post-processor's template ([CLS] A [SEP]) and padding.
+//      the continuing-subword prefix; Unigram: Viterbi over the vocabulary's scores;
+//      BPE: the merges by rank);
+//   5. truncation, the post-processor (a template such as [CLS] A [SEP]; ByteLevel's
+//      offset trimming) and padding.
 // Offsets are in code points of the original text (as the library's bindings report).
 //
 // Cost: `encodeIds` stops once the sequence is full. It tokenizes growing heads of the
 // text, each cut just before an ASCII space, where every supported component is local
 // (no token, normalization or split crosses it); a head's last token is never used
 // (a Unigram unknown run may continue past the cut). Texts too short for the
-// sequence, or without spaces, are read whole.
+// sequence, or without spaces, are read whole; so is every text of a BPE whose
+// pre-tokenizer does not cut at spaces (its merges may cross them).
 
 /** A tokenizer.json the engine cannot run: the message names the component. */
 export class TokenizerConfigError extends Error {
@@ -467,6 +470,33 @@ function patternMatcher(pattern: Json, where: string): (text: string) => [number
 
 // ---- pre-tokenizers ----
 
+/** GPT-2's byte-to-character table (the ByteLevel pre-tokenizer's alphabet): printable bytes stand for themselves, the others for 256 + n. */
+const BYTE_CHARS: string[] = (() => {
+  const chars: string[] = new Array(256);
+  let next = 256;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+    chars[b] = String.fromCharCode(printable ? b : next++);
+  }
+  return chars;
+})();
+
+/** The UTF-8 bytes of one code point. */
+function utf8Bytes(cp: number): number[] {
+  if (cp < 0x80) return [cp];
+  if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 63)];
+  if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
+  return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
+}
+
+/**
+ * GPT-2's split: contractions, letters, numbers, other symbols (each with one leading space),
+ * whitespace. The library's regex engine (Oniguruma) reads \s as White_Space: with U+0085,
+ * without U+FEFF, unlike JavaScript's \s.
+ */
+const BYTE_LEVEL_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+
+
 type SplitBehavior = 'Removed' | 'Isolated' | 'MergedWithPrevious' | 'MergedWithNext' | 'Contiguous';
 
 /** Splits a piece at the code points `isDelimiter` picks, as the library's split behaviours do. */
@@ -596,6 +626,31 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
         return out;
       };
     }
+    case 'ByteLevel': {
+      const addPrefixSpace = boolOr(c, 'add_prefix_space', true);
+      const useRegex = boolOr(c, 'use_regex', true);
+      return (pieces) => {
+        const out: Piece[] = [];
+        for (const piece of pieces) {
+          let p = piece;
+          if (addPrefixSpace && p.text.length > 0 && p.text[0] !== ' ') p = { text: ' ' + p.text, start: [p.start[0], ...p.start], end: [p.end[0], ...p.end] };
+          const parts: Piece[] = [];
+          if (useRegex) {
+            let at = 0;
+            for (const match of p.text.matchAll(BYTE_LEVEL_SPLIT)) {
+              const from = match.index as number;
+              if (from > at) parts.push(slice(p, at, from));
+              parts.push(slice(p, from, from + match[0].length));
+              at = from + match[0].length;
+            }
+            if (at < p.text.length) parts.push(slice(p, at, p.text.length));
+          } else if (p.text.length > 0) parts.push(p);
+          // every byte of a code point becomes one alphabet character, all aligned to the code point
+          for (const part of parts) out.push(mapChars(part, (_, cp) => utf8Bytes(cp).map((b) => BYTE_CHARS[b]).join('')));
+        }
+        return out;
+      };
+    }
     case 'Sequence': {
       const list = field(c, 'pretokenizers', where);
       if (!Array.isArray(list)) throw new TokenizerConfigError(`${where}: 'pretokenizers' must be an array`);
@@ -607,7 +662,7 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
       };
     }
     default:
-      throw new TokenizerConfigError(`unsupported ${what} '${type}' (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Punctuation, Sequence)`);
+      throw new TokenizerConfigError(`unsupported ${what} '${type}' (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Punctuation, ByteLevel, Sequence)`);
   }
 }
 
@@ -836,6 +891,274 @@ class UnigramModel implements TokenModel {
   }
 }
 
+/**
+ * BPE, as the library's: a word starts as its characters (the continuing-subword prefix on all
+ * but the first, the end-of-word suffix on the last; unknown ones as unk_token, consecutive
+ * ones fused when fuse_unk, or as <0xNN> byte tokens when byte_fallback), then merges by rank
+ * through a heap of (rank, position), skipping entries whose pair has changed (the library's
+ * check compares the merged id only, which this keeps).
+ */
+class BpeModel implements TokenModel {
+  readonly vocabSize: number;
+  readonly unknownId: number;
+  readonly crossesSpaces: boolean;
+  private readonly ids: Map<string, number>;
+  private readonly tokens: string[];
+  /** (left id * 2^21 + right id) → rank * 2^22 + merged id, as one number (rank < 2^31). */
+  private readonly merges: Map<number, number>;
+  private readonly prefix: string;
+  private readonly suffix: string;
+  private readonly unknownToken: string | null;
+  private readonly fuseUnknown: boolean;
+  private readonly byteFallback: boolean;
+  private readonly ignoreMerges: boolean;
+
+  constructor(c: JsonObject, splitsAtSpaces: boolean) {
+    const vocab = field(c, 'vocab', 'model BPE');
+    if (!isObject(vocab)) throw new TokenizerConfigError("model BPE: 'vocab' must be an object {token: id}");
+    if (typeof c.dropout === 'number' && c.dropout > 0) throw new TokenizerConfigError('model BPE: dropout is not supported');
+    this.ids = new Map();
+    this.tokens = [];
+    let size = 0;
+    for (const token of Object.keys(vocab)) {
+      const id = vocab[token];
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 1 << 21) throw new TokenizerConfigError(`model BPE: id of ${JSON.stringify(token)} must be an integer in [0, 2^21)`);
+      this.ids.set(token, id);
+      this.tokens[id] = token;
+      if (id + 1 > size) size = id + 1;
+    }
+    this.vocabSize = size;
+    this.prefix = typeof c.continuing_subword_prefix === 'string' ? c.continuing_subword_prefix : '';
+    this.suffix = typeof c.end_of_word_suffix === 'string' ? c.end_of_word_suffix : '';
+    this.unknownToken = typeof c.unk_token === 'string' ? c.unk_token : null;
+    this.fuseUnknown = c.fuse_unk === true;
+    this.byteFallback = c.byte_fallback === true;
+    this.ignoreMerges = c.ignore_merges === true;
+    // the library counts byte tokens as one byte each, prefix and suffix included: offsets it gives then are not the text's
+    if (this.byteFallback && (this.prefix !== '' || this.suffix !== '')) throw new TokenizerConfigError('model BPE: byte_fallback with a continuing_subword_prefix or end_of_word_suffix is not supported');
+    const unknown = this.unknownToken === null ? undefined : this.ids.get(this.unknownToken);
+    this.unknownId = unknown ?? -1;
+    const list = field(c, 'merges', 'model BPE');
+    if (!Array.isArray(list)) throw new TokenizerConfigError("model BPE: 'merges' must be an array");
+    const prefixUnits = dropUtf8Bytes(this.prefix);
+    this.merges = new Map();
+    for (let rank = 0; rank < list.length; rank++) {
+      const entry = list[rank];
+      let pair: Json[] | null = null;
+      if (typeof entry === 'string') {
+        const space = entry.indexOf(' ');
+        if (space > 0) pair = [entry.slice(0, space), entry.slice(space + 1)];
+      } else if (Array.isArray(entry) && entry.length === 2) pair = entry;
+      if (pair === null || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') throw new TokenizerConfigError(`model BPE: merges[${rank}] must be "a b" or ["a", "b"]`);
+      const [a, b] = pair as [string, string];
+      const merged = a + prefixUnits(b);
+      const left = this.ids.get(a);
+      const right = this.ids.get(b);
+      const id = this.ids.get(merged);
+      if (left === undefined || right === undefined || id === undefined) throw new TokenizerConfigError(`model BPE: merges[${rank}] (${JSON.stringify(a)}, ${JSON.stringify(b)}) is not in the vocabulary`);
+      this.merges.set(left * 2097152 + right, rank * 4194304 + id); // a repeated pair keeps its last rank, as the library's map
+    }
+    this.crossesSpaces = !splitsAtSpaces;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.ids.get(token);
+  }
+
+  tokenize(piece: string, out: RawToken[]): void {
+    var n = piece.length;
+    if (n === 0) return;
+    if (this.ignoreMerges) {
+      var whole = this.ids.get(piece);
+      if (whole !== undefined) {
+        out.push({ id: whole, value: piece, start: 0, end: n });
+        return;
+      }
+    }
+    // symbols: id and length in UTF-8 bytes (the library's offsets are sums of these, so a
+    // dropped unknown character shifts the later ones as it does); byteUnit: byte → UTF-16 unit
+    var ids: number[] = [];
+    var lengths: number[] = [];
+    var byteUnit: number[] = [];
+    var unknownBytes = 0;
+    var vocab = this.ids;
+    var unknownId = this.unknownId;
+    for (var i = 0; i < n; ) {
+      var cp = piece.codePointAt(i) as number;
+      var width = cp > 0xffff ? 2 : 1;
+      var end = i + width;
+      var size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      for (var u = 0; u < size; u++) byteUnit.push(i);
+      var s = piece.slice(i, end);
+      if (i > 0) s = this.prefix + s;
+      if (end === n) s = s + this.suffix;
+      var id = vocab.get(s);
+      var bytes: number[] | null = null;
+      if (id === undefined && this.byteFallback) {
+        bytes = [];
+        for (var b of utf8Bytes(cp)) {
+          var byteId = vocab.get('<0x' + (b < 16 ? '0' : '') + b.toString(16).toUpperCase() + '>');
+          if (byteId === undefined) {
+            bytes = null;
+            break;
+          }
+          bytes.push(byteId);
+        }
+      }
+      if (id !== undefined || bytes !== null) {
+        // the library adds byte tokens without ending a pending unknown run: it comes after them (and may fuse past them)
+        if (unknownBytes > 0 && id !== undefined) {
+          ids.push(unknownId);
+          lengths.push(unknownBytes);
+          unknownBytes = 0;
+        }
+        if (id !== undefined) {
+          ids.push(id);
+          lengths.push(size);
+        } else
+          for (var k = 0; k < (bytes as number[]).length; k++) {
+            ids.push((bytes as number[])[k]);
+            lengths.push(1);
+          }
+      } else if (unknownId >= 0) {
+        if (unknownBytes > 0 && !this.fuseUnknown) {
+          ids.push(unknownId);
+          lengths.push(unknownBytes);
+          unknownBytes = 0;
+        }
+        unknownBytes += size;
+      }
+      // no unk_token: the library drops the character
+      i = end;
+    }
+    if (unknownBytes > 0) {
+      ids.push(unknownId);
+      lengths.push(unknownBytes);
+    }
+    this.mergeAll(ids, lengths);
+    var at = 0;
+    for (var t = 0; t < ids.length; t++) {
+      var last = byteUnit[at + lengths[t] - 1];
+      out.push({ id: ids[t], value: this.tokens[ids[t]], start: byteUnit[at], end: last + codePointWidth(piece, last) });
+      at += lengths[t];
+    }
+  }
+
+  /** Word::merge_all: a min-heap of (rank, position, merged id); merged symbols are marked with id −1. */
+  private mergeAll(ids: number[], lengths: number[]): void {
+    var count = ids.length;
+    if (count < 2) return;
+    var merges = this.merges;
+    var next = new Int32Array(count);
+    var prev = new Int32Array(count);
+    for (var i = 0; i < count; i++) {
+      next[i] = i + 1 < count ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    // heap entries: rank * 2^22 + merged id (as the map holds it), and the position
+    var heapKey: number[] = [];
+    var heapPos: number[] = [];
+    var push = (key: number, pos: number): void => {
+      var at = heapKey.length;
+      heapKey.push(key);
+      heapPos.push(pos);
+      while (at > 0) {
+        var parent = (at - 1) >> 1;
+        if (!before(heapKey[at], heapPos[at], heapKey[parent], heapPos[parent])) break;
+        swap(at, parent);
+        at = parent;
+      }
+    };
+    var before = (keyA: number, posA: number, keyB: number, posB: number): boolean => {
+      var rankA = Math.floor(keyA / 4194304);
+      var rankB = Math.floor(keyB / 4194304);
+      return rankA < rankB || (rankA === rankB && posA < posB);
+    };
+    var swap = (a: number, b: number): void => {
+      var k = heapKey[a];
+      heapKey[a] = heapKey[b];
+      heapKey[b] = k;
+      var p = heapPos[a];
+      heapPos[a] = heapPos[b];
+      heapPos[b] = p;
+    };
+    var pop = (): void => {
+      var last = heapKey.length - 1;
+      swap(0, last);
+      heapKey.pop();
+      heapPos.pop();
+      var at = 0;
+      var size = heapKey.length;
+      for (;;) {
+        var left = 2 * at + 1;
+        var right = left + 1;
+        var best = at;
+        if (left < size && before(heapKey[left], heapPos[left], heapKey[best], heapPos[best])) best = left;
+        if (right < size && before(heapKey[right], heapPos[right], heapKey[best], heapPos[best])) best = right;
+        if (best === at) break;
+        swap(at, best);
+        at = best;
+      }
+    };
+    for (var p = 0; p + 1 < count; p++) {
+      var found = merges.get(ids[p] * 2097152 + ids[p + 1]);
+      if (found !== undefined) push(found, p);
+    }
+    while (heapKey.length > 0) {
+      var key = heapKey[0];
+      var pos = heapPos[0];
+      pop();
+      if (ids[pos] < 0) continue; // merged into its left neighbour
+      var right = next[pos];
+      if (right < 0) continue;
+      var current = merges.get(ids[pos] * 2097152 + ids[right]);
+      var mergedId = key % 4194304;
+      if (current === undefined || current % 4194304 !== mergedId) continue;
+      ids[pos] = mergedId;
+      lengths[pos] += lengths[right];
+      ids[right] = -1;
+      var after = next[right];
+      next[pos] = after;
+      if (after >= 0) prev[after] = pos;
+      var before_ = prev[pos];
+      if (before_ >= 0) {
+        var withPrevious = merges.get(ids[before_] * 2097152 + mergedId);
+        if (withPrevious !== undefined) push(withPrevious, before_);
+      }
+      if (after >= 0) {
+        var withNext = merges.get(mergedId * 2097152 + ids[after]);
+        if (withNext !== undefined) push(withNext, pos);
+      }
+    }
+    // keep the live symbols
+    var kept = 0;
+    for (var q = 0; q < count; q++) {
+      if (ids[q] < 0) continue;
+      ids[kept] = ids[q];
+      lengths[kept] = lengths[q];
+      kept++;
+    }
+    ids.length = kept;
+    lengths.length = kept;
+  }
+}
+
+/** Drops the UTF-8 byte length of `prefix` from the front of a string (the library slices merged tokens by bytes). */
+function dropUtf8Bytes(prefix: string): (text: string) => string {
+  let bytes = 0;
+  for (const ch of prefix) bytes += utf8Bytes(ch.codePointAt(0) as number).length;
+  return (text) => {
+    let dropped = 0;
+    let at = 0;
+    while (dropped < bytes && at < text.length) {
+      const cp = text.codePointAt(at) as number;
+      dropped += utf8Bytes(cp).length;
+      at += cp > 0xffff ? 2 : 1;
+    }
+    return text.slice(at);
+  };
+}
+
 // ---- added tokens, post-processor, truncation, padding ----
 
 interface AddedToken {
@@ -872,6 +1195,9 @@ export class HfTokenizer {
   private readonly model: TokenModel;
   private readonly added: AddedToken[];
   private readonly template: TemplatePart[];
+  /** A ByteLevel post-processor's trim_offsets (and its add_prefix_space, which keeps the first token's one space). */
+  private readonly trimOffsets: boolean;
+  private readonly trimKeepsPrefixSpace: boolean;
   /** Whether heads cut before an ASCII space tokenize as a prefix of the whole (see encodeIds). */
   private readonly spaceLocal: boolean;
 
@@ -886,7 +1212,8 @@ export class HfTokenizer {
     const metaspace = isObject(config.pre_tokenizer ?? null) ? metaspaceReplacement(config.pre_tokenizer as JsonObject) : null;
     if (modelType === 'WordPiece') this.model = new WordPieceModel(modelConfig as JsonObject);
     else if (modelType === 'Unigram') this.model = new UnigramModel(modelConfig as JsonObject, metaspace);
-    else throw new TokenizerConfigError(`unsupported model '${modelType}' (supported: WordPiece, Unigram)`);
+    else if (modelType === 'BPE') this.model = new BpeModel(modelConfig as JsonObject, splitsAtSpaces(config.pre_tokenizer ?? null));
+    else throw new TokenizerConfigError(`unsupported model '${modelType}' (supported: WordPiece, Unigram, BPE)`);
     this.unknownId = this.model.unknownId;
 
     this.added = [];
@@ -904,7 +1231,10 @@ export class HfTokenizer {
     for (const token of this.added) vocabSize = Math.max(vocabSize, token.id + 1);
     this.vocabSize = vocabSize;
 
-    this.template = parseTemplate(config.post_processor ?? null);
+    const processor = parsePostProcessor(config.post_processor ?? null);
+    this.template = processor.template;
+    this.trimOffsets = processor.trimOffsets;
+    this.trimKeepsPrefixSpace = processor.trimKeepsPrefixSpace;
 
     const truncation = config.truncation;
     if (isObject(truncation ?? null) && !options.noTruncation) {
@@ -966,11 +1296,13 @@ export class HfTokenizer {
     const tokens: string[] = [];
     const offsets: [number, number][] = [];
     const pushContent = (): void => {
-      for (const token of content) {
+      content.forEach((token, i) => {
         ids.push(token.id);
         tokens.push(token.value);
-        offsets.push([codePoints[token.start], codePoints[token.end]]);
-      }
+        const offset: [number, number] = [codePoints[token.start], codePoints[token.end]];
+        if (this.trimOffsets) trimSpaces(token.value, offset, i === 0, this.trimKeepsPrefixSpace);
+        offsets.push(offset);
+      });
     };
     if (addSpecialTokens && this.template.length > 0) {
       for (const part of this.template) {
@@ -1100,6 +1432,66 @@ function codePointIndex(text: string): Int32Array {
   }
   map[text.length] = count;
   return map;
+}
+
+/** BPE's windowed encode needs pre-tokenizers that cut at every ASCII space (no merge crosses one). */
+function splitsAtSpaces(config: Json): boolean {
+  if (!isObject(config)) return false;
+  switch (config.type) {
+    case 'BertPreTokenizer':
+    case 'Whitespace':
+    case 'WhitespaceSplit':
+      return true;
+    case 'ByteLevel':
+      return config.use_regex !== false;
+    case 'Metaspace':
+      return config.split !== false;
+    case 'Sequence':
+      return Array.isArray(config.pretokenizers) && config.pretokenizers.some(splitsAtSpaces);
+    default:
+      return false;
+  }
+}
+
+interface PostProcessor {
+  template: TemplatePart[];
+  trimOffsets: boolean;
+  trimKeepsPrefixSpace: boolean;
+}
+
+/** TemplateProcessing, BertProcessing, ByteLevel (offset trimming), or a Sequence of a ByteLevel and one of the others. */
+function parsePostProcessor(config: Json): PostProcessor {
+  const result: PostProcessor = { template: [], trimOffsets: false, trimKeepsPrefixSpace: false };
+  const steps = isObject(config) && config.type === 'Sequence' ? config.processors : [config];
+  if (!Array.isArray(steps)) throw new TokenizerConfigError("post_processor Sequence: 'processors' must be an array");
+  let templates = 0;
+  steps.forEach((step, i) => {
+    if (isObject(step) && step.type === 'ByteLevel') {
+      if (i > 0) throw new TokenizerConfigError('post_processor Sequence: a ByteLevel step after a template is not supported');
+      result.trimOffsets = step.trim_offsets !== false;
+      result.trimKeepsPrefixSpace = step.add_prefix_space !== false;
+    } else if (step !== null) {
+      if (templates++ > 0) throw new TokenizerConfigError('post_processor Sequence: more than one template is not supported');
+      result.template = parseTemplate(step);
+    }
+  });
+  return result;
+}
+
+/** The ByteLevel post-processor's process_offsets: offsets leave out a token's leading and trailing spaces (Ġ or whitespace). */
+function trimSpaces(token: string, offset: [number, number], first: boolean, addPrefixSpace: boolean): void {
+  const chars = Array.from(token);
+  const space = (ch: string): boolean => ch === '\u0120' || isWhitespace(ch);
+  let leading = 0;
+  while (leading < chars.length && space(chars[leading])) leading++;
+  let trailing = 0;
+  while (trailing < chars.length && space(chars[chars.length - 1 - trailing])) trailing++;
+  if (leading > 0) {
+    // the one space add_prefix_space put before the first token stays in it
+    if ((first || offset[0] === 0) && addPrefixSpace && leading === 1) leading = 0;
+    offset[0] = Math.min(offset[0] + leading, offset[1]);
+  }
+  if (trailing > 0 && offset[1] >= trailing) offset[1] = Math.max(offset[1] - trailing, offset[0]);
 }
 
 function parseTemplate(config: Json): TemplatePart[] {

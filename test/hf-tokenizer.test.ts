@@ -72,8 +72,11 @@ describe.skipIf(!present)('Hugging Face tokenizers from tokenizer.json (referenc
     const base = JSON.parse(readFileSync(`${MODELS}/all-MiniLM-L6-v2-tokenizer/tokenizer.json`, 'utf8'));
     const cases: [string, (json: Record<string, unknown>) => void, RegExp][] = [
       ['normalizer', (json) => (json.normalizer = { type: 'Precompiled', precompiled_charsmap: '' }), /unsupported normalizer 'Precompiled'/],
-      ['pre-tokenizer', (json) => (json.pre_tokenizer = { type: 'ByteLevel' }), /unsupported pre_tokenizer 'ByteLevel'/],
-      ['model', (json) => (json.model = { type: 'BPE', vocab: {}, merges: [] }), /unsupported model 'BPE'/],
+      ['pre-tokenizer', (json) => (json.pre_tokenizer = { type: 'Digits', individual_digits: true }), /unsupported pre_tokenizer 'Digits'/],
+      ['model', (json) => (json.model = { type: 'WordLevel', vocab: {}, unk_token: '[UNK]' }), /unsupported model 'WordLevel'/],
+      ['bpe dropout', (json) => (json.model = { type: 'BPE', vocab: { a: 0 }, merges: [], dropout: 0.1 }), /model BPE: dropout is not supported/],
+      ['bpe merge', (json) => (json.model = { type: 'BPE', vocab: { a: 0, b: 1 }, merges: ['a b'] }), /model BPE: merges\[0\] \("a", "b"\) is not in the vocabulary/],
+      ['bpe byte fallback with prefix', (json) => (json.model = { type: 'BPE', vocab: { a: 0 }, merges: [], byte_fallback: true, continuing_subword_prefix: '##' }), /byte_fallback with a continuing_subword_prefix/],
       ['post-processor', (json) => (json.post_processor = { type: 'RobertaProcessing' }), /unsupported post_processor 'RobertaProcessing'/],
       ['nested', (json) => (json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Nmt' }] }), /normalizer\[1\].*'Nmt'/],
       ['metaspace', (json) => (json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', add_prefix_space: false }), /Metaspace: add_prefix_space false does not match prepend_scheme 'always'/],
