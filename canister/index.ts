@@ -149,6 +149,13 @@ function loadModelsLater(): void {
   });
 }
 
+/** Fills the collections' int8 search indexes, a few blocks per timer message, until none is left. */
+function indexCollectionsLater(): void {
+  setTimer(0, () => {
+    if (core?.ctx.collections?.indexNext()) indexCollectionsLater();
+  });
+}
+
 export default class {
   @init(installArg, manual)
   init(): void {
@@ -175,8 +182,10 @@ export default class {
       core!.M.modelsChanged(core!.ctx); // GET /models certified again, in a timer message
       loadModelsLater();
       expireUploadsLater();
-      // vector collections (canister/collections.ts): read back whole, in their own stable memory
+      // vector collections (canister/collections.ts): read back whole, in their own stable memory;
+      // their int8 indexes filled by timers, a few blocks per message (searches scan floats until then)
       load().ctx.collections?.restore();
+      indexCollectionsLater();
     }
   }
 

@@ -21,10 +21,13 @@
 // lower slot (vector-search.reference.ts).
 //
 // Changes (set, removeSwap: the last item moves into the freed slot) touch the int8
-// values at once; commit() packs each changed block anew (packLaneKernel, ~7.3K
-// instructions a value: ~0.48B for a block of 1024 items of 64 dims, shared by the items
-// of one call). search() commits first. (Per-item lane updates, replaceLaneUnit, cost ~38K
-// a value and more code in the canister's core, whose size its init pays for.)
+// values at once. Their lanes follow in one of two ways: a block changed in few items
+// takes each change into its columns at once (C_j += Δ_ij·2^(L·i), one BigInt add per
+// changed value: ~7M instructions an item of 64 dims in the canister, `eagerItems`), a block changed in
+// more (or a bulk fill, set(…, true)) is packed anew by commit() (packLaneKernel, ~8.7K
+// instructions a value: ~0.57B for a block of 1024 items of 64 dims, shared by the items
+// of one call). A new block starts as the packing of zeros (every column 128·Σ2^(L·i)).
+// search() commits first.
 
 import { quantizeRowInt8 } from './kernels.ts';
 import { laneAccumulatorValue, laneBitsFor, laneBucketsFor, laneOnes, packLaneKernel, readLaneSums, type LaneKernel } from './kernels-lanes.ts';
@@ -35,6 +38,8 @@ import { laneAccumulatorValue, laneBitsFor, laneBucketsFor, laneOnes, packLaneKe
  * candidate lanes of a block are read (hex lanes) or the whole block (other widths).
  */
 export const SEARCH_BLOCK_ITEMS = 1024;
+/** Changed items per block and commit taken into its lanes at once; past this the block is packed anew at commit(). */
+export const SEARCH_EAGER_ITEMS = 64;
 /** Relative margin under the k-th key for the block test (float rounding of the keys is ~1e−16). */
 const THRESHOLD_MARGIN = 1 - 1e-9;
 
@@ -71,6 +76,16 @@ function insertTop(topKeys: number[], topSlots: number[], key: number, slot: num
   }
 }
 
+/** Every difference of two int8 values, as BigInt (index delta + 255). */
+const DELTAS: bigint[] = Array.from({ length: 511 }, (_, i) => BigInt(i - 255));
+
+/** ⌊‖v‖⌋ of an int8 vector. */
+function floorSqrtOfSquares(v: Int8Array): number {
+  var squares = 0;
+  for (var d = 0; d < v.length; d = (d + 1) | 0) squares = (squares + v[d] * v[d]) | 0;
+  return floorSqrt(squares);
+}
+
 /** Floor of √n for an integer n ≥ 0, exact. */
 function floorSqrt(n: number): number {
   var r = Math.floor(Math.sqrt(n));
@@ -98,12 +113,16 @@ export class Int8VectorIndex {
   /** Hex digits per lane when the lanes are whole hex digits (24 or 28 bits): candidate lanes are then read alone; else 0. */
   private readonly hex: number;
   private readonly q8: Int8Array;
-  /** Blocks changed since commit(). */
+  /** Blocks changed since commit(), to pack anew. */
   private readonly dirty = new Set<number>();
+  /** Per block: changes taken into its lanes at once since commit() (at eagerItems the block goes to `dirty`). */
+  private readonly eager = new Map<number, number>();
+  /** A zero block's columns and norm lanes (what packLaneKernel and repack give for zeros). */
+  private emptyColumn: bigint | null = null;
   private readonly sums: Int32Array;
   private readonly buckets: bigint[] | null;
 
-  constructor(readonly dims: number, readonly blockItems = SEARCH_BLOCK_ITEMS) {
+  constructor(readonly dims: number, readonly blockItems = SEARCH_BLOCK_ITEMS, readonly eagerItems = SEARCH_EAGER_ITEMS) {
     const bits = laneBitsFor(dims);
     if (bits === 0) throw new Error(`${dims} dims`);
     this.laneBits = bits;
@@ -143,42 +162,103 @@ export class Int8VectorIndex {
     this.inv[slot] = squares > 0 ? 1 / Math.sqrt(squares) : 0;
   }
 
-  /** Quantizes `vector` (dims float32 values) into slot `slot` (≤ count: replaces, or appends at count). Lanes follow at commit(). */
-  set(slot: number, vector: Float32Array): void {
-        if (slot === this.count) {
+  /**
+   * Quantizes `vector` (dims float32 values) into slot `slot` (≤ count: replaces, or appends at
+   * count). Its lanes follow at once while its block changed in few items, else at commit();
+   * `bulk` (many items of one block coming, e.g. a rebuild) sends the block to commit() at once.
+   * Returns the quantization scale (max |v| / 127: v ≈ scale · int8).
+   */
+  set(slot: number, vector: Float32Array, bulk = false): number {
+    const appending = slot === this.count;
+    const lane = this.beginChange(slot, bulk);
+    if (appending) {
       this.reserve(slot + 1);
       this.count++;
     }
-    this.dirty.add(Math.floor(slot / this.blockItems));
-    quantizeRowInt8(vector, 0, this.dims, this.q8);
+    const scale = quantizeRowInt8(vector, 0, this.dims, this.q8);
+    // an unused lane's norm lane holds 1 (repack)
+    if (lane) this.addToLanes(slot, this.q8, appending ? 1 : this.norms[slot], floorSqrtOfSquares(this.q8));
     this.values.set(this.q8, slot * this.dims);
     this.measure(slot);
+    return scale;
   }
 
-  /** Removes slot: the last item moves into it (slots stay dense). Lanes follow at commit(). */
+  /** Removes slot: the last item moves into it (slots stay dense). */
   removeSwap(slot: number): void {
     const dims = this.dims;
     const last = this.count - 1;
-    this.dirty.add(Math.floor(slot / this.blockItems));
-    this.dirty.add(Math.floor(last / this.blockItems));
+    if (slot !== last && this.beginChange(slot, false)) {
+      this.addToLanes(slot, this.values.subarray(last * dims, (last + 1) * dims), this.norms[slot], this.norms[last]);
+    }
     if (slot !== last) {
       this.values.copyWithin(slot * dims, last * dims, (last + 1) * dims);
       this.norms[slot] = this.norms[last];
       this.inv[slot] = this.inv[last];
     }
+    // the last slot becomes an unused lane: zeros, norm lane 1
+    if (this.beginChange(last, false)) this.addToLanes(last, this.zeros(), this.norms[last], 1);
     this.values.fill(0, last * dims, (last + 1) * dims);
     this.norms[last] = 0;
     this.inv[last] = 0;
     this.count = last;
   }
 
-  /** Packs the blocks changed since the last commit anew (and drops emptied ones). */
+  private zeroValues: Int8Array | null = null;
+  private zeros(): Int8Array {
+    return (this.zeroValues ??= new Int8Array(this.dims));
+  }
+
+  /** Whether slot's change goes into its block's lanes at once (its block packed, few changes so far); else the block waits for commit(). */
+  private beginChange(slot: number, bulk: boolean): boolean {
+    const b = Math.floor(slot / this.blockItems);
+    if (this.dirty.has(b)) return false;
+    if (b === this.blocks.length && !bulk) this.addEmptyBlock();
+    const taken = this.eager.get(b) ?? 0;
+    if (bulk || b >= this.blocks.length || taken >= this.eagerItems) {
+      this.dirty.add(b);
+      return false;
+    }
+    this.eager.set(b, taken + 1);
+    return true;
+  }
+
+  /** A block of zeros at the end, as packLaneKernel and repack would give it (the lane layout from a one-lane packing: it depends on dims only). */
+  private addEmptyBlock(): void {
+    this.emptyColumn ??= BigInt(128) * this.unused;
+    const layout = packLaneKernel(this.zeros(), 1, this.dims) as LaneKernel;
+    this.blocks.push({ ...layout, units: this.blockItems, ones: this.unused, columns: new Array<bigint>(this.dims).fill(this.emptyColumn) });
+    this.blockNorms.push(this.unused);
+  }
+
+  /** Takes slot's values from its current ones to `next` (and its norm lane from `was` to `now`) into its block's lanes. */
+  private addToLanes(slot: number, next: Int8Array, was: number, now: number): void {
+    var dims = this.dims | 0;
+    var b = Math.floor(slot / this.blockItems);
+    var columns = this.blocks[b].columns;
+    var values = this.values;
+    var at = (slot * dims) | 0;
+    var unit = BigInt(1) << BigInt(this.laneBits * (slot - b * this.blockItems));
+    var delta = 0;
+    for (var j = 0; j < dims; j = (j + 1) | 0) {
+      delta = next[j] - values[(at + j) | 0];
+      if (delta !== 0) columns[j] = columns[j] + DELTAS[(delta + 255) | 0] * unit;
+    }
+    if (now !== was) this.blockNorms[b] = this.blockNorms[b] + BigInt(now - was) * unit;
+  }
+
+  /** Whether blocks changed since the last commit (search() would pack them first). */
+  get pending(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** Packs the blocks sent to commit anew (and drops emptied ones). */
   commit(): void {
     const blockCount = Math.ceil(this.count / this.blockItems);
     this.blocks.length = Math.min(this.blocks.length, blockCount);
     this.blockNorms.length = this.blocks.length;
-    for (const b of this.dirty) if (b < blockCount) this.repack(b);
+    for (const b of [...this.dirty].sort((x, y) => x - y)) if (b < blockCount) this.repack(b);
     this.dirty.clear();
+    this.eager.clear();
   }
 
   /** Packs block b from values (packLaneKernel) and its norm lanes from norms. */

@@ -49,6 +49,85 @@ describe('search: exact top-k (collections.ts) against a plain brute force', () 
   });
 });
 
+describe('search through the int8 index (collections.ts searchIndexed): the float brute force, bit for bit', () => {
+  const vectorOf = (random: () => number, dims: number) => Array.from({ length: dims }, random);
+  /** Each hit of collections.search equal to the plain brute force over the float vectors: ids, order and scores. */
+  function expectBruteForce(collections: Collections, name: string, query: Float32Array, k: number, update = false): void {
+    const { vectors, ids } = collections.vectorsOf(name);
+    // the query as search() takes it: scaled to unit length (again) in float32
+    const want = searchVectorsReference(vectors, ids.length, query.length, unitVector(query, query.length, 'q'), k);
+    const got = collections.search(name, query, k, update);
+    expect(got.map((h) => h.id)).toEqual(want.slots.map((s) => ids[s]));
+    expect(got.map((h) => h.score)).toEqual(want.scores);
+  }
+
+  it('random collections through adds, replaces and deletes; an upgrade searches floats until indexNext fills the index', () => {
+    const random = seeded(11);
+    const store = memoryMap();
+    const collections = new Collections(store, () => 1n);
+    for (const [name, dims] of [['a', 64], ['b', 16], ['c', 3]] as const) collections.create(name, 'm', dims);
+    let next = 0;
+    // no float scan allowed in a query: every search below is proved by the index's candidates
+    const saved = COLLECTION_LIMITS.maxQueryValues;
+    COLLECTION_LIMITS.maxQueryValues = 0;
+    try {
+      for (let round = 0; round < 12; round++) {
+        for (const [name, dims] of [['a', 64], ['b', 16], ['c', 3]] as const) {
+          const count = collections.info(name).count;
+          const adds = Array.from({ length: round === 3 || round === 4 ? 990 : 1 + Math.floor((random() + 0.5) * 200) }, () => ({ id: `i${next++}`, vector: vectorOf(random, dims) }));
+          // replace a few existing ids, duplicate a vector (ties)
+          if (count > 10) adds.push({ id: collections.vectorsOf(name).ids[count - 5], vector: vectorOf(random, dims) }, { id: `dup${round}`, vector: Array.from(collections.vectorsOf(name).vectors.subarray(0, dims)) });
+          collections.add(name, adds);
+          const ids = collections.vectorsOf(name).ids;
+          collections.remove(name, Array.from({ length: 20 }, () => ids[Math.floor((random() + 0.5) * ids.length)]));
+          for (const k of [1, 10, 100]) expectBruteForce(collections, name, unitVector(vectorOf(random, dims), dims, 'q'), k);
+          // the query equal to an item: its own score first
+          expectBruteForce(collections, name, collections.vectorsOf(name).vectors.slice(0, dims), 5);
+        }
+      }
+    } finally {
+      COLLECTION_LIMITS.maxQueryValues = saved;
+    }
+    // an upgrade's heap: everything read back, the index empty (float scans) until the timers' indexNext calls
+    const reopened = new Collections(store, () => 1n);
+    const query = unitVector(vectorOf(random, 64), 64, 'q');
+    expectBruteForce(reopened, 'a', query, 10);
+    let messages = 0;
+    while (reopened.indexNext(1)) messages++;
+    expect(messages).toBeGreaterThan(0);
+    for (const [name, dims] of [['a', 64], ['b', 16], ['c', 3]] as const) expectBruteForce(reopened, name, unitVector(vectorOf(random, dims), dims, 'q'), 10);
+    // changes between two timer messages (index half filled) stay consistent
+    const half = new Collections(store, () => 1n);
+    half.indexNext(1);
+    const ids = half.vectorsOf('a').ids;
+    half.remove('a', [ids[3], ids[ids.length - 1], ids[1500]]);
+    half.add('a', [{ id: ids[7], vector: vectorOf(random, 64) }, { id: 'late', vector: vectorOf(random, 64) }]);
+    while (half.indexNext(1));
+    for (let trial = 0; trial < 5; trial++) expectBruteForce(half, 'a', unitVector(vectorOf(random, 64), 64, 'q'), 10);
+  });
+
+  it('items too alike to prove the top k from their int8 copies: the floats are scanned (an update), a query beyond the float scan refuses', () => {
+    const random = seeded(12);
+    const collections = new Collections(memoryMap(), () => 1n);
+    collections.create('near', 'm', 64);
+    const base = vectorOf(random, 64);
+    // 3,000 vectors within ~1e-4 of each other: their int8 copies are nearly all equal
+    collections.add('near', Array.from({ length: 1000 }, (_, i) => ({ id: `n${i}`, vector: base.map((x) => x + random() * 1e-4) })));
+    collections.add('near', Array.from({ length: 1000 }, (_, i) => ({ id: `m${i}`, vector: base.map((x) => x + random() * 1e-4) })));
+    collections.add('near', Array.from({ length: 1000 }, (_, i) => ({ id: `o${i}`, vector: base.map((x) => x + random() * 1e-4) })));
+    const query = unitVector(base.map((x) => x + random() * 1e-2), 64, 'q');
+    expectBruteForce(collections, 'near', query, 10);
+    const saved = COLLECTION_LIMITS.maxQueryValues;
+    COLLECTION_LIMITS.maxQueryValues = 64 * 100;
+    try {
+      expect(() => collections.search('near', query, 10)).toThrow(/search_update/);
+      expectBruteForce(collections, 'near', query, 10, true);
+    } finally {
+      COLLECTION_LIMITS.maxQueryValues = saved;
+    }
+  });
+});
+
 describe('collections through Candid in Node (nodeActor)', () => {
   it('adds, replaces, deletes, searches; strangers refused; bounds refused without a change', async () => {
     const { reg } = newRegistry();
@@ -92,14 +171,15 @@ describe('collections through Candid in Node (nodeActor)', () => {
     expect(await stranger.search('nope', { text: ['x'], vector: [], k: 3 })).toMatchObject({ err: { code: 'not_found' } });
     expect(collections.info('docs').count).toBe(before);
     // beyond what one query scans: the query refuses (naming search_update), the update answers the same top-k
-    const saved = COLLECTION_LIMITS.maxQueryValues;
+    const saved = [COLLECTION_LIMITS.maxQueryValues, COLLECTION_LIMITS.maxIndexedQueryValues];
     COLLECTION_LIMITS.maxQueryValues = 64 * 100;
+    COLLECTION_LIMITS.maxIndexedQueryValues = 64 * 100;
     try {
       expect(await stranger.search('docs', { text: [], vector: [Array.from(query)], k: 20 })).toMatchObject({ err: { code: 'too_large' } });
       const viaUpdate = unwrap(await stranger.search_update('docs', { text: [], vector: [Array.from(query)], k: 20 }));
       expect(viaUpdate.hits.map((h) => h.id)).toEqual(got.hits.map((h) => h.id));
     } finally {
-      COLLECTION_LIMITS.maxQueryValues = saved;
+      [COLLECTION_LIMITS.maxQueryValues, COLLECTION_LIMITS.maxIndexedQueryValues] = saved;
     }
     expect(collections.vectorsOf('docs').ids).not.toContain('ok1');
     // a reopened store (an upgrade's heap) reads the same collection back
@@ -184,5 +264,45 @@ describe.skipIf(!present)('embeddings and collections in the canister wasm on th
     const after = unwrap(await anyone.search('notes', { text: [query], vector: [], k: 5 }));
     expect(after.hits.map((h) => h.id)).toEqual(expected.filter((id) => id !== 'd4'));
     expect(await anyone.list_collections()).toMatchObject([{ name: 'notes', count: 4 }]);
+  }, 600_000);
+
+  it('a collection of 2,500 given vectors (three index blocks): the canister\'s top k equal the brute force in Node, scores bit for bit (as float32), before and after an upgrade (index rebuilt by timers)', async () => {
+    unwrap(await admin.create_collection('random', 'm2v'));
+    const random = seeded(21);
+    const given = Array.from({ length: 2500 }, () => Array.from({ length: 64 }, random));
+    for (let at = 0; at < given.length; at += 1000) {
+      unwrap(await admin.add_items('random', given.slice(at, at + 1000).map((v, i) => ({ id: `r${at + i}`, text: [] as [], vector: [v] as [number[]], metadata: [] as [] }))));
+    }
+    // a few changes after: one item at a time goes into the lanes at once
+    unwrap(await admin.add_items('random', [{ id: 'r7', text: [], vector: [given[8]], metadata: [] }]));
+    unwrap(await admin.delete_items('random', ['r100', 'r2499']));
+    const ids = given.map((_, i) => `r${i}`);
+    // as the canister takes them: Candid float32 values, scaled to unit length in float32
+    const vectors = given.map((v) => unitVector(Float32Array.from(v), 64, 'v'));
+    vectors[7] = vectors[8];
+    for (const gone of [100, 2499]) {
+      // the last item moves into the freed slot
+      const last = ids.length - 1;
+      ids[gone] = ids[last];
+      vectors[gone] = vectors[last];
+      ids.pop();
+      vectors.pop();
+    }
+    const flat = new Float32Array(ids.length * 64);
+    vectors.forEach((v, i) => flat.set(v, i * 64));
+    const queries = Array.from({ length: 4 }, () => Array.from({ length: 64 }, random));
+    const check = async () => {
+      for (const [i, query] of queries.entries()) {
+        const k = [1, 10, 50, 100][i];
+        const want = searchVectorsReference(flat, ids.length, 64, unitVector(Float32Array.from(query), 64, 'q'), k);
+        const got = unwrap(await anyone.search('random', { text: [], vector: [query], k }));
+        expect(got.hits.map((h) => h.id)).toEqual(want.slots.map((s) => ids[s]));
+        // the reply carries float32 scores
+        expect(got.hits.map((h) => h.score)).toEqual(want.scores.map(Math.fround));
+      }
+    };
+    await check();
+    await canister.upgrade(wasm);
+    await check();
   }, 600_000);
 });

@@ -40,8 +40,9 @@ function expectSameAsReference(index: Int8VectorIndex, query: Float32Array, k: n
 describe('Int8VectorIndex: exact top-k against the plain brute force over the same int8 vectors', () => {
   it('random collections through adds, replaces and removals; ties to the lower slot; k past the count', () => {
     const random = seeded(5);
-    for (const [dims, blockItems, steps] of [[4, 4, 60], [64, 256, 1500], [64, 16, 700], [16, 8, 400], [3, 256, 50], [600, 32, 120], [64, 1024, 2500]] as const) {
-      const index = new Int8VectorIndex(dims, blockItems);
+    // eager: changes per block taken into the lanes at once before the block is packed anew (0: always packed anew)
+    for (const [dims, blockItems, steps, eager] of [[4, 4, 60, 2], [64, 256, 1500, 96], [64, 256, 1500, 0], [64, 16, 700, 3], [16, 8, 400, 96], [16, 8, 400, 1], [3, 256, 50, 96], [600, 32, 120, 5], [64, 1024, 2500, 96]] as const) {
+      const index = new Int8VectorIndex(dims, blockItems, eager);
       const kept: Float32Array[] = [];
       for (let step = 0; step < steps; step++) {
         const r = random();

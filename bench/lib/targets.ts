@@ -335,7 +335,7 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
   },
   {
     id: 'embed_search_100k',
-    statement: 'target: search over 100k vectors of 64 dims answered in one query (≤ 5B instructions; measured as search_update, the same scan, since a query refuses more than maxQueryValues)',
+    statement: 'target: search over 100k vectors of 64 dims answered in one query (≤ 5B instructions; as search_update when a query refuses it)',
     measure: (f) => f.get('embed.candid.search_100k') ?? f.get('embed.candid.search_update_100k') ?? null,
     op: '<=',
     limit: 5_000_000_000,
