@@ -37,7 +37,6 @@ import {
   postUpgrade,
   query,
   setTimer,
-  StableBTreeMap,
   time,
   trap,
   update,
@@ -65,14 +64,29 @@ function ret(name: string): any {
 }
 const manual = { manual: true };
 
-const identity = { toBytes: (b: Uint8Array): Uint8Array => b, fromBytes: (b: Uint8Array): Uint8Array => b };
+/** The stable B-tree map calls of Azle 0.33's runtime (what its StableBTreeMap class wraps; scripts/azle-build.ts pins that release). */
+interface AzleStableMaps {
+  stableBTreeMapInit(memoryId: number): void;
+  stableBTreeMapGet(memoryId: number, key: Uint8Array): Uint8Array | ArrayBuffer | undefined;
+  stableBTreeMapInsert(memoryId: number, key: Uint8Array, value: Uint8Array): unknown;
+  stableBTreeMapRemove(memoryId: number, key: Uint8Array): unknown;
+}
 
+/**
+ * A stable map of bytes to bytes, on Azle's runtime calls directly: its StableBTreeMap class
+ * (serializers, the experimental mode's paths, methods unused here) is ~12 KB of code, which
+ * QuickJS parsed at every init and post_upgrade for ~5M instructions.
+ */
 function stableMap(memoryId: number): BytesMap {
-  const map = new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, identity, identity);
+  const ic = (globalThis as unknown as { _azleIc: AzleStableMaps })._azleIc;
+  ic.stableBTreeMapInit(memoryId);
   return {
-    get: (k) => map.get(k),
-    insert: (k, v) => void map.insert(k, v),
-    remove: (k) => void map.remove(k),
+    get: (k) => {
+      const v = ic.stableBTreeMapGet(memoryId, k);
+      return v === undefined || v instanceof Uint8Array ? v : new Uint8Array(v);
+    },
+    insert: (k, v) => void ic.stableBTreeMapInsert(memoryId, k, v),
+    remove: (k) => void ic.stableBTreeMapRemove(memoryId, k),
   };
 }
 
