@@ -21,13 +21,16 @@
 // lower slot (vector-search.reference.ts).
 //
 // Changes (set, removeSwap: the last item moves into the freed slot) touch the int8
-// values at once. Their lanes follow in one of two ways: a block changed in few items
-// takes each change into its columns at once (C_j += Δ_ij·2^(L·i), one BigInt add per
-// changed value: ~7M instructions an item of 64 dims in the canister, `eagerItems`), a block changed in
-// more (or a bulk fill, set(…, true)) is packed anew by commit() (packLaneKernel, ~8.7K
-// instructions a value: ~0.57B for a block of 1024 items of 64 dims, shared by the items
-// of one call). A new block starts as the packing of zeros (every column 128·Σ2^(L·i)).
-// search() commits first.
+// values at once. Their lanes follow in one of three ways:
+// - lanes past those the block's lanes hold (appends): commit() packs that run of lanes alone
+//   (packLaneKernel over the run) and adds it into each column: one BigInt add a column for
+//   all the appends of a call (~8M instructions for 64 dims, whatever their number);
+// - a lane the block holds, in a block changed in few items: the change goes into its columns
+//   at once (C_j += Δ_ij·2^(L·i), one BigInt add per changed value: ~7M an item of 64 dims,
+//   up to `eagerItems` a block and commit);
+// - a block changed in more (or a bulk fill, set(…, true)) is packed anew by commit()
+//   (packLaneKernel, ~8.7K instructions a value: ~0.57B for a block of 1024 items of 64 dims).
+// A new block starts as the packing of zeros (every column 128·Σ2^(L·i)). search() commits first.
 
 import { quantizeRowInt8 } from './kernels.ts';
 import { laneAccumulatorValue, laneBitsFor, laneBucketsFor, laneOnes, packLaneKernel, readLaneSums, type LaneKernel } from './kernels-lanes.ts';
@@ -117,6 +120,10 @@ export class Int8VectorIndex {
   private readonly dirty = new Set<number>();
   /** Per block: changes taken into its lanes at once since commit() (at eagerItems the block goes to `dirty`). */
   private readonly eager = new Map<number, number>();
+  /** Per block: lanes [0, heldLanes[b]) are in its columns; the lanes above hold the packing of zeros. */
+  private readonly heldLanes: number[] = [];
+  /** Blocks with changes in lanes above heldLanes, written by commit(). */
+  private readonly appended = new Set<number>();
   /** A zero block's columns and norm lanes (what packLaneKernel and repack give for zeros). */
   private emptyColumn: bigint | null = null;
   private readonly sums: Int32Array;
@@ -213,6 +220,11 @@ export class Int8VectorIndex {
     const b = Math.floor(slot / this.blockItems);
     if (this.dirty.has(b)) return false;
     if (b === this.blocks.length && !bulk) this.addEmptyBlock();
+    if (!bulk && b < this.blocks.length && slot - b * this.blockItems >= this.heldLanes[b]) {
+      // above the lanes the block holds: commit() writes the run from the values
+      this.appended.add(b);
+      return false;
+    }
     const taken = this.eager.get(b) ?? 0;
     if (bulk || b >= this.blocks.length || taken >= this.eagerItems) {
       this.dirty.add(b);
@@ -228,6 +240,7 @@ export class Int8VectorIndex {
     const layout = packLaneKernel(this.zeros(), 1, this.dims) as LaneKernel;
     this.blocks.push({ ...layout, units: this.blockItems, ones: this.unused, columns: new Array<bigint>(this.dims).fill(this.emptyColumn) });
     this.blockNorms.push(this.unused);
+    this.heldLanes.push(0);
   }
 
   /** Takes slot's values from its current ones to `next` (and its norm lane from `was` to `now`) into its block's lanes. */
@@ -256,9 +269,34 @@ export class Int8VectorIndex {
     const blockCount = Math.ceil(this.count / this.blockItems);
     this.blocks.length = Math.min(this.blocks.length, blockCount);
     this.blockNorms.length = this.blocks.length;
+    this.heldLanes.length = this.blocks.length;
     for (const b of [...this.dirty].sort((x, y) => x - y)) if (b < blockCount) this.repack(b);
+    for (const b of this.appended) if (b < this.blocks.length && !this.dirty.has(b)) this.writeRun(b);
     this.dirty.clear();
     this.eager.clear();
+    this.appended.clear();
+  }
+
+  /** Adds block b's lanes from heldLanes[b] to its last item into its columns and norm lanes (they held zeros). */
+  private writeRun(b: number): void {
+    const dims = this.dims;
+    const B = this.blockItems;
+    const from = this.heldLanes[b];
+    const to = Math.min(B, this.count - b * B);
+    if (to <= from) return;
+    const run = packLaneKernel(this.values.subarray((b * B + from) * dims, (b * B + to) * dims), to - from, dims) as LaneKernel;
+    const width = BigInt(this.laneBits);
+    const shift = width * BigInt(from);
+    // the run's columns less the zeros' packing they replace (128 in each of its lanes)
+    const zeros = BigInt(128) * laneOnes(to - from, this.laneBits);
+    const columns = this.blocks[b].columns;
+    for (let j = 0; j < dims; j++) columns[j] = columns[j] + ((run.columns[j] - zeros) << shift);
+    let norms = BigInt(0);
+    for (let slot = b * B + from; slot < b * B + to; slot++) {
+      if (this.norms[slot] !== 1) norms = norms + (BigInt(this.norms[slot] - 1) << (width * BigInt(slot - b * B)));
+    }
+    this.blockNorms[b] = this.blockNorms[b] + norms;
+    this.heldLanes[b] = to;
   }
 
   /** Packs block b from values (packLaneKernel) and its norm lanes from norms. */
@@ -273,6 +311,7 @@ export class Int8VectorIndex {
       if (this.norms[slot] !== 1) norms = norms + (BigInt(this.norms[slot] - 1) << (width * BigInt(slot - b * B)));
     }
     this.blockNorms[b] = norms;
+    this.heldLanes[b] = Math.max(0, Math.min(B, this.count - b * B));
   }
 
   /**
