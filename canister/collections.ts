@@ -17,8 +17,9 @@
 // refused where that would not fit). Measured in the canister, 64 dims, random vectors, top 10:
 // ~39M instructions for 1k items, ~121M for 10k, ~856M for 100k, each with the query text's
 // embedding (~10M); a float scan costs ~83K an item.
-// Adding costs ~1M an item more for the index (a call of many items packs each block it
-// touches once, ~0.57B a block of 1024; a few items go into the lanes at once, ~7M each).
+// The index costs adds ~1M an item in calls of many items (each block a call touches packed
+// once, ~0.57B a block of 1024), ~30-40M a call of a few appended items (their run of lanes
+// added into the block once), ~7M an item replaced or deleted in a call of few.
 //
 // Limits: a search plans its worst case before any work (int8PassCost, floatScanCost) within a
 // budget (4.5B in a query, 35B in an update) and is refused past it (`too_large`, naming
