@@ -35,7 +35,7 @@ function ok(reply: Uint8Array, type: IDL.Type, what: string): void {
 }
 
 export async function run(ctx: BenchContext): Promise<Section> {
-  const section = ctx.openSection('embed', 'Embeddings and vector search', `The real m2v model (${M2V}, 64 dims) in the decentai canister; collections of random 64-dim vectors searched by exact brute force.`);
+  const section = ctx.openSection('embed', 'Embeddings and vector search', `The real m2v model (${M2V}, 64 dims) in the decentai canister; collections of random 64-dim vectors searched exactly (the int8 index finds candidates, the floats rank them: the brute force's top k).`);
   if (!existsSync(`${M2V}/model.safetensors`)) {
     section.skipped.push(`${M2V} not found`);
     return section;
