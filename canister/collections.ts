@@ -378,7 +378,7 @@ export class Collections {
   /**
    * Fills the indexes a few blocks at a time (after an upgrade: the glue's timers call it until
    * it answers false): quantizes and packs up to `blocks` blocks of SEARCH_BLOCK_ITEMS items
-   * (~BLOCK_PACK instructions each). Returns whether blocks remain.
+   * (~1B instructions each at 64 dims: the quantization ~0.45M an item, the packing ~0.57B). Returns whether blocks remain.
    */
   indexNext(blocks = INDEX_BLOCKS_PER_MESSAGE): boolean {
     this.restore();
