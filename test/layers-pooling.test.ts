@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pool, type PoolGeometry } from '../engine/layers/pooling.ts';
-import { referencePool } from '../engine/layers/pooling.reference.ts';
+import { referencePool, referenceUpSamplingBilinear } from '../engine/layers/pooling.reference.ts';
+import { familyKindByName } from '../engine/layers/index.ts';
 import { mulberry32 } from '../train/prng.ts';
 import { firstMismatch, relative, runLayerCase, type LayerCase } from './layer-check.ts';
 
@@ -100,14 +101,58 @@ describe('pooling family vs TF.js', () => {
     expect(firstMismatch(run, relative(1e-5))).toBeNull();
   });
 
-  it('refuses bilinear UpSampling2D with one clear line', async () => {
-    await expect(runLayerCase({ inputShape: [3, 3, 1], layers: () => [tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' })], seed: 1 }, 1)).rejects.toThrow(
-      /interpolation "bilinear" is not supported; only 'nearest'/,
+  it('bilinear UpSampling2D (TF.js resizeBilinear), channels_last and channels_first, within 1e-5 · max(1, |b|)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ dims: dimsArb(2, 7), size: dimsArb(2, 4), channels: fc.integer({ min: 1, max: 4 }), channelsFirst: fc.boolean(), dense: fc.boolean(), seed: fc.integer() }),
+        async (c) => {
+          const dataFormat = c.channelsFirst ? ('channelsFirst' as const) : ('channelsLast' as const);
+          const inputShape = c.channelsFirst ? [c.channels, ...c.dims] : [...c.dims, c.channels];
+          // a Dense after it checks the layout of the channels too
+          const layers = (): tf.layers.Layer[] => [
+            tf.layers.upSampling2d({ size: c.size, interpolation: 'bilinear', dataFormat }),
+            ...(c.dense ? [tf.layers.dense({ units: 3 })] : []),
+          ];
+          const run = await runLayerCase({ inputShape, layers, seed: c.seed }, 2);
+          const mismatch = firstMismatch(run, relative(1e-5));
+          if (mismatch) throw new Error(`bilinear size [${c.size}] ${dataFormat} on [${inputShape}]: ${mismatch}`);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses an interpolation TF.js does not run with one clear line', async () => {
+    const setInterpolation = (value: string) => (topology: unknown) => {
+      const layers = (topology as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }).config.layers;
+      for (const layer of layers) if (layer.class_name === 'UpSampling2D') layer.config.interpolation = value;
+    };
+    await expect(runLayerCase({ inputShape: [3, 3, 1], layers: () => [tf.layers.upSampling2d({ size: [2, 2] })], editTopology: setInterpolation('bicubic'), seed: 1 }, 1)).rejects.toThrow(
+      /interpolation "bicubic" is not supported; only 'nearest' or 'bilinear' \(as TF.js\)/,
     );
   });
 });
 
 describe('pooling kernel vs its plain reference', () => {
+  it('bilinear up-sampling: the kernel as the plain formula, bit for bit', () => {
+    fc.assert(
+      fc.property(fc.record({ dims: dimsArb(2, 9), size: dimsArb(2, 5), channels: fc.integer({ min: 1, max: 3 }), seed: fc.integer() }), (c) => {
+        const shape = [...c.dims, c.channels];
+        const next = mulberry32(c.seed);
+        const input = new Float32Array(shape[0] * shape[1] * shape[2]).map(() => next() * 2 - 1);
+        const expected = referenceUpSamplingBilinear(input, shape, c.size);
+        const file = { kind: 'up_sampling_bilinear', params: c.size, inputShape: shape };
+        const spec = familyKindByName(file.kind);
+        if (!spec) throw new Error('up_sampling_bilinear is not a family kind');
+        const prepared = spec.prepare({ layer: file, file: undefined, integerInt8: false } as never);
+        const actual = new Float32Array(expected.output.length);
+        prepared.run(input, actual, [input]);
+        expect(Array.from(actual)).toEqual(Array.from(expected.output));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('3-D max and average pooling with padding below the pool size', () => {
     fc.assert(
       fc.property(

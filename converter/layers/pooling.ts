@@ -81,10 +81,16 @@ function upSampling(rank: 1 | 2 | 3, classNames: string[]): LayerConverter {
       const { config } = context.layer;
       const where = context.where;
       channelsLast(config, where);
-      if (config.interpolation !== undefined && config.interpolation !== 'nearest') throw new ConvertError(`${where}: interpolation ${describe(config.interpolation)} is not supported; only 'nearest'`);
+      const interpolation = config.interpolation ?? 'nearest';
+      // only UpSampling2D has the option in TF.js, which knows 'nearest' and 'bilinear'
+      const known = rank === 2 ? ['nearest', 'bilinear'] : ['nearest'];
+      if (typeof interpolation !== 'string' || !known.includes(interpolation)) {
+        throw new ConvertError(`${where}: interpolation ${describe(config.interpolation)} is not supported; only ${known.map((name) => `'${name}'`).join(' or ')} (as TF.js)`);
+      }
       const dims = spatialRank(context, rank);
       const size = axisInts(rank === 1 ? (config.size ?? config.length) : config.size, rank, 2, where, 'size');
-      context.store('up_sampling', 'linear', size);
+      // bilinear as TF.js runs it (resizeBilinear without half-pixel centres; Keras on TF 2 uses them, TF.js is the reference)
+      context.store(interpolation === 'bilinear' ? 'up_sampling_bilinear' : 'up_sampling', 'linear', size);
       return [...dims.map((n, a) => n * size[a]), context.input[rank]];
     },
   };

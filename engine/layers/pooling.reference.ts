@@ -46,3 +46,27 @@ export function referenceGlobalPool(input: Float32Array, inputShape: readonly nu
   }
   return output;
 }
+
+/** Bilinear up-sampling of [H, W, C] by [sizeH, sizeW] as TF.js's resizeBilinear (alignCorners, halfPixelCenters false). */
+export function referenceUpSamplingBilinear(input: Float32Array, inputShape: readonly number[], size: readonly number[]): { output: Float32Array; shape: number[] } {
+  const [H, W, C] = inputShape;
+  const [OH, OW] = [H * size[0], W * size[1]];
+  const at = (y: number, x: number, c: number): number => input[(y * W + x) * C + c];
+  const output = new Float32Array(OH * OW * C);
+  for (let r = 0; r < OH; r++) {
+    const y = (H / OH) * r;
+    const y0 = Math.max(0, Math.floor(y));
+    const y1 = Math.min(H - 1, Math.ceil(y));
+    for (let q = 0; q < OW; q++) {
+      const x = (W / OW) * q;
+      const x0 = Math.max(0, Math.floor(x));
+      const x1 = Math.min(W - 1, Math.ceil(x));
+      for (let c = 0; c < C; c++) {
+        const top = at(y0, x0, c) + (at(y0, x1, c) - at(y0, x0, c)) * (x - x0);
+        const bottom = at(y1, x0, c) + (at(y1, x1, c) - at(y1, x0, c)) * (x - x0);
+        output[(r * OW + q) * C + c] = top + (bottom - top) * (y - y0);
+      }
+    }
+  }
+  return { output, shape: [OH, OW, C] };
+}

@@ -11,6 +11,9 @@
 // zero_padding (24): params before × r, after × r (r = input rank − 1): zeros around the spatial axes
 // cropping (25): params before × r, after × r: drops them
 // up_sampling (26): params size × r: nearest-neighbour repeat along each spatial axis
+// up_sampling_bilinear (27): params sizeH, sizeW; input [H, W, C] → [H·sizeH, W·sizeW, C]:
+//   TF.js's resizeBilinear as UpSampling2D calls it (alignCorners and halfPixelCenters false):
+//   output row r reads rows ⌊r·H/OH⌋ and min(H − 1, ⌈r·H/OH⌉) with weight frac, columns alike
 
 import { expectCounts, fail, lift, product } from './checks.ts';
 import type { LayerKindSpec, PreparedLayer } from './family.ts';
@@ -279,6 +282,90 @@ function remapKind(code: number, name: keyof typeof REMAPS): LayerKindSpec {
   };
 }
 
+/** Per output index along one axis: the two input indices it blends and the second one's weight. */
+interface BilinearAxis {
+  low: Int32Array;
+  high: Int32Array;
+  frac: Float64Array;
+}
+
+/** TF.js's source positions (CPU kernel ResizeBilinear, no corner alignment, no half-pixel centres), same double arithmetic. */
+function bilinearAxis(inSize: number, outSize: number): BilinearAxis {
+  const ratio = inSize / outSize;
+  const axis: BilinearAxis = { low: new Int32Array(outSize), high: new Int32Array(outSize), frac: new Float64Array(outSize) };
+  for (let i = 0; i < outSize; i++) {
+    const source = ratio * i;
+    const low = Math.max(0, Math.floor(source));
+    axis.low[i] = low;
+    axis.high[i] = Math.min(inSize - 1, Math.ceil(source));
+    axis.frac[i] = source - low;
+  }
+  return axis;
+}
+
+/** Bilinear resize of [H, W, C] (row stride W·C) to [rows.length, cols.length, C], TF.js's expression order. */
+export function resizeBilinear(input: Float32Array, W: number, C: number, rows: BilinearAxis, cols: BilinearAxis, output: Float32Array): void {
+  var OH = rows.low.length | 0;
+  var OW = cols.low.length | 0;
+  var C_ = C | 0;
+  var rowStride = (W * C) | 0;
+  var r = 0;
+  var q = 0;
+  var d = 0;
+  var top = 0;
+  var bottom = 0;
+  var tl = 0;
+  var tr = 0;
+  var bl = 0;
+  var br = 0;
+  var rowFrac = 0.0;
+  var colFrac = 0.0;
+  var upper = 0.0;
+  var lower = 0.0;
+  var p = 0;
+  for (r = 0; r < OH; r = (r + 1) | 0) {
+    top = (rows.low[r] * rowStride) | 0;
+    bottom = (rows.high[r] * rowStride) | 0;
+    rowFrac = rows.frac[r];
+    for (q = 0; q < OW; q = (q + 1) | 0) {
+      colFrac = cols.frac[q];
+      tl = (top + cols.low[q] * C_) | 0;
+      tr = (top + cols.high[q] * C_) | 0;
+      bl = (bottom + cols.low[q] * C_) | 0;
+      br = (bottom + cols.high[q] * C_) | 0;
+      for (d = 0; d < C_; d = (d + 1) | 0) {
+        upper = input[tl + d] + (input[tr + d] - input[tl + d]) * colFrac;
+        lower = input[bl + d] + (input[br + d] - input[bl + d]) * colFrac;
+        output[p] = upper + (lower - upper) * rowFrac;
+        p = (p + 1) | 0;
+      }
+    }
+  }
+}
+
+function bilinearShape(params: readonly number[], input: readonly number[], where: string): number[] {
+  if (input.length !== 3) fail('bad_shape', `${where}: needs an input of rank 3 (height, width, channels), got [${input}]`);
+  if (params.length !== 2) fail('bad_layer', `${where}: has ${params.length} params, expected 2 (size height, size width)`);
+  const size = intParams(params, 0, 2, 1, 'size', where);
+  return [input[0] * size[0], input[1] * size[1], input[2]];
+}
+
+const upSamplingBilinearKind: LayerKindSpec = {
+  code: 27,
+  name: 'up_sampling_bilinear',
+  outputShape(layer, input, tensors, where) {
+    expectCounts(layer, tensors, 0, 2, where);
+    return bilinearShape(layer.params, input, where);
+  },
+  prepare({ layer }): PreparedLayer {
+    const [H, W, C] = layer.inputShape;
+    const [OH, OW] = bilinearShape(layer.params, layer.inputShape, 'up_sampling_bilinear');
+    const rows = bilinearAxis(H, OH);
+    const cols = bilinearAxis(W, OW);
+    return { run: (source, target) => resizeBilinear(source, W, C, rows, cols, target) };
+  },
+};
+
 export const POOLING_KINDS: readonly LayerKindSpec[] = [
   poolKind(14, 'max_pooling_1d', 1, false),
   poolKind(15, 'max_pooling_2d', 2, false),
@@ -293,4 +380,5 @@ export const POOLING_KINDS: readonly LayerKindSpec[] = [
   remapKind(24, 'zero_padding'),
   remapKind(25, 'cropping'),
   remapKind(26, 'up_sampling'),
+  upSamplingBilinearKind,
 ];
