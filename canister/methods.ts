@@ -308,14 +308,14 @@ export function readInput(r: Reader, t: number, maxValues = MAX_VALUES, tensorVa
     case H_TOKENS:
       return { tokens: r.numbers(type, 'tokens', maxValues, true) };
     case H_VECTOR:
-      return { vector: r.numbers(type, 'vector', maxValues, false) };
+      return { vector: numberVec(r, type, 'vector', maxValues, false) };
     case H_TOKENS_BATCH:
     case H_VECTOR_BATCH: {
       const ints = hash === H_TOKENS_BATCH;
       const n = batchLength(r, type, 'batch');
       const e = r.elem(type);
-      const items: number[][] = new Array(n);
-      for (let i = 0; i < n; i++) items[i] = r.numbers(e, 'batch item', maxValues, ints);
+      const items: ArrayLike<number>[] = new Array(n);
+      for (let i = 0; i < n; i++) items[i] = ints ? r.numbers(e, 'batch item', maxValues, true) : numberVec(r, e, 'batch item', maxValues, false);
       return ints ? { tokensBatch: items } : { vectorBatch: items };
     }
     case H_TENSOR:

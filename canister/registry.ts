@@ -131,12 +131,40 @@ export interface VersionRecord {
   fitsQuery?: boolean;
 }
 
-/** Instructions a query's prediction may take: the IC's 5B query limit less room for decoding, tokenizing and the reply. */
-export const QUERY_PREDICT_BUDGET = 4_000_000_000;
+/** The IC's instruction limit of one query message. */
+export const QUERY_INSTRUCTION_LIMIT = 5_000_000_000;
+/**
+ * What a query spends outside the prediction commit measures: dispatch (~0.1M, the bench's
+ * whole-message less in-method counts), reading the argument (a vec float32 is one view of its
+ * bytes, as tensor data already was: read value by value it cost ~13K per value, 346M for the
+ * bench's 26K-value scaling.dense_rows input; a text is cut to PREDICT_LIMITS.maxReadBytes
+ * before tokenizing) and the reply.
+ */
+export const QUERY_RESERVE = 150_000_000;
+/**
+ * How much more than the measured prediction a query may take for another input: the kernels
+ * do the same work for any values (the lanes skip inputs that quantize to zero, which only makes
+ * an input cheaper, and the trial's have few), so the spread stays below this (bench
+ * scaling.dense_rows_other_input: 0.9% between two inputs of a 4.4B query).
+ */
+export const QUERY_MARGIN = 0.03;
+/**
+ * The largest prediction, measured at commit, answered by queries: (5B − QUERY_RESERVE) ÷
+ * (1 + QUERY_MARGIN) ≈ 4.71B. Above it a query predict answers `too_heavy` (never a limit trap).
+ */
+export const QUERY_PREDICT_BUDGET = Math.floor((QUERY_INSTRUCTION_LIMIT - QUERY_RESERVE) / (1 + QUERY_MARGIN));
 /** Instructions a prediction may take in an update (predict_update, http_request_update): the IC's 40B limit less the same room. */
 export const UPDATE_PREDICT_BUDGET = 39_000_000_000;
-/** Instructions per multiply-add assumed to refuse a model before running it (above every kernel measured, bench instructions_per_mac). */
-const INSTRUCTIONS_PER_MAC_BOUND = 600;
+/** The IC's instruction limit of one update message (commit runs its trial prediction inside one). */
+const UPDATE_INSTRUCTION_LIMIT = 40_000_000_000;
+/**
+ * Instructions per multiply-add of the cheapest kernel of each weight kind, measured in the
+ * canister (bench scaling): int8 ~107 at best (BigInt lanes, buckets, ≥ 1,024 inputs; 432 on
+ * the packed kernel), float32 (float16 decoded) ~1,180 per Dense multiply-add and ~1,060 per
+ * embedding add. estimatePredictInstructions multiplies by these, so it stays below what a
+ * prediction costs: commit refuses by it only a model that no kernel could run.
+ */
+export const INSTRUCTIONS_PER_MAC_FLOOR = { int8: 100, float: 1_000 };
 
 /**
  * Multiply-adds of one prediction, from the layer summaries: a layer's parameters times the
@@ -144,20 +172,27 @@ const INSTRUCTIONS_PER_MAC_BOUND = 600;
  * every step of the input sequence); an embedding reads one row per token.
  */
 export function estimateMultiplyAdds(model: Model): number {
+  return layerMultiplyAdds(model).reduce((a, b) => a + b, 0);
+}
+
+function layerMultiplyAdds(model: Model): number[] {
   const steps = model.inputShape.length > 0 ? model.inputShape[0] : 1;
-  let macs = 0;
-  for (const layer of model.layers) {
+  return model.layers.map((layer) => {
     const shape = layer.outputShape;
     const size = shape.reduce((a, b) => a * b, 1);
-    if (layer.kind === 'embedding') {
-      macs += size;
-      continue;
-    }
+    if (layer.kind === 'embedding') return size;
     let positions = shape.length > 0 ? size / shape[shape.length - 1] : 1;
     if (/lstm|gru|rnn|recurrent|bidirectional/i.test(layer.kind)) positions = Math.max(positions, steps);
-    macs += layer.parameters * positions;
-  }
-  return macs;
+    return layer.parameters * positions;
+  });
+}
+
+/** A lower bound of one prediction's instructions: each layer's multiply-adds at the floor of its weights' kind (INSTRUCTIONS_PER_MAC_FLOOR). */
+export function estimatePredictInstructions(model: Model): number {
+  const macs = layerMultiplyAdds(model);
+  let total = 0;
+  for (let i = 0; i < macs.length; i++) total += macs[i] * (model.layers[i].int8 === true ? INSTRUCTIONS_PER_MAC_FLOOR.int8 : INSTRUCTIONS_PER_MAC_FLOOR.float);
+  return total;
 }
 
 export interface ModelSummary {
@@ -280,11 +315,20 @@ export class Registry {
    * even an update, before running it.
    */
   private measurePrediction(model: Model): { predictInstructions: number; fitsQuery: boolean } {
-    const estimate = estimateMultiplyAdds(model) * INSTRUCTIONS_PER_MAC_BOUND;
+    const estimate = estimatePredictInstructions(model);
+    const macs = `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
     if (estimate > UPDATE_PREDICT_BUDGET) {
       throw new RegistryError(
         'too_heavy',
-        `one prediction would take about ${(estimate / 1e9).toFixed(0)}B instructions (${estimateMultiplyAdds(model).toExponential(2)} multiply-adds): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
+        `one prediction would take at least ${(estimate / 1e9).toFixed(1)}B instructions (${macs}): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
+      );
+    }
+    // the trial runs inside this commit, after the load: it must leave the message under its limit
+    const spent = Number(this.counter?.() ?? 0n);
+    if (spent + estimate > UPDATE_INSTRUCTION_LIMIT) {
+      throw new RegistryError(
+        'too_heavy',
+        `loading took ${(spent / 1e9).toFixed(1)}B instructions and one prediction would take at least ${(estimate / 1e9).toFixed(1)}B (${macs}): commit cannot measure it within the ${UPDATE_INSTRUCTION_LIMIT / 1e9}B of one message`,
       );
     }
     const vocab = (model as Model & { vocabSize?: number }).vocabSize ?? 0;

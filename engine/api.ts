@@ -27,6 +27,8 @@ export interface LayerSummary {
   activation: string; // e.g. "relu", "linear"
   outputShape: number[];
   parameters: number;
+  /** Whether its weights are int8 in the file (int8 kernels; the commit's cost estimate reads it). */
+  int8?: boolean;
 }
 
 /** One model input or output: its name, shape without the batch dimension, and dtype. */

@@ -331,6 +331,7 @@ class LoadedModel implements EngineModel {
       activation: layer.activation,
       outputShape: layer.outputShape.slice(),
       parameters: layer.tensors.reduce((sum, index) => sum + file.tensors[index].size, 0),
+      int8: layer.tensors.some((index) => file.tensors[index].dtype !== 'float32' && file.tensors[index].dtype !== 'float16'),
     }));
 
     // Each input's buffers, by what reads it: embeddings read ids, every other layer floats.

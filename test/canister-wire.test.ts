@@ -152,8 +152,8 @@ describe('candid wire', () => {
       [{ texts: [new Uint8Array([65]), new Uint8Array([66, 67])] }, (v) => expect(v.texts.map((x: TextRef) => decodeUtf8(x.bytes))).toEqual(['A', 'BC'])],
       [{ tokens: [1, 2, -3] }, (v) => expect(v.tokens).toEqual([1, 2, -3])],
       [{ tokens_batch: [[1], [2, 3]] }, (v) => expect(v.tokensBatch).toEqual([[1], [2, 3]])],
-      [{ vector: [0.5, -1.25] }, (v) => expect(v.vector).toEqual([0.5, -1.25])],
-      [{ vector_batch: [[0.5], []] }, (v) => expect(v.vectorBatch).toEqual([[0.5], []])],
+      [{ vector: [0.5, -1.25] }, (v) => expect(v.vector).toEqual(Float32Array.from([0.5, -1.25]))], // vec float32: one native copy
+      [{ vector_batch: [[0.5], []] }, (v) => expect(v.vectorBatch.map((x: ArrayLike<number>) => Array.from(x))).toEqual([[0.5], []])],
     ];
     for (const [input, check] of cases) {
       const arg = IDL.encode([IDL.Text, t.Input], ['m', input]);

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { estimateMultiplyAdds, LIMITS, Registry } from '../canister/registry.ts';
+import { estimateMultiplyAdds, estimatePredictInstructions, LIMITS, QUERY_INSTRUCTION_LIMIT, QUERY_MARGIN, QUERY_PREDICT_BUDGET, QUERY_RESERVE, Registry } from '../canister/registry.ts';
 import { prepare } from '../canister/wire.ts';
 import { loadModel } from '../engine/index.ts';
 import { defaultModel } from '../scripts/lib/models.ts';
@@ -244,7 +244,8 @@ describe('registry: every committed model can answer', () => {
     let counter = 0n;
     const meta = memoryMap();
     const chunkMap = memoryMap();
-    // The counter jumps by 4.5B during a prediction: as a model heavier than a query may run.
+    // The counter jumps by 4.8B during a prediction: as a model heavier than a query may run
+    // (4.8B × (1 + QUERY_MARGIN) + QUERY_RESERVE passes the 5B query limit).
     const reg = new Registry(meta, chunkMap, {
       now: () => 1n,
       prepare,
@@ -252,7 +253,7 @@ describe('registry: every committed model can answer', () => {
       loadModel: (b, o) => {
         const m = loadModel(b, o);
         const run = m.predictInputs.bind(m);
-        m.predictInputs = (inputs) => ((counter += 4_500_000_000n), run(inputs));
+        m.predictInputs = (inputs) => ((counter += 4_800_000_000n), run(inputs));
         return m;
       },
     });
@@ -260,7 +261,7 @@ describe('registry: every committed model can answer', () => {
     const id = ok(await a.begin_upload('heavy', BigInt(bytes.length), digest)).upload_id;
     ok(await a.append_chunk(id, 0n, bytes));
     ok(await a.commit_upload(id));
-    expect(reg.version('heavy')).toMatchObject({ predictInstructions: 4_500_000_000, fitsQuery: false });
+    expect(reg.version('heavy')).toMatchObject({ predictInstructions: 4_800_000_000, fitsQuery: false });
     const q = await a.predict('heavy', { text: enc('check out my channel') });
     expect(q).toMatchObject({ err: { code: 'too_heavy' } });
     expect('err' in q && q.err.message).toMatch(/predict_update/);
@@ -271,9 +272,52 @@ describe('registry: every committed model can answer', () => {
     expect(u.status_code).toBe(200);
   });
 
+  it('a prediction measured under the query budget answers queries: 4.6B × (1 + margin) + reserve ≤ 5B', async () => {
+    expect(QUERY_PREDICT_BUDGET).toBe(Math.floor((QUERY_INSTRUCTION_LIMIT - QUERY_RESERVE) / (1 + QUERY_MARGIN)));
+    expect(QUERY_PREDICT_BUDGET * (1 + QUERY_MARGIN) + QUERY_RESERVE).toBeLessThanOrEqual(5_000_000_000);
+    let counter = 0n;
+    const reg = new Registry(memoryMap(), memoryMap(), {
+      now: () => 1n,
+      prepare,
+      instructions: () => counter,
+      loadModel: (b, o) => {
+        const m = loadModel(b, o);
+        const run = m.predictInputs.bind(m);
+        m.predictInputs = (inputs) => ((counter += 4_600_000_000n), run(inputs));
+        return m;
+      },
+    });
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('near', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    ok(await a.commit_upload(id));
+    expect(reg.version('near')).toMatchObject({ predictInstructions: 4_600_000_000, fitsQuery: true });
+    expect(ok(await a.predict('near', { text: enc('check out my channel') })).predictions).toHaveLength(1);
+  });
+
+  it('refuses at commit a model whose trial prediction would pass the commit message\'s 40B after its load', async () => {
+    let counter = 0n;
+    const reg = new Registry(memoryMap(), memoryMap(), {
+      now: () => 1n,
+      instructions: () => counter,
+      // a load that took all but 10K of the 40B (as packing a huge layer would): no room left for the trial
+      loadModel: (b, o) => ((counter += 39_999_990_000n), loadModel(b, o)),
+    });
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('late', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    const c = await a.commit_upload(id);
+    expect(c).toMatchObject({ err: { code: 'too_heavy' } });
+    expect('err' in c && c.err.message).toMatch(/cannot measure it within the 40B/);
+    expect(await a.list_models()).toEqual([]);
+  });
+
   it('refuses at commit a model whose estimated prediction cannot fit even an update', async () => {
     const { reg } = newRegistry();
-    expect(estimateMultiplyAdds(loadModel(bytes))).toBeGreaterThan(0);
+    const spam = loadModel(bytes);
+    expect(estimateMultiplyAdds(spam)).toBeGreaterThan(0);
+    // float32 weights at the float floor (1,000 per multiply-add), not the int8 one
+    expect(estimatePredictInstructions(spam)).toBe(estimateMultiplyAdds(spam) * 1_000);
     const heavy = new Registry(memoryMap(), memoryMap(), {
       now: () => 1n,
       loadModel: (b, o) => {

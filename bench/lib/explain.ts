@@ -3,6 +3,7 @@
 // models), attached to the target lines of the report. The only numbers written here
 // are external references, said to be so.
 import { formatBytes, formatInstructions, formatInteger, formatRatio } from './format.ts';
+import { QUERY_MARGIN, QUERY_PREDICT_BUDGET, QUERY_RESERVE } from '../../canister/registry.ts';
 
 type Figures = ReadonlyMap<string, number>;
 
@@ -154,9 +155,16 @@ export function targetDetails(f: Figures): Record<string, string> {
     const rowsTrial = all(f, ['scaling.rows_trial_macs', 'scaling.rows_trial_rows', 'scaling.rows_trial_side', 'scaling.rows_trial_instructions', 'scaling.rows_trial_commit', 'scaling.rows_trial_answered']);
     if (rowsTrial && rowsTrial[0] === max) {
       const [trialMacs, rows, side, instructions, commit, answered] = rowsTrial;
+      const spread = f.get('scaling.rows_trial_input_spread');
+      const perWeight = f.get('scaling.dense_int8_commit_per_weight');
       details.macs_per_query =
         `one int8 Dense ${side}×${side} applied to each of ${rows} input rows (then pooling and Dense(2)): ${formatInteger(trialMacs)} multiply-adds ${answered ? 'answered' : 'not answered'} in one query, ${I(instructions)} whole message (${(instructions / trialMacs).toFixed(0)} per multiply-add); ` +
-        `committing it (lane packing of ${formatInteger(side * side)} weights) took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit). Square layers near the limit need files over the canister's 32 MiB cap`;
+        `committing it (lane packing of ${formatInteger(side * side)} weights, then one trial prediction) took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit). ` +
+        `The canister answers queries for predictions measured at commit up to ${I(QUERY_PREDICT_BUDGET)} (canister/registry.ts: the 5B limit less ${I(QUERY_RESERVE)} for the rest of the message, over 1 + ${QUERY_MARGIN} for another input` +
+        (spread === undefined ? ')' : `; another input moved this query by ${(spread * 100).toFixed(1)}%)`) +
+        (perWeight === undefined
+          ? ''
+          : `. A square layer of as many multiply-adds (${formatInteger(Math.ceil(Math.sqrt(trialMacs)))}², one weight each) would need its lane packing, ~${perWeight.toFixed(0)} instructions per weight (the slope of the int8 commits), ~${I(perWeight * trialMacs)} in one commit message: past the 40B limit, and packing is not spread over messages yet`);
     } else if (measured) {
       const [side, instructions, commit] = measured;
       const rejected = f.get('scaling.smallest_rejected_side');
@@ -166,7 +174,7 @@ export function targetDetails(f: Figures): Record<string, string> {
         (rejected === undefined ? '' : `; ${rejected}×${rejected} was rejected at the 5B limit`) +
         `; committing it took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit; the packing runs at commit). At ${best.toFixed(0)} per multiply-add the slope predicts ~${I(5e9 / best)}`;
     } else {
-      details.macs_per_query = `extrapolated from the slope (--quick runs no layer near the limit): at ${best.toFixed(0)} instructions per multiply-add, 5B instructions hold ~${I(max)} multiply-adds`;
+      details.macs_per_query = `extrapolated from the slope (--quick runs no layer near the limit): at ${best.toFixed(0)} instructions per multiply-add, the canister's query budget (${I(QUERY_PREDICT_BUDGET)}, measured at commit) holds ~${I(max)} multiply-adds`;
     }
   }
   for (const [id, unit, key] of [['zoo_largest_cnn', 'F', 'cnn_filters'], ['zoo_largest_lstm', 'U', 'lstm_units']] as const) {
