@@ -128,13 +128,37 @@ function aligned(text: string, offset: number): Aligned {
   return { text, start, end };
 }
 
-/** Maps each code point to a replacement (possibly empty or longer), every output unit aligned to its source. */
-function mapChars(input: Aligned, map: (ch: string, cp: number) => string): Aligned {
+/**
+ * Maps each code point to a replacement (possibly empty or longer), every output unit aligned
+ * to its source. `kept(unit)` says a (non-surrogate) UTF-16 unit surely maps to itself: runs of
+ * such units are copied without calling `map`, and a text of only such units is returned as it
+ * is (the common ASCII case costs one scan in QuickJS instead of a call and pushes per character).
+ */
+function mapChars(input: Aligned, map: (ch: string, cp: number) => string, kept?: (unit: number) => boolean): Aligned {
   const { text, start, end } = input;
-  const parts: string[] = [];
-  const outStart: number[] = [];
-  const outEnd: number[] = [];
-  for (let i = 0; i < text.length; ) {
+  var n = text.length;
+  var scan = 0;
+  if (kept) {
+    while (scan < n && kept(text.charCodeAt(scan))) scan++;
+    if (scan === n) return input;
+  }
+  const parts: string[] = [text.slice(0, scan)];
+  const outStart: number[] = start.slice(0, scan);
+  const outEnd: number[] = end.slice(0, scan);
+  for (let i = scan; i < n; ) {
+    if (kept) {
+      let j = i;
+      while (j < n && kept(text.charCodeAt(j))) j++;
+      if (j > i) {
+        parts.push(text.slice(i, j));
+        for (let k = i; k < j; k++) {
+          outStart.push(start[k]);
+          outEnd.push(end[k]);
+        }
+        i = j;
+        if (i >= n) break;
+      }
+    }
     const cp = text.codePointAt(i) as number;
     const width = cp > 0xffff ? 2 : 1;
     const ch = width === 2 ? text.slice(i, i + 2) : text[i];
@@ -222,7 +246,7 @@ function typeOf(config: Json, what: string): string {
 const UNICODE_FORMS: Record<string, 'NFC' | 'NFD' | 'NFKC' | 'NFKD'> = { NFC: 'NFC', NFD: 'NFD', NFKC: 'NFKC', NFKD: 'NFKD' };
 
 function lowercase(input: Aligned): Aligned {
-  return mapChars(input, (ch) => ch.toLowerCase());
+  return mapChars(input, (ch) => ch.toLowerCase(), (c) => c < 0x41 || (c > 0x5a && c < 0x80));
 }
 
 /** NFD, then drop nonspacing marks. */
@@ -232,7 +256,7 @@ function stripAccents(input: Aligned): Aligned {
     let out = '';
     for (const part of decomposed) if (!NONSPACING_MARK.test(part)) out += part;
     return out;
-  });
+  }, (c) => c < 0xc0); // nothing below U+00C0 decomposes or is a mark
 }
 
 /**
@@ -354,8 +378,8 @@ function makeNormalizer(config: Json, what = 'normalizer'): Normalizer {
       const strip = typeof c.strip_accents === 'boolean' ? c.strip_accents : lower;
       return (input) => {
         let out = input;
-        if (cleanText) out = mapChars(out, (ch, cp) => (cp === 0 || cp === 0xfffd || isControl(ch) ? '' : isWhitespace(ch) ? ' ' : ch));
-        if (chinese) out = mapChars(out, (ch, cp) => (isChineseChar(cp) ? ` ${ch} ` : ch));
+        if (cleanText) out = mapChars(out, (ch, cp) => (cp === 0 || cp === 0xfffd || isControl(ch) ? '' : isWhitespace(ch) ? ' ' : ch), (c) => c >= 0x20 && c < 0x7f);
+        if (chinese) out = mapChars(out, (ch, cp) => (isChineseChar(cp) ? ` ${ch} ` : ch), (c) => c < 0x3400);
         if (strip) out = stripAccents(out);
         if (lower) out = lowercase(out);
         return out;
@@ -365,7 +389,7 @@ function makeNormalizer(config: Json, what = 'normalizer'): Normalizer {
       return lowercase;
     case 'StripAccents':
       // unlike BertNormalizer's (nonspacing marks), this one drops every mark (the library's is_combining_mark)
-      return (input) => mapChars(input, (ch) => (MARK.test(ch) ? '' : ch));
+      return (input) => mapChars(input, (ch) => (MARK.test(ch) ? '' : ch), (c) => c < 0x300);
     case 'NFC':
     case 'NFD':
     case 'NFKC':
@@ -440,7 +464,9 @@ function fuseCharReplaces(list: Json[], from: number): { count: number; step: No
     map.set(literal, item.content);
     contents += item.content;
   }
-  return { count: i - from, step: (input) => mapChars(input, (ch) => map.get(ch) ?? ch) };
+  const asciiKey = new Uint8Array(128);
+  for (const key of map.keys()) if (key.charCodeAt(0) < 128) asciiKey[key.charCodeAt(0)] = 1;
+  return { count: i - from, step: (input) => mapChars(input, (ch) => map.get(ch) ?? ch, (c) => c < 128 && asciiKey[c] === 0) };
 }
 
 /** A Replace/Split pattern: {String: s} matched literally, {Regex: r} as a Unicode regex; returns non-overlapping [from, to) ranges. */
@@ -614,7 +640,7 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
       return (pieces) => {
         const out: Piece[] = [];
         for (const piece of pieces) {
-          let p = mapChars(piece, (ch) => (ch === ' ' ? replacement : ch));
+          let p = mapChars(piece, (ch) => (ch === ' ' ? replacement : ch), (c) => c !== 32 && (c < 0xd800 || c > 0xdfff));
           // 'first': the piece begins at the original text's start (after a Strip or a removed space it does not)
           const prepend = scheme === 'always' || (scheme === 'first' && p.start[0] === 0);
           if (prepend && p.text.length > 0 && !p.text.startsWith(replacement)) {
@@ -646,7 +672,7 @@ function makePreTokenizer(config: Json, what = 'pre_tokenizer'): PreTokenizer {
             if (at < p.text.length) parts.push(slice(p, at, p.text.length));
           } else if (p.text.length > 0) parts.push(p);
           // every byte of a code point becomes one alphabet character, all aligned to the code point
-          for (const part of parts) out.push(mapChars(part, (_, cp) => utf8Bytes(cp).map((b) => BYTE_CHARS[b]).join('')));
+          for (const part of parts) out.push(mapChars(part, (_, cp) => utf8Bytes(cp).map((b) => BYTE_CHARS[b]).join(''), (c) => c >= 33 && c <= 126));
         }
         return out;
       };
