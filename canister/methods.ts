@@ -10,7 +10,7 @@ import { certificationHeaders, certifyModels, uncertifyModels, type Certifier } 
 import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, JSON_HEADERS, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, SHORT_TEXT_BYTES, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
-import { Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
+import { QUERY_PREDICT_BUDGET, Registry, RegistryError, type Loaded, type UploadRecord, type VersionRecord, type VerifyStatus } from './registry.ts';
 import { errorResponse, handleRest, matchPredictRoute, restPredict } from './rest.ts';
 import { decodeUtf8 } from './utf8.ts';
 import type { Collections } from './collections.ts';
@@ -407,7 +407,7 @@ export function predict(ctx: Ctx, argBytes: Uint8Array, update = false): Uint8Ar
       const b = r.blob();
       input = { text: { bytes: b, start: 0, end: b.length, json: false } };
     } else input = readInput(r, arg(r, 1, 'input'), l.model.inputSize, tensorValueLimit(l.model));
-    const o = runPrediction(l, input);
+    const o = runPrediction(l, input, update ? undefined : QUERY_PREDICT_BUDGET);
     return encodePredictOk(wireOf(l), o.scores, o.count, o.outputs, o.top, ctx.instructions);
   } catch (e) {
     return E.get('predict').encode([{ err: errorCode(e) }]);

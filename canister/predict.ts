@@ -322,8 +322,21 @@ function checkText(t: TextRef): void {
   if (t.end - t.start > PREDICT_LIMITS.maxTextBytes) throw new PredictError('too_large', `text of ${t.end - t.start} bytes is over the limit of ${PREDICT_LIMITS.maxTextBytes}`);
 }
 
-/** Runs a prediction; engine input errors (InputError) propagate to the caller. */
-export function runPrediction(l: Loaded, input: PredictInput): Outcome {
+/**
+ * In a query (`budget`: registry.ts QUERY_PREDICT_BUDGET), a batch whose items together would
+ * pass it, by the prediction measured at commit, is refused before it runs (never a limit trap).
+ */
+function checkBatchCost(l: Loaded, count: number, budget: number | undefined): void {
+  const each = l.record.predictInstructions;
+  if (budget === undefined || each === undefined || count * each <= budget) return;
+  throw new PredictError(
+    'too_heavy',
+    `${l.name} v${l.version}: a batch of ${count} would take ~${((count * each) / 1e9).toFixed(2)}B instructions (${each} each, measured at commit), more than a query may use: send at most ${Math.max(1, Math.floor(budget / each))} per query, or call predict_update (REST: through http_request_update)`,
+  );
+}
+
+/** Runs a prediction; engine input errors (InputError) propagate to the caller. `queryBudget`: see checkBatchCost. */
+export function runPrediction(l: Loaded, input: PredictInput, queryBudget?: number): Outcome {
   const model = l.model;
   const outputs = model.outputSize;
   let scores: Float32Array;
@@ -334,6 +347,7 @@ export function runPrediction(l: Loaded, input: PredictInput): Outcome {
   } else if ('texts' in input) {
     count = input.texts.length;
     checkBatch(count);
+    checkBatchCost(l, count, queryBudget);
     const texts = new Array<string>(count);
     let read = 0;
     for (let i = 0; i < count; i++) {
@@ -348,18 +362,21 @@ export function runPrediction(l: Loaded, input: PredictInput): Outcome {
   } else if ('tensors' in input) {
     const bound = bindInputs(model, input.tensors, PREDICT_LIMITS.maxBatch);
     count = bound.count;
+    checkBatchCost(l, count, queryBudget);
     scores = predictBound(model, bound);
   } else if ('tokens' in input) {
     scores = model.predictTokens(input.tokens).slice();
   } else if ('tokensBatch' in input) {
     count = input.tokensBatch.length;
     checkBatch(count);
+    checkBatchCost(l, count, queryBudget);
     scores = model.predictTokensBatch(input.tokensBatch, new Float32Array(count * outputs));
   } else if ('vector' in input) {
     scores = model.predictVector(input.vector).slice();
   } else {
     count = input.vectorBatch.length;
     checkBatch(count);
+    checkBatchCost(l, count, queryBudget);
     scores = model.predictVectorBatch(input.vectorBatch, new Float32Array(count * outputs));
   }
   const top = new Array<number>(count);

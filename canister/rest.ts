@@ -22,7 +22,7 @@
 
 import { flattenNested, inputSpecs, InputError, rawTensors, type GivenTensor, type Model } from '../engine/index.ts';
 import { PredictError, PREDICT_LIMITS, runPrediction, tensorSpecsOf, type PredictInput, type TextRef } from './predict.ts';
-import { Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
+import { QUERY_PREDICT_BUDGET, Registry, RegistryError, type Loaded, type VersionRecord } from './registry.ts';
 import { JSON_HEADERS, predictionJsonBytes, VERIFIED_JSON_HEADERS, wireOf } from './wire.ts';
 import { decodeUtf8, encodeUtf8 } from './utf8.ts';
 import { PAGE_PATHS, pageResponse } from './page.ts';
@@ -539,7 +539,15 @@ export function restPredict(l: Loaded, body: Uint8Array, verified: boolean, upda
     if (body.length > MAX_BODY_BYTES) return bodyTooLarge(body.length);
     // Verified answers, and models whose prediction does not fit a query (measured at commit), go to http_request_update.
     if ((verified || l.record.fitsQuery === false) && !update) return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
-    const o = runPrediction(l, raw !== undefined ? rawInput(l.model, body, raw.query) : inputFromBody(body, l.words, l.model));
+    const input = raw !== undefined ? rawInput(l.model, body, raw.query) : inputFromBody(body, l.words, l.model);
+    let o;
+    try {
+      o = runPrediction(l, input, update ? undefined : QUERY_PREDICT_BUDGET);
+    } catch (e) {
+      // a batch too heavy for a query: the gateway sends it again as http_request_update
+      if (e instanceof PredictError && e.code === 'too_heavy') return { status: 200, headers: [], body: new Uint8Array(0), upgrade: true };
+      throw e;
+    }
     const answer = predictionJsonBytes(wireOf(l), o.scores, o.count, o.outputs, o.top, instructions, update);
     return { status: 200, headers: update ? VERIFIED_JSON_HEADERS : JSON_HEADERS, body: answer, upgrade: false };
   } catch (e) {

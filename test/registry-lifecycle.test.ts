@@ -295,6 +295,37 @@ describe('registry: every committed model can answer', () => {
     expect(ok(await a.predict('near', { text: enc('check out my channel') })).predictions).toHaveLength(1);
   });
 
+  it('a query batch whose items together would pass the query budget answers too_heavy (REST: upgraded), before it runs', async () => {
+    let counter = 0n;
+    const reg = new Registry(memoryMap(), memoryMap(), {
+      now: () => 1n,
+      prepare,
+      instructions: () => counter,
+      loadModel: (b, o) => {
+        const m = loadModel(b, o);
+        const run = m.predictInputs.bind(m);
+        m.predictInputs = (inputs) => ((counter += 1_000_000_000n), run(inputs));
+        return m;
+      },
+    });
+    const a = nodeActor(reg);
+    const id = ok(await a.begin_upload('b', BigInt(bytes.length), digest)).upload_id;
+    ok(await a.append_chunk(id, 0n, bytes));
+    ok(await a.commit_upload(id));
+    expect(reg.version('b')).toMatchObject({ predictInstructions: 1_000_000_000, fitsQuery: true });
+    const texts = (n: number) => ({ texts: Array.from({ length: n }, () => enc('check out my channel')) });
+    // 4 × 1B fits the ~4.71B budget, 5 × 1B does not
+    expect(ok(await a.predict('b', texts(4))).predictions).toHaveLength(4);
+    const q = await a.predict('b', texts(5));
+    expect(q).toMatchObject({ err: { code: 'too_heavy' } });
+    expect('err' in q && q.err.message).toMatch(/batch of 5 .*at most 4 per query.*predict_update/);
+    expect(ok(await a.predict_update('b', texts(5))).predictions).toHaveLength(5);
+    const body = enc(JSON.stringify({ texts: Array.from({ length: 5 }, () => 'check out my channel') }));
+    const req = { method: 'POST', url: '/models/b/predict', headers: [], body, certificate_version: [] as [] };
+    expect((await a.http_request(req)).upgrade).toEqual([true]);
+    expect((await a.http_request_update(req)).status_code).toBe(200);
+  });
+
   it('refuses at commit a model whose trial prediction would pass the commit message\'s 40B after its load', async () => {
     let counter = 0n;
     const reg = new Registry(memoryMap(), memoryMap(), {
