@@ -554,7 +554,6 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
     }
     if (layer.className === 'InputLayer') throw new ConvertError(`${where} must be the first layer`);
     const sources = node.inputs.map((ref) => values[ref.node]);
-    if (sources.length > 1 && sources.some((source) => source.mask.mode !== 0)) throw new ConvertError(`${where}: a step mask (Embedding mask_zero or Masking) reaching a layer of several inputs is not supported`);
     let mask = sources[0].mask;
     const input: number[] = sources[0].shape;
     const last = input[input.length - 1];
@@ -597,6 +596,8 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
         addTensor,
         store,
         mask,
+        // only merge layers read several inputs; they combine the masks as TF.js (converter/layers/merge.ts)
+        masks: sources.map((source) => source.mask),
         setMask: (next) => (mask = next),
       });
     } else {
@@ -652,6 +653,7 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
     values.push({ entry: entries.length > entriesBefore ? entries.length - 1 : sources[0].entry, shape: output, mask });
   });
 
+  checkStaleMasks(graph, values);
   const outputEntries = graph.outputs.map((ref) => values[ref.node].entry);
   outputEntries.forEach((entry, k) => {
     if (inputEntries.includes(entry)) throw new ConvertError(`model output ${k} is a model input itself; there is nothing to compute`);
@@ -665,6 +667,33 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
   };
   const outputSize = graph.outputs.reduce((sum, ref) => sum + values[ref.node].shape.reduce((x, y) => x * y, 1), 0);
   return built(outputSize);
+}
+
+const MASK_READERS = ['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional'];
+
+/**
+ * TF.js's executor (tfjs-layers engine/executor.js execute) hands a layer the mask of its first
+ * input when any input has one, and otherwise the last mask it handed any layer: it never resets
+ * it. So a recurrent layer receiving no mask runs masked in TF.js after any layer that received
+ * one (in the executor's order), where Keras runs it unmasked: refused, unless every layer that
+ * received a mask runs after it (reads its output).
+ */
+function checkStaleMasks(graph: KerasGraph, values: readonly StoredValue[]): void {
+  const maskedReaders = graph.nodes.flatMap((node, i) => (node.inputs.some((ref) => values[ref.node].mask.mode !== 0) ? [i] : []));
+  if (maskedReaders.length === 0) return;
+  graph.nodes.forEach((node, r) => {
+    if (!MASK_READERS.includes(node.layer.className) || node.inputs.some((ref) => values[ref.node].mask.mode !== 0)) return;
+    const after = new Set<number>([r]);
+    graph.nodes.forEach((other, k) => {
+      if (k > r && other.inputs.some((ref) => after.has(ref.node))) after.add(k);
+    });
+    const earlier = maskedReaders.find((k) => !after.has(k));
+    if (earlier === undefined) return;
+    const source = graph.nodes[earlier].layer;
+    throw new ConvertError(
+      `layer '${node.layer.name}' (${node.layer.className}): receives no mask, but TF.js would hand it the one layer '${source.name}' (${source.className}) received (its executor keeps the last mask it passed on), where Keras runs it unmasked: no single answer would be right`,
+    );
+  });
 }
 
 /**

@@ -289,3 +289,207 @@ describe('merge layers against TF.js and the plain reference', () => {
     }
   });
 });
+
+// Masks (Embedding mask_zero, Masking) through merge layers, as tfjs-layers computes them at
+// predict (converter/layers/merge.ts): Concatenate on the features axis ANDs its inputs' masks
+// (an unmasked input counts as all ones); what TF.js cannot run, or runs otherwise than Keras,
+// converts while no layer reads the mask and is refused with its reason when one does.
+describe('masks through merge layers as TF.js', () => {
+  const STEPS = 6;
+  const VOCAB = 9;
+  type Source = 'tokens' | 'masking';
+  type Recurrent = 'lstm' | 'gru' | 'simpleRNN' | 'bidirectional';
+
+  /** The masked source and a way to make a masked or unmasked [steps, features] branch of it. */
+  function source(kind: Source, features: number): { input: tf.SymbolicTensor; branch: (masked: boolean, width: number, name: string) => tf.SymbolicTensor } {
+    if (kind === 'tokens') {
+      const input = tf.input({ shape: [STEPS], name: 'ids', dtype: 'int32' });
+      return { input, branch: (masked, width, name) => tf.layers.embedding({ inputDim: VOCAB, outputDim: width, maskZero: masked, name }).apply(input) as tf.SymbolicTensor };
+    }
+    const input = tf.input({ shape: [STEPS, features], name: 'x' });
+    const masking = tf.layers.masking({ maskValue: 0, name: 'masking' }).apply(input) as tf.SymbolicTensor;
+    // a Dense keeps the mask it receives; one on the raw input has none
+    return { input, branch: (masked, width, name) => tf.layers.dense({ units: width, activation: 'tanh', name }).apply(masked ? masking : input) as tf.SymbolicTensor };
+  }
+
+  function recurrent(kind: Recurrent, units: number, returnSequences: boolean, name: string): tf.layers.Layer {
+    if (kind === 'bidirectional') return tf.layers.bidirectional({ layer: tf.layers.lstm({ units, returnSequences }) as never, mergeMode: 'concat', name });
+    return tf.layers[kind]({ units, returnSequences, name });
+  }
+
+  /** Seeded inputs with masked steps (input 0: every step) for `input`. */
+  function maskedInputs(kind: Source, features: number, seed: number, count: number): number[][] {
+    const next = mulberry32(seed);
+    return Array.from({ length: count }, (_, n) => {
+      const row: number[] = [];
+      for (let t = 0; t < STEPS; t++) {
+        const masked = n === 0 || next() < 0.35;
+        if (kind === 'tokens') row.push(masked ? 0 : 1 + Math.floor(next() * (VOCAB - 1)));
+        else for (let f = 0; f < features; f++) row.push(masked ? 0 : next() * 4 - 2);
+      }
+      return row;
+    });
+  }
+
+  async function compareMasked(model: tf.LayersModel, kind: Source, features: number, seed: number): Promise<number> {
+    randomizeWeights(model, seed);
+    const engine = loadModel(await convertTfjsModel(model));
+    const rows = maskedInputs(kind, features, seed + 1, 4);
+    const x = tf.tensor(rows.flat(), kind === 'tokens' ? [rows.length, STEPS] : [rows.length, STEPS, features], kind === 'tokens' ? 'int32' : 'float32');
+    const y = model.predict(x) as tf.Tensor;
+    const expected = y.dataSync();
+    const width = expected.length / rows.length;
+    let worst = 0;
+    rows.forEach((row, n) => {
+      const actual = engine.inputKind === 'tokens' ? engine.predictTokens(row) : engine.predictInputs([row]);
+      expect(actual.length).toBe(width);
+      actual.forEach((a, i) => (worst = Math.max(worst, Math.abs(a - expected[n * width + i]) / Math.max(1, Math.abs(expected[n * width + i])))));
+    });
+    tf.dispose([x, y]);
+    return worst;
+  }
+
+  it('Concatenate (features axis) of masked and unmasked branches feeding LSTM/GRU/SimpleRNN/Bidirectional, within 1e-5', async () => {
+    const next = mulberry32(2026);
+    const kinds: Recurrent[] = ['lstm', 'gru', 'simpleRNN', 'bidirectional'];
+    for (let n = 0; n < 16; n++) {
+      const kind: Source = n % 2 === 0 ? 'tokens' : 'masking';
+      const features = 2 + Math.floor(next() * 3);
+      const { input, branch } = source(kind, features);
+      // 2–3 branches, at least one masked (the masked ones all carry the same mask)
+      const count = 2 + Math.floor(next() * 2);
+      const maskedAt = Math.floor(next() * count);
+      const flags = Array.from({ length: count }, (_, k) => k === maskedAt || next() < 0.4);
+      const joined = tf.layers.concatenate({ axis: -1, name: 'join' }).apply(flags.map((masked, k) => branch(masked, 1 + Math.floor(next() * 3), `b${k}`))) as tf.SymbolicTensor;
+      const first = kinds[n % 4];
+      const stacked = next() < 0.5;
+      let sequence = recurrent(first, 2 + Math.floor(next() * 3), stacked, 'rnn').apply(joined) as tf.SymbolicTensor;
+      if (stacked) sequence = recurrent(kinds[(n + 1) % 4], 3, false, 'rnn2').apply(sequence) as tf.SymbolicTensor;
+      const output = tf.layers.dense({ units: 2, name: 'out' }).apply(sequence) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: output });
+      const worst = await compareMasked(model, kind, features, 300 + n);
+      expect(worst, `${kind} masks [${flags}] → ${first}${stacked ? ' stacked' : ''}`).toBeLessThanOrEqual(1e-5);
+      model.dispose();
+    }
+  });
+
+  it('the mask matters: the engine ignoring it would differ from TF.js', async () => {
+    // same model without mask_zero vs with: TF.js outputs differ on the masked inputs, so the test above sees the mask
+    const outputs: Float32Array[] = [];
+    for (const maskZero of [false, true]) {
+      const input = tf.input({ shape: [STEPS], name: 'ids', dtype: 'int32' });
+      const a = tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero, name: 'a' }).apply(input) as tf.SymbolicTensor;
+      const b = tf.layers.embedding({ inputDim: VOCAB, outputDim: 2, name: 'b' }).apply(input) as tf.SymbolicTensor;
+      const output = tf.layers.lstm({ units: 3, name: 'rnn' }).apply(tf.layers.concatenate({ name: 'join' }).apply([b, a])) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: output });
+      randomizeWeights(model, 7);
+      const engine = loadModel(await convertTfjsModel(model));
+      outputs.push(engine.predictTokens([3, 0, 0, 5, 0, 2]).slice());
+      model.dispose();
+    }
+    expect(Array.from(outputs[0])).not.toEqual(Array.from(outputs[1]));
+  });
+
+  /** A token model: `merge` of two embeddings (mask_zero each as given), then `after`. */
+  function tokenMerge(merge: () => tf.layers.Layer, masks: boolean[], after: (joined: tf.SymbolicTensor) => tf.SymbolicTensor): tf.LayersModel {
+    const input = tf.input({ shape: [STEPS], name: 'ids', dtype: 'int32' });
+    const branches = masks.map((maskZero, k) => tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero, name: `e${k}` }).apply(input) as tf.SymbolicTensor);
+    return tf.model({ inputs: input, outputs: after(merge().apply(branches) as tf.SymbolicTensor) });
+  }
+  const lstmAfter = (joined: tf.SymbolicTensor) => tf.layers.lstm({ units: 3, name: 'rnn' }).apply(joined) as tf.SymbolicTensor;
+  const denseAfter = (joined: tf.SymbolicTensor) => tf.layers.dense({ units: 2, name: 'out' }).apply(joined) as tf.SymbolicTensor;
+  const tfjsFails = (model: tf.LayersModel): void => {
+    const x = tf.tensor([[1, 2, 0, 3, 0, 4], [0, 0, 1, 2, 3, 4], [5, 0, 2, 0, 1, 1]], [3, STEPS], 'int32');
+    expect(() => tf.tidy(() => model.predict(x))).toThrow();
+    x.dispose();
+  };
+
+  it("elementwise merges pass the first input's mask on with an extra axis: fine until a recurrent layer reads it, then refused (TF.js fails)", async () => {
+    const merges: [string, () => tf.layers.Layer][] = [
+      ['Add', () => tf.layers.add({ name: 'join' })],
+      ['Multiply', () => tf.layers.multiply({ name: 'join' })],
+      ['Average', () => tf.layers.average({ name: 'join' })],
+      ['Maximum', () => tf.layers.maximum({ name: 'join' })],
+      ['Minimum', () => tf.layers.minimum({ name: 'join' })],
+    ];
+    for (const [name, merge] of merges) {
+      const unread = tokenMerge(merge, [true, true], denseAfter);
+      expect(await compareMasked(unread, 'tokens', 0, 41), `${name} → Dense`).toBeLessThanOrEqual(1e-5);
+      const read = tokenMerge(merge, [true, false], lstmAfter);
+      tfjsFails(read);
+      await expect(convertTfjsModel(read)).rejects.toThrow(
+        `layer 'rnn' (LSTM): receives a merge layer's mask: TF.js passes a merge layer's mask on with an extra axis (Merge.computeMask), which its recurrent layers cannot use (TF.js fails at predict)`,
+      );
+      // through a Concatenate after it too
+      const through = tokenMerge(merge, [true, true], (joined) => lstmAfter(tf.layers.concatenate({ name: 'cat' }).apply([joined, tf.layers.dense({ units: 2, name: 'd' }).apply(joined) as tf.SymbolicTensor]) as tf.SymbolicTensor));
+      await expect(convertTfjsModel(through)).rejects.toThrow(/layer 'rnn' \(LSTM\): receives a merge layer's mask: TF.js passes a merge layer's mask on with an extra axis/);
+    }
+  });
+
+  it('elementwise merges: a mask only on the second input (TF.js drops it, Keras keeps it) and a missing mask among n ≥ 3 (TF.js fails) are refused', async () => {
+    const second = tokenMerge(() => tf.layers.add({ name: 'join' }), [false, true], lstmAfter);
+    await expect(convertTfjsModel(second)).rejects.toThrow(/layer 'rnn' \(LSTM\): receives a merge layer's mask: TF.js keeps only the first input's mask .* which Keras keeps: no single answer would be right/);
+    const three = tokenMerge(() => tf.layers.add({ name: 'join' }), [true, false, true], denseAfter);
+    tfjsFails(three);
+    await expect(convertTfjsModel(three)).rejects.toThrow(
+      "layer 'join' (Add): TF.js cannot run it either: its mask ANDs the masks of every input but the last (Merge.computeMask), and input 1 has none",
+    );
+  });
+
+  it('Concatenate on the steps axis: masks joined along the steps are refused where read; an unmasked wide input is refused (TF.js fails)', async () => {
+    const steps = tokenMerge(() => tf.layers.concatenate({ axis: 1, name: 'join' }), [true, true], lstmAfter);
+    await expect(convertTfjsModel(steps)).rejects.toThrow(
+      "layer 'rnn' (LSTM): receives a merge layer's mask: masks concatenated along the steps axis (Concatenate on axis 1) are not supported",
+    );
+    const unread = tokenMerge(() => tf.layers.concatenate({ axis: 1, name: 'join' }), [true, true], denseAfter);
+    expect(await compareMasked(unread, 'tokens', 0, 43)).toBeLessThanOrEqual(1e-5);
+    const wide = tokenMerge(() => tf.layers.concatenate({ axis: 1, name: 'join' }), [true, false], denseAfter);
+    tfjsFails(wide);
+    await expect(convertTfjsModel(wide)).rejects.toThrow(/layer 'join' \(Concatenate\): TF.js cannot run it either: Concatenate.computeMask joins a \[steps, 1\] mask with unmasked input 1's \[6,3\] along the steps axis/);
+  });
+
+  it('Concatenate of two different masks (an Embedding mask_zero and a Masking layer) is refused where read', async () => {
+    const input = tf.input({ shape: [STEPS], name: 'ids', dtype: 'int32' });
+    const zero = tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, name: 'e0' }).apply(input) as tf.SymbolicTensor;
+    const plain = tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, name: 'e1' }).apply(input) as tf.SymbolicTensor;
+    const masking = tf.layers.masking({ maskValue: 0, name: 'masking' }).apply(plain) as tf.SymbolicTensor;
+    const both = tf.model({ inputs: input, outputs: lstmAfter(tf.layers.concatenate({ name: 'join' }).apply([zero, masking]) as tf.SymbolicTensor) });
+    await expect(convertTfjsModel(both)).rejects.toThrow(/layer 'rnn' \(LSTM\): receives a merge layer's mask: the AND of different masks .* is not supported/);
+  });
+
+  it("a recurrent layer receiving no mask after layers that received one: TF.js hands it the stale mask (its executor never resets it), Keras none: refused", async () => {
+    /** TF.js's output for token rows with and without mask_zero on the embedding(s). */
+    const tfjsOutputs = (build: (maskZero: boolean) => tf.LayersModel): Float32Array[] =>
+      [false, true].map((maskZero) => {
+        const model = build(maskZero);
+        randomizeWeights(model, 9);
+        const values = tf.tidy(() => (model.predict(tf.tensor([[3, 0, 0, 5, 0, 2]], [1, STEPS], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+        model.dispose();
+        return values;
+      });
+    // Dot passes no mask on (Dot.computeMask), yet the LSTM after it runs masked in TF.js
+    const dot = (maskZero: boolean) => tokenMerge(() => tf.layers.dot({ axes: -1, name: 'join' }), [maskZero, maskZero], lstmAfter);
+    const [plainDot, maskedDot] = tfjsOutputs(dot);
+    expect(Array.from(maskedDot)).not.toEqual(Array.from(plainDot));
+    await expect(convertTfjsModel(dot(true))).rejects.toThrow(
+      "layer 'rnn' (LSTM): receives no mask, but TF.js would hand it the one layer 'join' (Dot) received (its executor keeps the last mask it passed on), where Keras runs it unmasked: no single answer would be right",
+    );
+    expect(await compareMasked(dot(false), 'tokens', 0, 44)).toBeLessThanOrEqual(1e-5);
+    // the encoder-decoder chain: an LSTM passes no mask on without return_sequences, yet the decoder runs masked in TF.js
+    const seq2seq = (maskZero: boolean) =>
+      tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero, inputShape: [STEPS], name: 'e' }),
+          tf.layers.lstm({ units: 3, name: 'encoder' }),
+          tf.layers.repeatVector({ n: STEPS, name: 'repeat' }),
+          tf.layers.lstm({ units: 2, name: 'decoder' }),
+        ],
+      });
+    const [plain, masked] = tfjsOutputs(seq2seq);
+    expect(Array.from(masked)).not.toEqual(Array.from(plain));
+    await expect(convertTfjsModel(seq2seq(true))).rejects.toThrow(/layer 'decoder' \(LSTM\): receives no mask, but TF.js would hand it the one layer 'encoder' \(LSTM\) received/);
+    // a layer reading a mask after the recurrent one is fine: it runs later
+    const later = tf.sequential({ layers: [tf.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [STEPS] }), tf.layers.lstm({ units: 3, returnSequences: true }), tf.layers.gru({ units: 2 }), tf.layers.dense({ units: 2 })] });
+    expect(await compareMasked(later, 'tokens', 0, 45)).toBeLessThanOrEqual(1e-5);
+  });
+});

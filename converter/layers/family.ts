@@ -37,6 +37,8 @@ export interface ConvertContext {
    * `steps` is its length.
    */
   readonly mask: StepMask;
+  /** Every input's mask, in order (merge layers combine them). */
+  readonly masks: readonly StepMask[];
   /** Replaces the mask after this layer (Masking sets one, a recurrent layer without return_sequences clears it). */
   setMask(mask: StepMask): void;
   /** Appends a layer entry with the tensors added since the last store. */
@@ -44,11 +46,26 @@ export interface ConvertContext {
 }
 
 export interface StepMask {
+  /** 0 none, 1 token ids ≠ 0, 2 a Masking layer's (the engine's modes), or MASK_UNUSABLE. */
   readonly mode: number;
   readonly steps: number;
+  /** Mode 2: the Masking layer's name (two Masking layers make different masks). */
+  readonly origin?: string;
+  /** MASK_UNUSABLE: why no layer can use it, the line a layer reading it refuses with. */
+  readonly reason?: string;
 }
 
 export const NO_MASK: StepMask = { mode: 0, steps: 0 };
+
+/**
+ * A mask TF.js carries on that the engine does not reproduce (a merge's, see
+ * converter/layers/merge.ts): harmless until a layer that reads masks receives it.
+ */
+export const MASK_UNUSABLE = -1;
+
+export function unusableMask(steps: number, reason: string): StepMask {
+  return { mode: MASK_UNUSABLE, steps, reason };
+}
 
 export interface LayerConverter {
   /** Keras class names this mapping converts (e.g. 'Conv2D'). */

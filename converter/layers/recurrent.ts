@@ -6,7 +6,7 @@
 import { ACTIVATIONS } from '../../engine/format.ts';
 import { GRU, LSTM, MASK_NONE, MASK_STEPS, MERGE_MODES, SIMPLE_RNN, PARAM_COUNT } from '../../engine/layers/recurrent.ts';
 import { ConvertError, activationOf, describe, isObject, positiveInt, type Json } from '../config.ts';
-import { NO_MASK, type ConvertContext, type LayerConverter } from './family.ts';
+import { MASK_UNUSABLE, NO_MASK, type ConvertContext, type LayerConverter } from './family.ts';
 
 const CELLS: Record<string, { cell: number; kind: string; gates: number }> = {
   LSTM: { cell: LSTM, kind: 'lstm', gates: 4 },
@@ -111,6 +111,7 @@ function storeRecurrent(context: ConvertContext, options: CellOptions, merge: nu
 function maskOf(context: ConvertContext): number {
   const { mask, input, where } = context;
   if (mask.mode === MASK_NONE) return MASK_NONE;
+  if (mask.mode === MASK_UNUSABLE) throw new ConvertError(`${where}: receives a merge layer's mask: ${mask.reason}`);
   if (mask.steps !== input[0]) throw new ConvertError(`${where}: its ${input[0]} steps do not match the ${mask.steps} steps of the mask it receives (Embedding mask_zero or Masking)`);
   return mask.mode;
 }
@@ -124,7 +125,7 @@ const maskingConverter: LayerConverter = {
     const value = layer.config.mask_value ?? layer.config.maskValue ?? 0;
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConvertError(`${where}: mask_value ${describe(value)} must be a finite number`);
     context.store('masking', 'linear', [value]);
-    context.setMask({ mode: MASK_STEPS, steps: input[0] });
+    context.setMask({ mode: MASK_STEPS, steps: input[0], origin: layer.name });
     return input.slice();
   },
 };
