@@ -631,7 +631,7 @@ function buildLayers(graph: KerasGraph, weights: Map<string, Weight>, quantize: 
         case 'GlobalAveragePooling1D':
         case 'GlobalMaxPooling1D': {
           if (config.data_format !== undefined && config.data_format !== 'channels_last') throw new ConvertError(`${where}: only data_format channels_last is supported`);
-          if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported`);
+          if (config.keepdims === true) throw new ConvertError(`${where}: keepdims true is not supported (TF.js has no such option)`);
           if (input.length !== 2) throw new ConvertError(`${where} needs a [steps, channels] input, got [${input}]`);
           if (mask.mode !== 0) throw new ConvertError(`${where}: receives a step mask (Embedding mask_zero or Masking), which TF.js pooling ignores and Keras does not, so no single answer would be right`);
           store(layer.className === 'GlobalAveragePooling1D' ? 'global_average_pooling_1d' : 'global_max_pooling_1d', 'linear');

@@ -115,7 +115,7 @@ function rescaling(context: ConvertContext): number[] {
  */
 function batchNormalization(context: ConvertContext): number[] {
   const { input, layer, where } = context;
-  if (layer.config.renorm === true) throw new ConvertError(`${where}: renorm true is not supported`);
+  if (layer.config.renorm === true) throw new ConvertError(`${where}: renorm true is not supported (TF.js has no such option)`);
   const [a, b] = axisBlock(context, layer.config.axis ?? -1, 'axis');
   if (a === b) throw new ConvertError(`${where}: axis ${describe(layer.config.axis)} names no axis`);
   const epsilon = layer.config.epsilon ?? 1e-3;

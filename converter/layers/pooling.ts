@@ -34,7 +34,7 @@ function globalPooling(rank: 2 | 3, average: boolean, classNames: string[]): Lay
     convert(context) {
       const { config } = context.layer;
       channelsLast(config, context.where);
-      if (config.keepdims === true) throw new ConvertError(`${context.where}: keepdims true is not supported`);
+      if (config.keepdims === true) throw new ConvertError(`${context.where}: keepdims true is not supported (TF.js has no such option)`);
       spatialRank(context, rank);
       context.store(`global_${average ? 'average' : 'max'}_pooling_${rank}d`, 'linear');
       return [context.input[rank]];

@@ -14,8 +14,12 @@ const CELLS: Record<string, { cell: number; kind: string; gates: number }> = {
   SimpleRNN: { cell: SIMPLE_RNN, kind: 'simple_rnn', gates: 1 },
 };
 
-/** Options TF.js cannot run or that change the output's form: refused by name when set. */
-const REFUSED_TRUE = ['stateful', 'return_state', 'time_major'] as const;
+/** Options refused by name when true, each with its reason. */
+const REFUSED_TRUE: Readonly<Record<string, string>> = {
+  stateful: "the states TF.js keeps from one predict call to the next are not kept: every prediction starts from zero states",
+  return_state: 'the final states as extra outputs are not implemented',
+  time_major: 'TF.js has no such option',
+};
 
 /** A [rows, cols] row-major matrix transposed to [cols, rows]. */
 function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
@@ -42,7 +46,7 @@ interface CellOptions {
 function cellOptions(className: string, config: Json, where: string): CellOptions {
   const spec = CELLS[className];
   if (!spec) throw new ConvertError(`${where}: wraps ${describe(className)}; Bidirectional supports ${Object.keys(CELLS).join(', ')}`);
-  for (const option of REFUSED_TRUE) if (config[option] === true) throw new ConvertError(`${where}: ${option} true is not supported`);
+  for (const [option, reason] of Object.entries(REFUSED_TRUE)) if (config[option] === true) throw new ConvertError(`${where}: ${option} true is not supported: ${reason}`);
   const resetAfter = config.reset_after === true;
   // TF.js's default recurrent activation is hard_sigmoid (Keras 2.3+ writes it explicitly)
   // (an explicit null is linear, as in TF.js's getActivation)

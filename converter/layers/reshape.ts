@@ -68,7 +68,7 @@ function categoryEncoding(context: ConvertContext): number[] {
   const { input, layer, where } = context;
   const numTokens = positiveInt(layer.config.num_tokens, where, 'num_tokens');
   const mode = layer.config.output_mode ?? 'multi_hot';
-  if (layer.config.sparse === true) throw new ConvertError(`${where}: sparse true is not supported`);
+  if (layer.config.sparse === true) throw new ConvertError(`${where}: sparse true is not supported (TF.js has no such option)`);
   if (mode !== 'multi_hot' && mode !== 'one_hot' && mode !== 'count') {
     throw new ConvertError(`${where}: output_mode ${describe(mode)} is not supported; use multi_hot, one_hot or count (tf_idf takes weights TF.js passes at call time)`);
   }
