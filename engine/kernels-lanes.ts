@@ -59,8 +59,9 @@ export const LANE_MIN_UNITS = 32;
 export const LANE_NARROW_UNITS = 64;
 export const LANE_NARROW_MIN_INPUTS = 32;
 /**
- * Most weights packed into lanes by default: packing costs ~7,300 instructions per weight
- * (packLaneKernel), and a load must stay far under the 40B update limit (2.5M weights ≈ 18B).
+ * Most weights packed into lanes by default: packing costs ~5,900 instructions per weight
+ * (packLaneKernel, 1536²: ~1,400 of it String.fromCharCode.apply, ~1,050 BigInt('0x…'), the
+ * rest the digit stores), and a load must stay far under the 40B update limit (2.5M weights ≈ 15B).
  */
 export const LANE_MAX_WEIGHTS = 2_500_000;
 
@@ -108,41 +109,18 @@ function textOf(text: Uint8Array, length: number): string {
   return parts.join('');
 }
 
+/** packLaneKernel's digit tables (the same for every kernel): built on first use. */
+let digitTables: { high: Uint16Array; low: Uint16Array; both: Uint32Array } | null = null;
+
 /**
- * Packs an int8 kernel [units][inputSize] (row o = output o) into lane BigInts, or
- * returns null when no lane width keeps the sums exact. Each column is written as hex
- * text (two 16-bit stores per weight from tables of the lane's digits, its 8 bits shifted
- * by its bit offset mod 4), turned into a string (String.fromCharCode.apply) and parsed by
- * one BigInt('0x…'). Measured in the canister (bench/profile denseSetup rows), per weight.
+ * Per (bit shift mod 4, digit parity) class c and byte v, the two 16-bit words of hex text
+ * holding v << (c >> 1) (the low and high word, and both as one 32-bit word).
  */
-export function packLaneKernel(kernel: Int8Array, units: number, inputSize: number): LaneKernel | null {
-  var n = inputSize | 0;
-  var unitCount = units | 0;
-  // a -128 weight (allowed by the format, never written by the converter) widens the bound
-  var bits = laneBitsFor(n, kernel.indexOf(-128) >= 0 ? 128 : 127);
-  if (bits === 0 || unitCount < 1 || n < 1) return null;
-  // an even number of digits, one spare leading digit at least: every lane's digits lie in
-  // two aligned 16-bit words of the buffer (the lane's own zero digits fill the rest)
-  var digits = ((Math.ceil((unitCount * bits) / 4) + 2) & ~1) | 0;
-  var text = new Uint8Array(digits);
-  var words = new Uint16Array(text.buffer);
-  var columns: bigint[] = new Array<bigint>(n);
-  var last = (digits - 1) | 0;
-  // per lane: its first word, and which pair of word tables (its bit shift mod 4, its digit parity)
-  var laneWord = new Int32Array(unitCount);
-  var laneClass = new Int32Array(unitCount);
+function laneDigitTables(): { high: Uint16Array; low: Uint16Array; both: Uint32Array } {
+  if (digitTables !== null) return digitTables;
   var highWords = new Uint16Array(8 * 256);
   var lowWords = new Uint16Array(8 * 256);
-  var i = 0;
-  var j = 0;
-  var w = 0;
-  var t = 0;
-  var k = 0;
-  for (i = 0; i < unitCount; i = (i + 1) | 0) {
-    var at = last - ((i * bits) >> 2); // the lane's lowest digit (from the left)
-    laneWord[i] = (at >> 1) - 1;
-    laneClass[i] = ((((i * bits) & 3) << 1) | (at & 1)) << 8;
-  }
+  var bothWords = new Uint32Array(8 * 256);
   for (var c = 0; c < 8; c = (c + 1) | 0) {
     for (var v = 0; v < 256; v = (v + 1) | 0) {
       var u = v << (c >> 1);
@@ -157,20 +135,72 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
         highWords[(c << 8) | v] = d2 | (d1 << 8);
         lowWords[(c << 8) | v] = d0 | (ZERO_CHAR << 8);
       }
+      bothWords[(c << 8) | v] = (highWords[(c << 8) | v] | (lowWords[(c << 8) | v] << 16)) >>> 0;
     }
   }
-  for (j = 0; j < n; j = (j + 1) | 0) {
-    words.fill(ZERO_CHAR | (ZERO_CHAR << 8));
-    w = j;
-    for (i = 0; i < unitCount; i = (i + 1) | 0) {
-      t = (laneClass[i] + kernel[w] + 128) | 0;
-      k = laneWord[i];
-      words[k] = highWords[t];
-      words[(k + 1) | 0] = lowWords[t];
-      w = (w + n) | 0;
+  digitTables = { high: highWords, low: lowWords, both: bothWords };
+  return digitTables;
+}
+
+/**
+ * Packs an int8 kernel [units][inputSize] (row o = output o) into lane BigInts, or
+ * returns null when no lane width keeps the sums exact. Every column is written as hex
+ * text into one buffer (a column per `digits` bytes): lane by lane, so the kernel is read in
+ * order and the lane's place and digit tables are loop constants; per weight one 32-bit store
+ * (lanes whose digits start on an even word) or two 16-bit stores, from tables of the lane's
+ * digits (its 8 bits shifted by its bit offset mod 4). Each column's text then becomes a
+ * string (String.fromCharCode.apply) parsed by one BigInt('0x…'). Measured in the canister
+ * (bench/profile denseSetup rows), per weight.
+ */
+export function packLaneKernel(kernel: Int8Array, units: number, inputSize: number): LaneKernel | null {
+  var n = inputSize | 0;
+  var unitCount = units | 0;
+  // a -128 weight (allowed by the format, never written by the converter) widens the bound
+  var bits = laneBitsFor(n, kernel.indexOf(-128) >= 0 ? 128 : 127);
+  if (bits === 0 || unitCount < 1 || n < 1) return null;
+  // a multiple of 4 digits (whole 32-bit words per column), one spare leading digit at least:
+  // every lane's digits lie in two aligned 16-bit words of its column (its own zero digits fill the rest)
+  var digits = ((Math.ceil((unitCount * bits) / 4) + 4) & ~3) | 0;
+  var text = new Uint8Array(digits * n);
+  text.fill(ZERO_CHAR);
+  var words = new Uint16Array(text.buffer);
+  var pairs = new Uint32Array(text.buffer);
+  var columnWords = (digits >> 1) | 0;
+  var columnPairs = (digits >> 2) | 0;
+  var columns: bigint[] = new Array<bigint>(n);
+  var last = (digits - 1) | 0;
+  var tables = laneDigitTables();
+  var highWords = tables.high;
+  var lowWords = tables.low;
+  var bothWords = tables.both;
+  var i = 0;
+  var j = 0;
+  var w = 0;
+  var k = 0;
+  var at = 0;
+  var table = 0;
+  for (i = 0; i < unitCount; i = (i + 1) | 0) {
+    at = last - ((i * bits) >> 2); // the lane's lowest digit (from the left) in its column
+    k = (at >> 1) - 1; // its first word
+    // the table of its bit shift mod 4 and digit parity, offset by 128 for the weight's sign
+    table = (((((i * bits) & 3) << 1) | (at & 1)) << 8) + 128;
+    w = Math.imul(i, n);
+    var rowEnd = (w + n) | 0;
+    if ((k & 1) === 0) {
+      for (k = k >> 1; w < rowEnd; w = (w + 1) | 0) {
+        pairs[k] = bothWords[(table + kernel[w]) | 0];
+        k = (k + columnPairs) | 0;
+      }
+    } else {
+      for (; w < rowEnd; w = (w + 1) | 0) {
+        var t = (table + kernel[w]) | 0;
+        words[k] = highWords[t];
+        words[(k + 1) | 0] = lowWords[t];
+        k = (k + columnWords) | 0;
+      }
     }
-    columns[j] = BigInt('0x' + textOf(text, digits));
   }
+  for (j = 0; j < n; j = (j + 1) | 0) columns[j] = BigInt('0x' + textOf(text.subarray(Math.imul(j, digits)), digits));
   var two = bits === 28 ? 1 : 2;
   var radix = bits === 25 ? 32 : 16;
   return {

@@ -56,7 +56,7 @@ const KERNEL_NAMES: Record<Quantization, string> = {
 /**
  * One Dense layer applied to ROWS_TRIAL.rows rows of its input (a time-distributed Dense,
  * as in sequence models): 40.1M multiply-adds from 2.36M weights, a file far under the
- * canister's size limit and a lane packing (~7,300 instructions per weight) under the 40B
+ * canister's size limit and a lane packing (~5,900 instructions per weight) under the 40B
  * update limit.
  */
 const ROWS_TRIAL = { rows: 17, side: 1536 };
