@@ -59,8 +59,8 @@ describe.skipIf(!present)('zoo models in the canister', () => {
     const image = Float32Array.from({ length: 784 }, () => random());
     const want = Array.from(model.predictVector(image));
     const blob = { tensor: { name: [] as [], shape: [28, 28, 1], data: { float32_le: new Uint8Array(image.buffer) } } };
-    // ~4.3B instructions: over the canister's query budget (registry.ts QUERY_PREDICT_BUDGET), so a query
-    // answers too_heavy naming predict_update, and the update answers
+    // a query answers when the prediction measured at commit fits the canister's query budget (registry.ts
+    // QUERY_PREDICT_BUDGET), else too_heavy naming predict_update; the update answers either way
     const q = await actor.predict('cnn', blob);
     if ('err' in q) expect(q.err).toMatchObject({ code: 'too_heavy', message: expect.stringContaining('predict_update') });
     else expect(scoresOf(q)).toEqual([want]);

@@ -297,7 +297,7 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
   },
   {
     id: 'zoo_cnn_query_budget',
-    statement: 'target: one prediction of the zoo MNIST CNN (float32, 2.4M multiply-adds) ≤ 2.5B instructions, well inside the canister\'s 4B query budget (whole message; was 4.265B, an update)',
+    statement: 'target: one prediction of the zoo MNIST CNN (float32, 2.4M multiply-adds) ≤ 2.5B instructions, well inside the canister\'s query budget (~4.71B, canister/registry.ts QUERY_PREDICT_BUDGET; whole message; was 4.265B, an update)',
     measure: (f) => f.get('zoo.cnn.predict') ?? null,
     op: '<=',
     limit: 2_500_000_000,
