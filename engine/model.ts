@@ -69,10 +69,11 @@ export interface LoadOptions {
   /**
    * Float convolution kernels of one group (float32/float16 files, int8 with int8 'float'):
    * 'auto' (default) picks by shape: fixed-point BigInt lanes (engine/kernels-lanes-fixed.ts,
-   * float32-grade error bound) from 16 filters and 32 patch values, else convolve; 'lanes'
-   * and 'loops' (convolve) force one.
+   * float32-grade error bound) from 16 filters and 32 patch values, else loops over im2col
+   * rows for patches of ≤ 9 values (engine/layers/convolution-kernels.ts), else convolve;
+   * 'lanes', 'rows' (≤ 9 values) and 'loops' (convolve) force one where they apply.
    */
-  floatKernel?: 'auto' | 'lanes' | 'loops';
+  floatKernel?: 'auto' | 'lanes' | 'rows' | 'loops';
   /**
    * Skip the file's checksum (a whole-file pass, ~260 instructions a byte in the canister):
    * for bytes already proven intact, e.g. by a matching SHA-256 (canister/registry.ts).

@@ -188,9 +188,9 @@ describe('convolution family vs TF.js', () => {
     );
   });
 
-  it('float32 on the fixed-point BigInt lanes and on convolve (floatKernel lanes, loops; one group): within 1e-5 · max(1, |b|)', async () => {
+  it('float32 on the fixed-point BigInt lanes, on im2col rows (patches of ≤ 9 values; larger ones on convolve) and on convolve (floatKernel lanes, rows, loops; one group): within 1e-5 · max(1, |b|)', async () => {
     await fc.assert(
-      fc.asyncProperty(convCaseArb(false), fc.constantFrom('lanes' as const, 'loops' as const), async (c, floatKernel) => {
+      fc.asyncProperty(convCaseArb(false), fc.constantFrom('lanes' as const, 'rows' as const, 'loops' as const), async (c, floatKernel) => {
         const run = await runLayerCase(c, 2, 'float32', 'integer', 'auto', floatKernel);
         const mismatch = firstMismatch(run, relative(1e-5));
         if (mismatch) throw new Error(`float ${floatKernel} ${c.what} on [${c.inputShape}]: ${mismatch}`);

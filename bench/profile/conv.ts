@@ -32,11 +32,11 @@ for (const shape of shapeArg.split(',')) {
   const macs = (size - k + 1) ** 2 * filters * k * k * channels;
   const path = await writeConv2dModel(`${buildDir}/synthetic/conv-${shape}`, size, channels, filters, k);
   const line: string[] = [];
-  for (const [label, v] of await costs(convertTfjsModel(path, 'float32').bytes, [0, 4, 5])) line.push(`float32 ${label} ${(v / macs).toFixed(1)}`);
+  for (const [label, v] of await costs(convertTfjsModel(path, 'float32').bytes, [0, 4, 5, 6])) line.push(`float32 ${label} ${(v / macs).toFixed(1)}`);
   for (const [label, v] of await costs(convertTfjsModel(path, 'int8').bytes, [0])) line.push(`int8 ${label} ${(v / macs).toFixed(1)}`);
   console.log(`Conv2D ${filters}×3×3 on ${size}×${size}×${channels} (${macs} MACs), per MAC: ${line.join(', ')}`);
 }
 const zoo = resolve(repoRoot, '../shared/zoo/AlexTrinityBlock__Tensorflow-opencv-webcam-mnist__models/model.json');
 if (!args.includes('--no-zoo') && existsSync(zoo)) {
-  for (const [label, v] of await costs(convertTfjsModel(zoo, 'float32').bytes, [0, 4, 5])) console.log(`zoo MNIST CNN float32, ${label}: ${(v / 1e6).toFixed(1)}M instructions (predictVector)`);
+  for (const [label, v] of await costs(convertTfjsModel(zoo, 'float32').bytes, [0, 4, 5, 6])) console.log(`zoo MNIST CNN float32, ${label}: ${(v / 1e6).toFixed(1)}M instructions (predictVector)`);
 }

@@ -34,8 +34,8 @@ function asciiDecode(bytes: Uint8Array): string {
 let model: EngineModel | undefined;
 /** loadKernels: the same file loaded with each int8 kernel choice. */
 const KERNEL_CHOICES = ['auto', 'lanes', 'packed', 'plain'] as const;
-/** …then (choices 4, 5) the float convolution kernels forced: LoadOptions.floatKernel. */
-const FLOAT_CHOICES = ['loops', 'lanes'] as const;
+/** …then (choices 4, 5, 6) the float convolution kernels forced: LoadOptions.floatKernel. */
+const FLOAT_CHOICES = ['loops', 'lanes', 'rows'] as const;
 let kernelModels: EngineModel[] = [];
 let modelBytes: Uint8Array = new Uint8Array(0);
 let loadInstructions = 0;

@@ -32,7 +32,7 @@ import { laneKernelWins } from '../kernels-lanes.ts';
 import { tensorFloat32, tensorInt8, type ParsedTensor } from '../format.ts';
 import { expectCounts, expectDType, expectShape, fail, lift } from './checks.ts';
 import type { LayerKindSpec, PrepareContext, PreparedLayer } from './family.ts';
-import { convolveFixed, fixedConvolutionWins, im2colRow, prepareFixedConvolution, type FixedConvolution } from './convolution-kernels.ts';
+import { convolveFixed, convolveRows9, fixedConvolutionWins, im2colRow, padKernelRows9, prepareFixedConvolution, ROWS9_MAX_PATCH, ROWS9_MIN_CHANNELS, type FixedConvolution } from './convolution-kernels.ts';
 
 /** Largest stride, dilation, padding or kernel size a file may give (keeps index math far below 2³¹). */
 const MAX_WINDOW = 1 << 16;
@@ -286,6 +286,18 @@ function convolutionKind(code: number, name: string, rank: number): LayerKindSpe
           },
         };
       }
+      const patch = values.length / geometry.outChannels;
+      const choice = context.floatKernel ?? 'auto';
+      if (values instanceof Float32Array && geometry.groups === 1 && patch <= ROWS9_MAX_PATCH && (choice === 'rows' || (choice === 'auto' && geometry.outChannels >= ROWS9_MIN_CHANNELS))) {
+        const kernel9 = padKernelRows9(values, geometry.outChannels);
+        const patches9 = new Float32Array(geometry.outDims[2] * 9);
+        return {
+          run(source, target) {
+            if (needsPadding) padInto(source, padded, inDims, inChannels, padBefore, padAfter);
+            convolveRows9(needsPadding ? padded : source, PH, PW, inChannels, kernel9, bias, geometry, patches9, target);
+          },
+        };
+      }
       return {
         run(source, target) {
           if (needsPadding) {
@@ -342,7 +354,7 @@ function fixedLowering(context: PrepareContext, g: Geometry, values: KernelValue
   if (!(values instanceof Float32Array) || g.groups !== 1) return null;
   const choice = context.floatKernel ?? 'auto';
   const patch = values.length / g.outChannels;
-  if (choice === 'loops' || (choice === 'auto' && !fixedConvolutionWins(g.outChannels, patch))) return null;
+  if (choice === 'loops' || choice === 'rows' || (choice === 'auto' && !fixedConvolutionWins(g.outChannels, patch))) return null;
   return prepareFixedConvolution(values, g);
 }
 

@@ -38,7 +38,7 @@ export interface PrepareContext {
   /** With integerInt8: which int8 matrix kernel (kernels-int8.ts); 'auto' (default) by shape. */
   readonly int8Kernel?: Int8KernelChoice;
   /** Float kernels of convolutions: 'auto' (default) by shape, 'lanes' (fixed-point BigInt lanes) or 'loops' (convolve). */
-  readonly floatKernel?: 'auto' | 'lanes' | 'loops';
+  readonly floatKernel?: 'auto' | 'lanes' | 'rows' | 'loops';
   /** The model's token ids (tokens models; filled before every run): an Embedding mask_zero's mask is ids ≠ 0. */
   readonly tokens?: Int32Array;
   /**
