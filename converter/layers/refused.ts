@@ -19,7 +19,8 @@ export const REFUSED_LAYERS: Readonly<Record<string, string>> = {
   Conv3DTranspose: 'transposed 3-D convolution is not implemented (Conv2DTranspose is)',
   CenterCrop:
     "TF.js's CenterCrop samples the image with cropAndResize (nearest) rather than cropping it, and resizes when the image is smaller; the engine reproduces neither: crop the input before predicting",
-  Resizing: 'image resizing (bilinear or nearest interpolation) is not implemented: resize the input before predicting',
+  Resizing:
+    "TF.js's Resizing resizes with aligned corners (alignCorners = !cropToAspectRatio, not a crop) where Keras uses half-pixel centres, so no single answer would be right: resize the input before predicting",
   RandomWidth: 'TF.js resizes to a random width even at inference, so its output has no fixed shape or value to match',
 };
 
