@@ -158,29 +158,12 @@ export function searchVectors(vectors: Float32Array, count: number, dims: number
   var q = new Float64Array(dims);
   var d = 0;
   for (d = 0; d < dims; d++) q[d] = query[d];
-  var row = 0;
   var s = 0;
   var dot = 0.0;
   var i = 0;
-  var r = 0;
-  // eight multiply-adds per loop turn (QuickJS pays per bytecode: fewer counter updates and tests)
-  var dims8 = dims - (dims % 8);
   for (s = 0; s < count; s = (s + 1) | 0) {
-    dot = 0.0;
-    row = (s * dims) | 0;
-    for (d = 0; d < dims8; d = (d + 8) | 0) {
-      r = row + d;
-      // one addition at a time, in index order: the same sums as the plain reference, bit for bit
-      dot += vectors[r] * q[d];
-      dot += vectors[r + 1] * q[d + 1];
-      dot += vectors[r + 2] * q[d + 2];
-      dot += vectors[r + 3] * q[d + 3];
-      dot += vectors[r + 4] * q[d + 4];
-      dot += vectors[r + 5] * q[d + 5];
-      dot += vectors[r + 6] * q[d + 6];
-      dot += vectors[r + 7] * q[d + 7];
-    }
-    for (; d < dims; d = (d + 1) | 0) dot += vectors[row + d] * q[d];
+    // one function for every float score (scoreSlot): candidates re-ranked from the index sum the same way, bit for bit
+    dot = scoreSlot(vectors, s, dims, q);
     if (topSlots.length < k || dot > worst) {
       // insert in order (k is small): after equal scores, so a lower slot stays first
       i = topScores.length;
@@ -233,7 +216,7 @@ function roundingError(v: ArrayLike<number>, at: number, v8: Int8Array, at8: num
   return Math.sqrt(sum);
 }
 
-/** Float dot product of slot's vector with q, summed in index order exactly as searchVectors: the same score bit for bit. */
+/** Float dot product of slot's vector with q, one addition at a time in index order (the plain reference's sums, bit for bit); eight multiply-adds per loop turn, as QuickJS pays per bytecode. */
 function scoreSlot(vectors: Float32Array, slot: number, dims: number, q: Float64Array): number {
   var dot = 0.0;
   var row = (slot * dims) | 0;
