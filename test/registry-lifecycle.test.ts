@@ -239,28 +239,35 @@ describe('registry: uploads expire', () => {
   });
 });
 
+/**
+ * A registry whose every prediction advances its instruction counter by `each` (as a model that
+ * heavy would), with the default model committed under `name`.
+ */
+async function committedCosting(name: string, each: bigint): Promise<{ reg: Registry; a: ReturnType<typeof nodeActor> }> {
+  let counter = 0n;
+  const reg = new Registry(memoryMap(), memoryMap(), {
+    now: () => 1n,
+    prepare,
+    instructions: () => counter,
+    loadModel: (b, o) => {
+      const m = loadModel(b, o);
+      const run = m.predictInputs.bind(m);
+      m.predictInputs = (inputs) => ((counter += each), run(inputs));
+      return m;
+    },
+  });
+  const a = nodeActor(reg);
+  const id = ok(await a.begin_upload(name, BigInt(bytes.length), digest)).upload_id;
+  ok(await a.append_chunk(id, 0n, bytes));
+  ok(await a.commit_upload(id));
+  return { reg, a };
+}
+
 describe('registry: every committed model can answer', () => {
   it('commit measures one prediction; a model over the query budget answers too_heavy to a query, and predict_update / REST (upgraded) answer it', async () => {
-    let counter = 0n;
-    const meta = memoryMap();
-    const chunkMap = memoryMap();
     // The counter jumps by 4.8B during a prediction: as a model heavier than a query may run
     // (4.8B × (1 + QUERY_MARGIN) + QUERY_RESERVE passes the 5B query limit).
-    const reg = new Registry(meta, chunkMap, {
-      now: () => 1n,
-      prepare,
-      instructions: () => counter,
-      loadModel: (b, o) => {
-        const m = loadModel(b, o);
-        const run = m.predictInputs.bind(m);
-        m.predictInputs = (inputs) => ((counter += 4_800_000_000n), run(inputs));
-        return m;
-      },
-    });
-    const a = nodeActor(reg);
-    const id = ok(await a.begin_upload('heavy', BigInt(bytes.length), digest)).upload_id;
-    ok(await a.append_chunk(id, 0n, bytes));
-    ok(await a.commit_upload(id));
+    const { reg, a } = await committedCosting('heavy', 4_800_000_000n);
     expect(reg.version('heavy')).toMatchObject({ predictInstructions: 4_800_000_000, fitsQuery: false });
     const q = await a.predict('heavy', { text: enc('check out my channel') });
     expect(q).toMatchObject({ err: { code: 'too_heavy' } });
@@ -275,43 +282,13 @@ describe('registry: every committed model can answer', () => {
   it('a prediction measured under the query budget answers queries: 4.6B × (1 + margin) + reserve ≤ 5B', async () => {
     expect(QUERY_PREDICT_BUDGET).toBe(Math.floor((QUERY_INSTRUCTION_LIMIT - QUERY_RESERVE) / (1 + QUERY_MARGIN)));
     expect(QUERY_PREDICT_BUDGET * (1 + QUERY_MARGIN) + QUERY_RESERVE).toBeLessThanOrEqual(5_000_000_000);
-    let counter = 0n;
-    const reg = new Registry(memoryMap(), memoryMap(), {
-      now: () => 1n,
-      prepare,
-      instructions: () => counter,
-      loadModel: (b, o) => {
-        const m = loadModel(b, o);
-        const run = m.predictInputs.bind(m);
-        m.predictInputs = (inputs) => ((counter += 4_600_000_000n), run(inputs));
-        return m;
-      },
-    });
-    const a = nodeActor(reg);
-    const id = ok(await a.begin_upload('near', BigInt(bytes.length), digest)).upload_id;
-    ok(await a.append_chunk(id, 0n, bytes));
-    ok(await a.commit_upload(id));
+    const { reg, a } = await committedCosting('near', 4_600_000_000n);
     expect(reg.version('near')).toMatchObject({ predictInstructions: 4_600_000_000, fitsQuery: true });
     expect(ok(await a.predict('near', { text: enc('check out my channel') })).predictions).toHaveLength(1);
   });
 
   it('a query batch whose items together would pass the query budget answers too_heavy (REST: upgraded), before it runs', async () => {
-    let counter = 0n;
-    const reg = new Registry(memoryMap(), memoryMap(), {
-      now: () => 1n,
-      prepare,
-      instructions: () => counter,
-      loadModel: (b, o) => {
-        const m = loadModel(b, o);
-        const run = m.predictInputs.bind(m);
-        m.predictInputs = (inputs) => ((counter += 1_000_000_000n), run(inputs));
-        return m;
-      },
-    });
-    const a = nodeActor(reg);
-    const id = ok(await a.begin_upload('b', BigInt(bytes.length), digest)).upload_id;
-    ok(await a.append_chunk(id, 0n, bytes));
-    ok(await a.commit_upload(id));
+    const { reg, a } = await committedCosting('b', 1_000_000_000n);
     expect(reg.version('b')).toMatchObject({ predictInstructions: 1_000_000_000, fitsQuery: true });
     const texts = (n: number) => ({ texts: Array.from({ length: n }, () => enc('check out my channel')) });
     // 4 × 1B fits the ~4.71B budget, 5 × 1B does not
