@@ -250,6 +250,10 @@ const BOUND_MARGIN = 1e-6;
 function int8PassCost(count: number, dims: number, wanted: number): number {
   return count * (120 * dims + 13_000 + 135 * wanted);
 }
+/** Candidates the first int8 pass takes for a top k (searchIndexed; search plans its cost with the same count). */
+function firstPassCandidates(count: number, k: number): number {
+  return Math.min(count, 2 * k + 16);
+}
 /** Instructions of a float scan (searchVectors: ~83K an item of 64 dims). */
 function floatScanCost(count: number, dims: number): number {
   return count * (1_300 * dims + 2_000);
@@ -282,7 +286,7 @@ function searchIndexed(c: Collection, query: Float32Array, k: number, budget: nu
   const queryError = roundingError(q, 0, q8, 0, dims, squares > 0 ? 1 / Math.sqrt(squares) : 0);
   const slack = c.maxError * Math.sqrt(norm) + queryError + BOUND_MARGIN;
   let spent = 0;
-  let wanted = Math.min(c.count, 2 * k + 16);
+  let wanted = firstPassCandidates(c.count, k);
   for (let pass = 0; pass < 2; pass++) {
     if (spent + int8PassCost(c.count, dims, wanted) > budget) break;
     spent += int8PassCost(c.count, dims, wanted);
@@ -551,7 +555,7 @@ export class Collections {
     const budget = update ? COLLECTION_LIMITS.updateBudget : COLLECTION_LIMITS.queryBudget;
     const tooLarge = (why: string) =>
       new CollectionError('too_large', `collection '${name}' holds ${c.count} vectors of ${dims} dims: ${why}; search it in an update (search_update, or ?verified=true)`);
-    if (!update && indexed && (values > COLLECTION_LIMITS.maxIndexedQueryValues || int8PassCost(c.count, dims, Math.min(c.count, 2 * k + 16)) > budget)) {
+    if (!update && indexed && (values > COLLECTION_LIMITS.maxIndexedQueryValues || int8PassCost(c.count, dims, firstPassCandidates(c.count, k)) > budget)) {
       throw tooLarge(`more than one query can search for the top ${k}`);
     }
     if (!update && !indexed && (values > COLLECTION_LIMITS.maxQueryValues || floatScanCost(c.count, dims) > budget)) {
