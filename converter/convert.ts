@@ -679,10 +679,11 @@ const MASK_READERS = ['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional'];
  * received a mask runs after it (reads its output).
  */
 function checkStaleMasks(graph: KerasGraph, values: readonly StoredValue[]): void {
-  const maskedReaders = graph.nodes.flatMap((node, i) => (node.inputs.some((ref) => values[ref.node].mask.mode !== 0) ? [i] : []));
+  const receivesMask = (node: KerasGraph['nodes'][number]): boolean => node.inputs.some((ref) => values[ref.node].mask.mode !== 0);
+  const maskedReaders = graph.nodes.flatMap((node, i) => (receivesMask(node) ? [i] : []));
   if (maskedReaders.length === 0) return;
   graph.nodes.forEach((node, r) => {
-    if (!MASK_READERS.includes(node.layer.className) || node.inputs.some((ref) => values[ref.node].mask.mode !== 0)) return;
+    if (!MASK_READERS.includes(node.layer.className) || receivesMask(node)) return;
     const after = new Set<number>([r]);
     graph.nodes.forEach((other, k) => {
       if (k > r && other.inputs.some((ref) => after.has(ref.node))) after.add(k);
