@@ -39,7 +39,7 @@ const FILLING_LEAD = 'so i am in it to win it and you can be in it too if we go 
  * {"text": FILLING_LEAD} with the string padded by spaces to exactly `bytes` bytes. Both hold
  * the same words, so the model reads the same tokens (spaces make none); only the body grows.
  */
-function sameWordsBody(bytes: number): Uint8Array {
+export function sameWordsBody(bytes: number): Uint8Array {
   const room = bytes - '{"text":""}'.length;
   if (room < FILLING_LEAD.length) throw new Error(`a ${bytes} B body cannot hold the lead words`);
   return utf8.encode(JSON.stringify({ text: FILLING_LEAD.padEnd(room, ' ') }));

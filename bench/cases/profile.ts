@@ -15,6 +15,7 @@ import { buildDir } from '../lib/paths.ts';
 import { writeConv2dModel, writeRecurrentModel } from '../lib/synthetic.ts';
 import type { Section } from '../lib/results.ts';
 import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
+import { sameWordsBody } from './canister.ts';
 import { LANE_BUCKETS_MIN_INPUTS, laneKernelWins } from '../../engine/kernels-lanes.ts';
 
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
@@ -178,6 +179,73 @@ async function msgArgDataCost(canister: Canister, bodyBytes: number): Promise<{ 
   return { cost: row[1], argBytes: arg.length, scan: scan?.[1] ?? NaN };
 }
 
+/**
+ * What each row of bench/profile/scans.ts is (the bodyScans query), and how it can serve the scan
+ * of a JSON string (every byte must be looked at: a raw quote anywhere ends the string):
+ * "finds a byte" at any position, "exact elements" (a whole aligned 2/4/8-byte value, so a quote
+ * among other bytes goes unseen), "copy" (looks at nothing), "string" (needs the bytes as a string first).
+ */
+export const BODY_SCANS: Record<string, string> = {
+  msgargdata: "msgArgData(): Azle copies the whole argument into the JS heap (it has no partial read)",
+  fast_text: 'fastText: the {"text": …} shape read, the closing quote found by memchr',
+  text_prefix: 'textPrefix: the words the model reads cut out and decoded (a text of ≤ 256 B is decoded whole)',
+  quick_cut: 'quickCut alone: the cut found from space to space, one indexOf call per word',
+  indexof_call: 'one Uint8Array indexOf call that finds its byte at once',
+  u8_indexof_quote: 'Uint8Array indexOf(0x22) (memchr, what fastText runs): finds a byte',
+  u8_includes_quote: 'Uint8Array includes(0x22) (memchr): finds a byte',
+  i8_indexof_quote: 'Int8Array indexOf (memchr): finds a byte',
+  u8_lastindexof_quote: 'Uint8Array lastIndexOf(0x22) (a C loop): finds a byte',
+  u8_indexof_34_bytes: 'memchr for each of the 32 control characters, the quote and the backslash (a strict JSON string check)',
+  u16_indexof: 'Uint16Array indexOf: exact 2-byte elements only',
+  u32_indexof: 'Uint32Array indexOf: exact 4-byte elements only',
+  f32_includes_nan: 'Float32Array includes(NaN): elements whose bits are a NaN only',
+  f64_indexof: 'Float64Array indexOf: exact 8-byte elements only',
+  f64_includes_nan: 'Float64Array includes(NaN): elements whose bits are a NaN only',
+  b64_indexof: 'BigUint64Array indexOf: exact 8-byte elements only',
+  u8_slice: 'Uint8Array slice (copy)',
+  u8_set_same_type: 'Uint8Array set from a Uint8Array (memmove, copy)',
+  u8_to_u16_set: 'Uint16Array set from a Uint8Array (element by element, copy)',
+  u8_to_clamped_set: 'Uint8ClampedArray set from a Uint8Array (copy)',
+  u16_from_u8: 'new Uint16Array(bytes) (copy)',
+  latin1_fromcharcode: 'the bytes as a latin1 string (String.fromCharCode.apply, 4 KiB a call): what any string method needs first',
+  string_indexof_quote: "string indexOf('\"') on that string",
+  string_includes_quote: "string includes('\"')",
+  string_equals_copy: 'string === an equal string (compares every character)',
+  string_split_quote: "string split('\"')",
+  regex_test_controls: 'regex /[\\0-\\x1f"\\\\]/ test (quote, backslash, controls)',
+  json_parse_string: 'JSON.parse of the string quoted (checks quotes, escapes, controls)',
+  escape: 'escape(string)',
+  math_max_apply: 'Math.max.apply over the bytes (32 KiB a call)',
+  textdecoder_fatal_16k: "Azle's TextDecoder, fatal (@sinonjs/text-encoding, JS), first 16 KiB",
+  candid_decode_16k: "Azle's candidDecode (Rust) of the bytes as a Candid blob, first 16 KiB",
+};
+
+/** The REST body's per-byte costs in the profile canister: reading it, cutting it, and every native scan of BODY_SCANS. */
+async function bodyScans(canister: Canister, section: Section): Promise<void> {
+  const small = sameWordsBody(100);
+  const large = sameWordsBody(65_536);
+  const rowsOf = async (body: Uint8Array): Promise<Map<string, number>> =>
+    new Map(decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'bodyScans', candidArgs([IDL.Vec(IDL.Nat8)], [body]))).reply));
+  const s = await rowsOf(small);
+  const l = await rowsOf(large);
+  // the inside of the string: the body less {"text":""}
+  const inside = (body: Uint8Array, cap: number): number => Math.min(cap, body.length - 11);
+  const rows: string[][] = [];
+  for (const [key, large64k] of l) {
+    const cap = key.endsWith('_16k') ? 16_384 : Infinity;
+    const bytes = inside(large, cap) - inside(small, cap);
+    const perByte = (large64k - (s.get(key) ?? NaN)) / bytes;
+    section.figures[`body_scan_${key}_per_byte`] = perByte;
+    section.figures[`body_scan_${key}_64k`] = large64k;
+    section.figures[`body_scan_${key}_100b`] = s.get(key) ?? NaN;
+    rows.push([BODY_SCANS[key] ?? key, perByte.toFixed(2), formatInstructions(s.get(key) ?? NaN), formatInstructions(large64k)]);
+  }
+  section.tables.push({
+    headers: ['the body_size pair\'s string (bench/profile bodyScans: reading the body as the canister does, then each native scan over the string\'s inside)', 'instructions per byte (64 KB − 100 B)', '100 B body', '64 KB body (16 KiB for the _16k rows)'],
+    rows,
+  });
+}
+
 export async function run(ctx: BenchContext): Promise<Section> {
   const modelName = ctx.spamModelDir ? 'spam' : 'default';
   const section = ctx.openSection(
@@ -243,6 +311,11 @@ export async function run(ctx: BenchContext): Promise<Section> {
     rows.push([`msgArgData() of a ${formatBytes(large.argBytes)} argument (${perByte.toFixed(2)} per byte more)`, formatInstructions(large.cost)]);
   } catch (error) {
     section.skipped.push(`msgArgData() per byte: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  try {
+    await bodyScans(canister, section);
+  } catch (error) {
+    section.skipped.push(`bodyScans: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   ctx.progress('profile: int8 Dense kernels on 512² and 1024² layers');
   await denseKernels(canister, section);

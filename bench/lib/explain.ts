@@ -41,25 +41,49 @@ export function targetDetails(f: Figures): Record<string, string> {
   const copyPerByte = f.get('profile.msgargdata_per_byte');
   const scanPerByte = f.get('profile.json_quote_scan_per_byte');
   const extraBytes = 65_536 - 100;
+  /** A bodyScans figure (bench/profile/scans.ts, the same pair of bodies), per byte of the string. */
+  const scan = (key: string): string => {
+    const v = f.get(`profile.body_scan_${key}_per_byte`);
+    return v === undefined ? '?' : v >= 100 ? formatInteger(Math.round(v)) : v.toFixed(2);
+  };
+  const cut = all(f, ['profile.body_scan_text_prefix_100b', 'profile.body_scan_text_prefix_64k', 'profile.body_scan_quick_cut_64k', 'profile.body_scan_indexof_call_64k']);
   if (body) {
     const [small, large, smallMethod, largeMethod, smallWords, largeWords, slots] = body;
     const inMethod = largeMethod - smallMethod;
+    const rest = copyPerByte === undefined || scanPerByte === undefined ? undefined : inMethod - (copyPerByte + scanPerByte) * extraBytes;
     const floors =
-      copyPerByte === undefined || scanPerByte === undefined
+      rest === undefined || copyPerByte === undefined || scanPerByte === undefined
         ? ''
         : ` Of it, per byte and native: Azle's msgArgData() copies the whole argument into the JS heap (${copyPerByte.toFixed(2)}/byte, ~${I(copyPerByte * extraBytes)}, unavoidable with Azle: a method cannot read only part of its argument) ` +
-          `and the string's closing quote is found by memchr (Uint8Array indexOf, ${scanPerByte.toFixed(2)}/byte, ~${I(scanPerByte * extraBytes)}: every byte of a JSON string must be looked at, since a raw quote anywhere ends it and changes what the body means; memchr is the cheapest scan this QuickJS has, a C loop over typed-array elements costs ~19 per element, String indexOf ~28 per character, a regex hundreds); ` +
-          `the other ~${I(inMethod - (copyPerByte + scanPerByte) * extraBytes)} is cutting a long text at its words (a short one is decoded whole)`;
+          `and the string's closing quote is found by memchr (Uint8Array indexOf, ${scanPerByte.toFixed(2)}/byte, ~${I(scanPerByte * extraBytes)}: every byte of a JSON string must be looked at, since a raw quote anywhere ends it and changes what the body means; no other native of this runtime finds a byte for less, see body_size_floor); ` +
+          `the other ~${I(rest)} is cutting a long text at its words (a short one is decoded whole)` +
+          (cut
+            ? `: textPrefix ${I(cut[1])} on the 64 KB string against ${I(cut[0])} on the 100 B one, of which quickCut ${I(cut[2])} (one Uint8Array indexOf call per word read, ${I(cut[3])} a call, each call's fixed cost)`
+            : '');
     details.body_size =
       `100 B ${I(small)}, 64 KB ${I(large)}, ${smallWords} and ${largeWords} of ${slots} word slots filled (the same tokens, the same layers): +${I(large - small)}, ${I(inMethod)} of it inside the method.${floors}`;
   }
   if (body && copyPerByte !== undefined && scanPerByte !== undefined) {
     const small = body[0];
+    // what a 64 KB body may cost per byte more than the 100 B one, at the target's 1.2×
+    const budget = (0.2 * small) / extraBytes;
+    const measured = f.get('profile.body_scan_u8_indexof_quote_per_byte') !== undefined;
     details.body_size_floor =
       `the 100 B prediction ${I(small)} + 64 KB − 100 B at ${(copyPerByte + scanPerByte).toFixed(2)} instructions/byte (msgArgData ${copyPerByte.toFixed(2)} + memchr ${scanPerByte.toFixed(2)}) = ${I(small + (copyPerByte + scanPerByte) * extraBytes)}; ` +
       `Azle's copy alone would give ${formatRatio((small + copyPerByte * extraBytes) / small, 3)}. No JSON body of 64 KB can come under this line in this runtime` +
       ((small + (copyPerByte + scanPerByte) * extraBytes) / small > 1.2
         ? `: the floor is above the 1.2× target, so the target cannot be met on Azle 0.33 whatever the canister does (only a smaller per-byte cost of the argument copy, Azle's, would move it)`
+        : '') +
+      (measured
+        ? `. 1.2× allows ${budget.toFixed(2)} instructions a byte in all; the copy takes ${copyPerByte.toFixed(2)}, leaving ${(budget - copyPerByte).toFixed(2)} to look at every byte of the string (a raw quote anywhere ends it). ` +
+          `Every native way measured in the profile canister on the same pair of bodies (bench/profile/scans.ts, instructions per byte of the string): ` +
+          `finding a byte at any position: memchr (Uint8Array indexOf ${scan('u8_indexof_quote')}, includes ${scan('u8_includes_quote')}, Int8Array indexOf ${scan('i8_indexof_quote')}), Uint8Array lastIndexOf ${scan('u8_lastindexof_quote')} (a plain C loop), ` +
+          `and a strict string check (the 32 control characters too, which JSON.parse refuses) by memchr ${scan('u8_indexof_34_bytes')}; ` +
+          `cheaper ones match whole elements only, so a quote among other bytes goes unseen: BigUint64Array indexOf ${scan('b64_indexof')}, Float64Array indexOf ${scan('f64_indexof')}, Float64Array includes(NaN) ${scan('f64_includes_nan')}, Uint32Array indexOf ${scan('u32_indexof')}, Float32Array includes(NaN) ${scan('f32_includes_nan')}, Uint16Array indexOf ${scan('u16_indexof')}; ` +
+          `copies look at nothing (Uint8Array set ${scan('u8_set_same_type')}, slice ${scan('u8_slice')}) and those that change the element type go element by element (Uint16Array set ${scan('u8_to_u16_set')}, Uint8ClampedArray set ${scan('u8_to_clamped_set')}, new Uint16Array ${scan('u16_from_u8')}); ` +
+          `every string method needs the bytes as a string first, ${scan('latin1_fromcharcode')} a byte (String.fromCharCode.apply), then indexOf ${scan('string_indexof_quote')}, includes ${scan('string_includes_quote')}, split ${scan('string_split_quote')}, === ${scan('string_equals_copy')}, JSON.parse ${scan('json_parse_string')}, a regex ${scan('regex_test_controls')}, escape ${scan('escape')}; Math.max.apply ${scan('math_max_apply')}; ` +
+          `Azle's own: TextDecoder (JavaScript, @sinonjs/text-encoding) ${scan('textdecoder_fatal_16k')}, candidDecode (Rust) ${scan('candid_decode_16k')}, and msgArgData() ${scan('msgargdata')} (the whole argument: Azle 0.33 gives no partial read and no other way to the argument). ` +
+          `The cheapest native that finds a byte, memchr, costs more than the ${(budget - copyPerByte).toFixed(2)} left`
         : '');
   }
   const bodyPure = all(f, ['spam.rest.query_100b_full', 'spam.rest.query_64k_full', 'spam.rest.query_100b_full.method', 'spam.rest.query_64k_full.method', 'canister.spam_rest_query_100b_full_words', 'canister.spam_rest_query_64k_full_words', 'canister.spam_word_slots']);

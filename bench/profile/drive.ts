@@ -1,7 +1,7 @@
 // Quick driver for the profile canister (bench/profile): prints the spam model's load
 // breakdown and prediction phases, and the int8 Dense kernels' instructions per
 // multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048,64x512] [--no-spam]
-// [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments]
+// [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments] [--scans]
 import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, Host } from '../../host/index.ts';
@@ -10,7 +10,8 @@ import { types } from '../lib/decentai.ts';
 import { httpRequestArg } from '../lib/http.ts';
 import { convertTfjsModel } from '../lib/models.ts';
 import { defaultModelDir, spamModelDir } from '../lib/paths.ts';
-import { SHORT_TEXT } from '../lib/texts.ts';
+import { SHORT_TEXT, textOfBytes } from '../lib/texts.ts';
+import { sameWordsBody } from '../cases/canister.ts';
 
 const Phases = IDL.Vec(IDL.Tuple(IDL.Text, IDL.Float64));
 const args = process.argv.slice(2);
@@ -132,4 +133,21 @@ if (args.includes('--tokenize')) {
   const dir = spamModelDir() ?? defaultModelDir;
   await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'int8').bytes);
   print(`tokenize steps on ${JSON.stringify(text)}`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'tokenizeSteps', candidArgs([IDL.Text], [text]))).reply));
+}
+
+if (args.includes('--scans')) {
+  // Native scans over a JSON string's inside, per byte: (64 KB body − 100 B body) ÷ the bytes between.
+  const words = (n: number): Uint8Array => new TextEncoder().encode(JSON.stringify({ text: textOfBytes(n - 11) }));
+  for (const [name, make] of [['same words, spaces', sameWordsBody], ['ordinary words', words]] as const) {
+    const small = make(100);
+    const large = make(65_536);
+    const rows = async (body: Uint8Array) => decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'bodyScans', candidArgs([IDL.Vec(IDL.Nat8)], [body]))).reply);
+    const s = await rows(small);
+    const l = await rows(large);
+    console.log(`\nscans, ${name}: per byte (64 KB − 100 B), and the 64 KB call`);
+    l.forEach(([key, value], i) => {
+      const bytes = key.endsWith('_16k') ? Math.min(16384, large.length - 11) - (small.length - 11) : large.length - small.length;
+      console.log(`  ${key.padEnd(28)} ${((value - s[i][1]) / bytes).toFixed(2).padStart(9)}  ${fmt(value)}`);
+    });
+  }
 }

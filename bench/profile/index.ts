@@ -10,8 +10,9 @@ import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } f
 import { denseInt8Lanes, LANE_BUCKETS_MIN_INPUTS, laneBitsFor, packLaneKernel, type LaneKernel } from '../../engine/kernels-lanes.ts';
 import { Int8VectorIndex } from '../../engine/vector-search.ts';
 import { buildTypes, idlHash, Reader, T, Writer, type CType } from '../../canister/candid-wire.ts';
-import { textPrefix } from '../../canister/predict.ts';
+import { quickCut, textPrefix } from '../../canister/predict.ts';
 import { fastText, matchPredictRoute } from '../../canister/rest.ts';
+import { bodyScanRows } from './scans.ts';
 import { encodeHttpResponse, encodePredictOk, JSON_HEADERS, makeWire, predictionJsonBytes } from '../../canister/wire.ts';
 
 const EMPTY_CANDID_REPLY = new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0x00, 0x00]);
@@ -917,6 +918,26 @@ export default class {
       ['msgArgData()', cost(() => { msgArgData(); })],
       // The native floor of reading a JSON string: its closing quote found by memchr (Uint8Array indexOf) over the inside.
       [`indexOf(") over the body's string (${body.length - 11} B, memchr)`, cost(() => { body.subarray(9, body.length - 2).indexOf(0x22); })],
+    ];
+  }
+
+  /**
+   * A REST body {"text": "…"} read as the canister reads it (msgArgData, fastText, textPrefix and
+   * its quickCut of 19 words: the spam model's), then each native scan of bench/profile/scans.ts
+   * over the string's inside.
+   */
+  @query([IDL.Vec(IDL.Nat8)], Phases)
+  bodyScans(body: Uint8Array): [string, number][] {
+    const fast = fastText(body);
+    if (fast === null) throw new Error('bodyScans takes a body {"text": "…"} without quotes inside the string');
+    return [
+      ['msgargdata', cost(() => { msgArgData(); })],
+      ['fast_text', cost(() => { fastText(body); })],
+      ['text_prefix', cost(() => { textPrefix({ ...fast }, 19); })],
+      ['quick_cut', cost(() => { quickCut(fast, 19); })],
+      // one Uint8Array indexOf call that finds its byte at once (quickCut makes one per word)
+      ['indexof_call', cost(() => { body.indexOf(body[fast.start], fast.start); })],
+      ...bodyScanRows(body.subarray(fast.start, fast.end), cost),
     ];
   }
 
