@@ -146,6 +146,32 @@ describe('explanations', () => {
     expect(details.init).toContain('+30M');
     expect(details.commit).toBeUndefined();
   });
+
+  it("states body_size's floor from the figures: the per-byte room 1.2× leaves and each native scan measured", async () => {
+    const { targetDetails } = await import('../bench/lib/explain.ts');
+    const body = new Map([
+      ['spam.rest.query_100b_same', 1_600_000],
+      ['spam.rest.query_64k_same', 2_300_000],
+      ['spam.rest.query_100b_same.method', 900_000],
+      ['spam.rest.query_64k_same.method', 1_600_000],
+      ['canister.spam_rest_query_100b_same_words', 19],
+      ['canister.spam_rest_query_64k_same_words', 19],
+      ['canister.spam_word_slots', 19],
+      ['profile.msgargdata_per_byte', 2],
+      ['profile.json_quote_scan_per_byte', 6.75],
+    ]);
+    // without the bodyScans figures: the floor line, but no list of alternatives
+    expect(targetDetails(body).body_size_floor).not.toContain('Every native way');
+    const scans = new Map([...body, ['profile.body_scan_u8_indexof_quote_per_byte', 6.75], ['profile.body_scan_b64_indexof_per_byte', 2.25], ['profile.body_scan_latin1_fromcharcode_per_byte', 224.7]]);
+    const floor = targetDetails(scans).body_size_floor;
+    // 1.2× of 1.6M over 65,436 more bytes: 320,000 / 65,436 = 4.89 a byte, 2.89 after the copy
+    expect(floor).toContain('1.2× allows 4.89 instructions a byte in all; the copy takes 2.00, leaving 2.89');
+    expect(floor).toContain('Uint8Array indexOf 6.75');
+    expect(floor).toContain('BigUint64Array indexOf 2.25');
+    expect(floor).toContain('as a string first, 225 a byte');
+    // a figure this run did not measure is shown as unknown, never invented
+    expect(floor).toContain('Uint16Array indexOf ?');
+  });
 });
 
 describe('summary', () => {
