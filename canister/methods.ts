@@ -6,6 +6,7 @@
 
 import { inputSpecs, InputError, type GivenTensor, type Model } from '../engine/index.ts';
 import { CandidError, idlHash, Reader, SKIP_UNITS, T } from './candid-wire.ts';
+import { collectCyclesIfDue } from './collector.ts';
 import { certificationHeaders, certifyModels, uncertifyModels, type Certifier } from './certification.ts';
 import { isPageAsset } from './page.ts';
 import { E, encodeHttpResponse, encodePredictOk, encodePredictOne, HTTP_KNOWN, JSON_HEADERS, PREDICT_ARGS, PREDICT_KNOWN, wireOf, type EncoderName } from './wire.ts';
@@ -153,10 +154,26 @@ export const begin_upload = method('upload', true, ({ reg }, r) =>
   uploadStatus(reg, reg.beginUpload(text(r, 0, 'name'), int(r, 1, 'size'), text(r, 2, 'sha256'))),
 );
 
-/** `(nat32 upload_id, nat64 offset, blob)`: the blob is a view of the argument, stored without a copy in JS. */
-export const append_chunk = method('upload', true, ({ reg }, r) =>
-  uploadStatus(reg, reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'))),
-);
+/**
+ * `(nat32 upload_id, nat64 offset, blob)`: the blob is a view of the argument, stored without a copy in JS.
+ * The chunk that completes an upload also readies the commit's one-time work (readyForCommit).
+ */
+export const append_chunk = method('upload', true, ({ reg }, r) => {
+  const u = reg.appendChunk(int(r, 0, 'upload_id'), int(r, 1, 'offset'), r.bytesOf(arg(r, 2, 'chunk'), 'chunk'));
+  if (u.received === u.size) readyForCommit();
+  return uploadStatus(reg, u);
+});
+
+/**
+ * Work the commit would otherwise pay that is none of its own, done in the append that completes
+ * an upload (hashing its chunk costs ~12.6K instructions a byte, so this adds a few percent at most):
+ * the ModelInfo reply encoder (its type table, ~3M, once per wasm instance) and a cycle collection
+ * when one is due soon (collector.ts: ~9M, which otherwise fell in the commit's engine load).
+ */
+function readyForCommit(): void {
+  E.get('model');
+  collectCyclesIfDue();
+}
 
 export const upload_status = method('upload', true, ({ reg }, r) => uploadStatus(reg, reg.status(int(r, 0, 'upload_id'))));
 
