@@ -12,5 +12,6 @@ import * as M from './methods.ts';
 import { Registry } from './registry.ts';
 import { prepare } from './wire.ts';
 import { Collections, COLLECTIONS_MEMORY_ID } from './collections.ts';
+import { useCandidEncoder } from './utf8.ts';
 
-export { M, Registry, prepare, prepareCertifier, Collections, COLLECTIONS_MEMORY_ID };
+export { M, Registry, prepare, prepareCertifier, Collections, COLLECTIONS_MEMORY_ID, useCandidEncoder };

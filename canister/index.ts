@@ -116,6 +116,8 @@ function coreSource(): string {
 function load(): Loaded {
   if (core === undefined) {
     const c = new Function(coreSource())() as typeof Core;
+    // texts to UTF-8 natively (Azle's Candid encoder, in Rust): stored records cost ~25x less to write
+    c.useCandidEncoder((globalThis as unknown as { _azleIc: { candidEncode(candid: string): Uint8Array } })._azleIc.candidEncode);
     const reg = new c.Registry(stableMap(0), stableMap(1), { now: time, prepare: c.prepare, instructions: () => performanceCounter(0) });
     core = {
       M: c.M,

@@ -16,7 +16,7 @@
 
 import { loadModel as engineLoadModel, inputSpecs, outputSpecs, type LoadOptions, type Model, type TensorSpec } from '../engine/index.ts';
 import { sha256Blocks, sha256Finish, sha256Init, toHex, isSha256Hex } from './sha256.ts';
-import { encodeUtf8, decodeUtf8 } from './utf8.ts';
+import { encodeJsonUtf8, encodeUtf8, decodeUtf8 } from './utf8.ts';
 
 export interface BytesMap {
   get(key: Uint8Array): Uint8Array | undefined;
@@ -429,15 +429,15 @@ export class Registry {
   /** Writes the index: the layout, the next id, the model names and which uploads are open (each record has its own key). */
   private save(): void {
     const { nextId, models, uploads } = this.state;
-    this.meta.insert(STATE_KEY, encodeUtf8(JSON.stringify({ layout: LAYOUT, nextId, models: models.map((m) => m.name), uploads: uploads.map((u) => u.id) })));
+    this.meta.insert(STATE_KEY, encodeJsonUtf8(JSON.stringify({ layout: LAYOUT, nextId, models: models.map((m) => m.name), uploads: uploads.map((u) => u.id) })));
   }
 
   private saveModel(m: ModelRecord): void {
-    this.meta.insert(modelKey(m.name), encodeUtf8(JSON.stringify(m)));
+    this.meta.insert(modelKey(m.name), encodeJsonUtf8(JSON.stringify(m)));
   }
 
   private saveUpload(u: UploadRecord): void {
-    this.meta.insert(uploadKey(u.id), encodeUtf8(JSON.stringify(u)));
+    this.meta.insert(uploadKey(u.id), encodeJsonUtf8(JSON.stringify(u)));
   }
 
   private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {

@@ -11,7 +11,7 @@ import { readInput } from '../canister/methods.ts';
 import { prefixEnd, textPrefix, type TextRef } from '../canister/predict.ts';
 import { sha256, sha256Blocks, sha256Finish, sha256Init, toHex } from '../canister/sha256.ts';
 import { makeTypes } from '../canister/types.ts';
-import { decodeUtf8, encodeUtf8 } from '../canister/utf8.ts';
+import { decodeUtf8, encodeJsonUtf8, encodeUtf8, useCandidEncoder } from '../canister/utf8.ts';
 import { loadModel } from '../engine/index.ts';
 import * as M from '../canister/methods.ts';
 import * as W from '../canister/wire.ts';
@@ -64,6 +64,72 @@ describe('utf8', () => {
     );
     const long = encodeUtf8('é'.repeat(10_000) + 'x'.repeat(10_000));
     expect(decodeUtf8(long)).toBe(new TextDecoder().decode(long));
+  });
+});
+
+/**
+ * Azle's candidEncode as far as a text value goes: candid_parser's text literal (raw characters
+ * but `"` and `\\`; escapes \n \r \t \\ \" \' \HH (a byte) \u{…}; any other escape is refused),
+ * the bytes then encoded by @dfinity/candid.
+ */
+function candidTextEncoder(calls: { n: number }): (candid: string) => Uint8Array {
+  return (candid) => {
+    calls.n++;
+    if (!candid.startsWith('("') || !candid.endsWith('")')) throw new Error('not one text value');
+    const body = candid.slice(2, -2);
+    const bytes: number[] = [];
+    const named: Record<string, number> = { n: 10, r: 13, t: 9, '\\': 92, '"': 34, "'": 39 };
+    for (let i = 0; i < body.length; i++) {
+      const c = body[i];
+      if (c === '"') throw new Error('unescaped quote');
+      if (c !== '\\') {
+        const cp = body.codePointAt(i)!;
+        bytes.push(...new TextEncoder().encode(String.fromCodePoint(cp)));
+        if (cp > 0xffff) i++;
+        continue;
+      }
+      const e = body[++i];
+      if (e in named) bytes.push(named[e]);
+      else if (/^[0-9a-fA-F]{2}$/.test(body.slice(i, i + 2))) bytes.push(parseInt(body.slice(i, ++i + 1), 16));
+      else if (e === 'u' && body[i + 1] === '{') {
+        const end = body.indexOf('}', i);
+        bytes.push(...new TextEncoder().encode(String.fromCodePoint(parseInt(body.slice(i + 2, end), 16))));
+        i = end;
+      } else throw new Error(`Unknown escape character ${e}`);
+    }
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+    return new Uint8Array(IDL.encode([IDL.Text], [text]));
+  };
+}
+
+describe('utf8 through a native Candid encoder', () => {
+  it('encodes like TextEncoder, natively where the text allows it, and falls back where the parser refuses', () => {
+    const calls = { n: 0 };
+    useCandidEncoder(candidTextEncoder(calls));
+    try {
+      const controls = fc.constantFrom('\u0000', '\b', '\f', '\n', '\t', '\u001f', '\ud800', '\udc00', '"', '\\', 'bf', 'fa', '0');
+      const pieces = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), controls);
+      const texts = fc.array(pieces, { maxLength: 12 }).map((a) => a.join(''));
+      fc.assert(
+        fc.property(texts, (s) => {
+          expect(Array.from(encodeUtf8(s))).toEqual(Array.from(new TextEncoder().encode(s)));
+          // a JSON text (as the stored records are): quotes and backslashes throughout, escapes of every kind inside
+          const json = JSON.stringify({ text: s, list: [s, 1] });
+          expect(Array.from(encodeJsonUtf8(json))).toEqual(Array.from(new TextEncoder().encode(json)));
+        }),
+        { numRuns: 2000 },
+      );
+      calls.n = 0;
+      const record = JSON.stringify({ name: 'spam', labels: ['ham', 'spam\b', 'é"\\'], sha256: 'ab'.repeat(32) });
+      expect(Array.from(encodeJsonUtf8(record))).toEqual(Array.from(new TextEncoder().encode(record)));
+      expect(Array.from(encodeUtf8('a text of more than sixteen characters'))).toEqual(Array.from(new TextEncoder().encode('a text of more than sixteen characters')));
+      expect(calls.n).toBe(2);
+      encodeUtf8('short');
+      encodeUtf8('with a "quote" of more than sixteen characters');
+      expect(calls.n).toBe(2); // short texts and texts JSON would escape stay in the interpreted loop
+    } finally {
+      useCandidEncoder(undefined);
+    }
   });
 });
 
