@@ -215,6 +215,8 @@ export const BODY_SCANS: Record<string, string> = {
   regex_test_controls: 'regex /[\\0-\\x1f"\\\\]/ test (quote, backslash, controls)',
   json_parse_string: 'JSON.parse of the string quoted (checks quotes, escapes, controls)',
   escape: 'escape(string)',
+  join_then_indexof: 'Uint8Array join(",") then indexOf(",34,") (the bytes as decimal text, natively)',
+  array_indexof_generic: 'Array.prototype.indexOf called on the Uint8Array (generic path)',
   math_max_apply: 'Math.max.apply over the bytes (32 KiB a call)',
   textdecoder_fatal_16k: "Azle's TextDecoder, fatal (@sinonjs/text-encoding, JS), first 16 KiB",
   candid_decode_16k: "Azle's candidDecode (Rust) of the bytes as a Candid blob, first 16 KiB",

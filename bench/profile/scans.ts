@@ -86,6 +86,9 @@ export function bodyScanRows(region: Uint8Array, cost: (run: () => void) => numb
     ['regex_test_controls', cost(() => { sink = controls.test(text); })],
     ['json_parse_string', cost(() => { try { sink = JSON.parse(quoted); } catch { sink = null; } })],
     ['escape', cost(() => { sink = escape(text); })],
+    // the bytes as decimal text natively, then searched for ",34," (a quote anywhere, but one number per byte)
+    ['join_then_indexof', cost(() => { sink = (',' + region.join(',') + ',').indexOf(',34,'); })],
+    ['array_indexof_generic', cost(() => { sink = Array.prototype.indexOf.call(region, 0x22); })],
     ['math_max_apply', cost(() => { let m = 0; for (let p = 0; p < region.length; p += 32768) m = Math.max(m, Math.max.apply(null, region.subarray(p, Math.min(region.length, p + 32768)) as unknown as number[])); sink = m; })],
     // Azle's JS TextDecoder (@sinonjs/text-encoding) and its Rust candidDecode, on at most 16 KiB
     ['textdecoder_fatal_16k', cost(() => { sink = new TextDecoder('utf-8', { fatal: true }).decode(region.subarray(0, Math.min(region.length, 16384))); })],
