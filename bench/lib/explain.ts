@@ -125,20 +125,25 @@ export function targetDetails(f: Figures): Record<string, string> {
     const figures = all(f, [commitId, `${p}load`, `${p}checksum`, `${p}vocab_decode`, `${p}vocab_bytes`, `${p}vocab_split`, `${p}tokenizer_map`, `${p}vocab_tokens`]);
     if (!figures) return undefined;
     const [whole, load, checksum, decode, vocabBytes, split, map, tokens] = figures;
+    const append = f.get(commitId.replace(/\.commit(_alone)?$/, '.append'));
     const loaded = load - checksum;
     return (
       `${quantize} file: commit ${I(whole)}${commitId.endsWith('_alone') ? ' as the only model on a fresh canister' : ''}. ` +
       `It checks the bytes by the SHA-256 hashed as the chunks arrived, so the engine loads the file without its own checksum: loadModel of the same file in the profile canister ${I(load)}, less its checksum ${I(checksum)}, ~${I(loaded)} ` +
       `(decoding the ${formatBytes(vocabBytes)} vocabulary ${I(decode)}, splitting it ${I(split)}, the tokenizer's Map of ${formatInteger(tokens)} tokens ${I(map)}, each re-run alone); ` +
-      `the other ${about(whole - loaded, whole)} is Azle's dispatch, reading the chunks back from stable memory, the trial prediction commit measures, the model record's JSON (~650 characters, ~1.6M: encodeUtf8 costs ~2,500 instructions a character in QuickJS) and the reply. ` +
-      `The first commit after an install or upgrade also builds the Candid reply encoder of ModelInfo (~3M, once per wasm instance). ` +
-      `And one commit of a few pays a ~9M pause that is no work of its own: the spam float32 file's engine load took 30.3M in a fresh canister's first commit vs 21.6M when committed again, and in builds 745afac and 9dce096 the same ~9M fell instead in the second commit (the int8 file, 33.9M vs ~25M), as a collector that runs when allocations pass a threshold would (QuickJS's cycle collector; measured with the canister's counter around each step, outside this run)`
+      `the other ${about(whole - loaded, whole)} is Azle's dispatch, reading the chunks back from stable memory, the trial prediction commit measures, the wire parts of the model's replies, the model record's JSON (~650 characters, made UTF-8 natively by Azle's Candid encoder, canister/utf8.ts encodeJsonUtf8: ~0.5M, where the interpreted loop took ~1.6M at ~2,500 instructions a character) and the reply (~0.9M). ` +
+      `Two costs that are no work of the commit's own run instead in the append_chunk that completes the upload (canister/methods.ts readyForCommit${append === undefined ? '' : `; this file's appends: ${I(append)}, hashing at ~12.6K instructions a byte`}): ` +
+      `the Candid reply encoder of ModelInfo (~3M, once per wasm instance), and QuickJS's cycle collection (~9M with the core and a model loaded) when it is due within ~16K allocations. ` +
+      `QuickJS-ng in Azle counts every live allocation as 8 bytes (malloc_usable_size answers 0 on wasm32-wasi), so the collector runs at the object creation that takes the live allocations past 1.5× what the last collection left, in whichever message that is: ` +
+      `it fell in this commit's engine load (the int8 file's took 27.1M in a fresh canister's first commit vs 18.5M committed again; measured with the canister's counter around each step, outside this run). ` +
+      `JavaScript has no call to run it, so canister/collector.ts makes it due: it holds fresh strings until a WeakRef to an unreachable cycle is cleared (~1K instructions an allocation, ~13M in all for the spam model's append). ` +
+      `So the commit starts with at least ~16K allocations of room (half the live ones after a collection), more than a model like this one keeps`
     );
   };
   // A fresh canister's first commit against the same file committed third on the shared canister.
   const growth = all(f, ['spam.upload.int8.commit', 'spam.upload.int8.commit_alone']);
   const growthNote = growth
-    ? `. On the shared canister, as the third model uploaded, the int8 commit costs ${I(growth[0])} vs ${I(growth[1])} alone: the first commit of a fresh canister pays the one-time reply encoder, and here the pause above`
+    ? `. On the shared canister, as the third model uploaded, the int8 commit costs ${I(growth[0])} vs ${I(growth[1])} alone: the same work, beside the registry's records of the models stored before it`
     : '';
   const commitFloat32 = commitOf('float32', 'spam.upload.commit');
   const commitInt8 = commitOf('int8', f.has('spam.upload.int8.commit_alone') ? 'spam.upload.int8.commit_alone' : 'spam.upload.int8.commit');
