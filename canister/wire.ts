@@ -4,7 +4,7 @@
 
 import { buildTypes, Encoder, Reader, T, Writer, type CType } from './candid-wire.ts';
 import type { Loaded } from './registry.ts';
-import { encodeUtf8 } from './utf8.ts';
+import { encodeJsonUtf8, encodeUtf8 } from './utf8.ts';
 
 export const JSON_HEADERS: [string, string][] = [
   ['content-type', 'application/json'],
@@ -171,10 +171,11 @@ export function makeWire(name: string, version: number, sha256: string, labels: 
   const jsonPrefix = `{"model":${JSON.stringify(name)},"version":${version},"sha256":${JSON.stringify(sha256)},"predictions":[`;
   const jsonTop = labels.map((label) => `{"label":${JSON.stringify(label)},"scores":{`);
   const jsonKeys = labels.map((label) => `${JSON.stringify(label)}:`);
+  // JSON made of JSON.stringify's pieces: UTF-8 natively (encodeJsonUtf8), ~0.6M less per load for two labels
   const wire: Wire = {
-    jsonPrefixBytes: encodeUtf8(jsonPrefix),
-    jsonTopBytes: jsonTop.map(encodeUtf8),
-    jsonKeyBytes: jsonKeys.map(encodeUtf8),
+    jsonPrefixBytes: encodeJsonUtf8(jsonPrefix),
+    jsonTopBytes: jsonTop.map(encodeJsonUtf8),
+    jsonKeyBytes: jsonKeys.map(encodeJsonUtf8),
     prefix: w.finish().slice(),
     labels: labelBlobs,
     labelsVec: lw.finish().slice(),
