@@ -316,11 +316,12 @@ export class Registry {
    */
   private measurePrediction(model: Model): { predictInstructions: number; fitsQuery: boolean } {
     const estimate = estimatePredictInstructions(model);
-    const macs = `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
+    // (only a refusal says it: the text costs ~0.1M of interpreted work)
+    const macs = () => `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
     if (estimate > UPDATE_PREDICT_BUDGET) {
       throw new RegistryError(
         'too_heavy',
-        `one prediction would take at least ${(estimate / 1e9).toFixed(1)}B instructions (${macs}): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
+        `one prediction would take at least ${(estimate / 1e9).toFixed(1)}B instructions (${macs()}): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
       );
     }
     // the trial runs inside this commit, after the load: it must leave the message under its limit
@@ -328,7 +329,7 @@ export class Registry {
     if (spent + estimate > UPDATE_INSTRUCTION_LIMIT) {
       throw new RegistryError(
         'too_heavy',
-        `loading took ${(spent / 1e9).toFixed(1)}B instructions and one prediction would take at least ${(estimate / 1e9).toFixed(1)}B (${macs}): commit cannot measure it within the ${UPDATE_INSTRUCTION_LIMIT / 1e9}B of one message`,
+        `loading took ${(spent / 1e9).toFixed(1)}B instructions and one prediction would take at least ${(estimate / 1e9).toFixed(1)}B (${macs()}): commit cannot measure it within the ${UPDATE_INSTRUCTION_LIMIT / 1e9}B of one message`,
       );
     }
     const vocab = (model as Model & { vocabSize?: number }).vocabSize ?? 0;
