@@ -38,7 +38,8 @@ let certifyArmed = false;
 /**
  * After the models changed (commit, activation, deletion, a verify finished, an upgrade): GET
  * /models's entry is dropped in this message (the certified data goes back to the build's, no
- * hashing), and a timer message right after certifies the new answer. Returns `value`.
+ * hashing), and a timer message right after certifies the new answer (and keeps the queries'
+ * ModelInfo encoders built). Returns `value`.
  */
 export function modelsChanged<T>(ctx: Ctx, value?: T): T {
   const s = ctx.certify;
@@ -50,6 +51,10 @@ export function modelsChanged<T>(ctx: Ctx, value?: T): T {
         certifyArmed = false;
         const root = certifyModelsAnswer(ctx);
         if (root !== undefined) s.set(root);
+        // The queries' ModelInfo encoders, kept by this update: built in a query (whose state is
+        // discarded), they cost every list_models and model_versions ~3M.
+        E.get('models');
+        E.get('model');
       });
     }
   }
