@@ -157,10 +157,14 @@ function expireUploadsLater(): void {
   });
 }
 
-/** Loads the next model restored by post_upgrade in its own message, and again until none is left. */
+/**
+ * Loads the next model restored by post_upgrade in its own message, and again until none is left.
+ * A build spread over messages (canister/build.ts) takes its next step a second later: the
+ * messages between answer its `loading` (Retry-After 2 s), and other calls run in between.
+ */
 function loadModelsLater(): void {
   if (core === undefined || core.ctx.reg.loading().length === 0) return;
-  setTimer(0, () => {
+  setTimer(core.ctx.reg.building() ? 1 : 0, () => {
     if (core !== undefined && core.ctx.reg.loadNext()) loadModelsLater();
   });
 }
@@ -231,6 +235,7 @@ export default class {
   @update(args('commit_upload'), ret('commit_upload'), manual)
   commit_upload(): void {
     run('commit_upload');
+    loadModelsLater(); // a model too large to build in this message is built by timers (canister/build.ts)
   }
 
   @update(args('abort_upload'), ret('abort_upload'), manual)
@@ -241,6 +246,12 @@ export default class {
   @update(args('activate'), ret('activate'), manual)
   activate(): void {
     run('activate');
+    loadModelsLater();
+  }
+
+  @update(args('set_build_budget'), ret('set_build_budget'), manual)
+  set_build_budget(): void {
+    run('set_build_budget');
   }
 
   @update(args('delete_model'), ret('delete_model'), manual)

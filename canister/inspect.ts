@@ -15,7 +15,7 @@
  * body + 64 KiB of url and headers (a larger body is 413 anyway); add_items up to the IC's 2 MiB.
  */
 export const INSPECT_RULES =
-  ' begin_upload:4096! append_chunk:1052672! upload_status:4096! commit_upload:4096! abort_upload:4096! activate:4096! delete_model:4096!' +
+  ' begin_upload:4096! append_chunk:1052672! upload_status:4096! commit_upload:4096! abort_upload:4096! activate:4096! delete_model:4096! set_build_budget:4096!' +
   ' create_collection:4096! drop_collection:4096! add_items:2097152! delete_items:300000! verify:4096 list_models:4096 model_versions:4096' +
   ' model_info:4096 read_model:4096 list_uploads:4096 list_collections:4096 http_request:1114112 http_request_update:1114112 ';
 

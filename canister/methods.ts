@@ -193,6 +193,12 @@ export const abort_upload = method('unit', true, ({ reg }, r) => {
 
 export const activate = method('model', true, (ctx, r) => modelInfo(ctx.reg, modelsChanged(ctx, ctx.reg.activate(text(r, 0, 'name'), int(r, 1, 'version')))));
 
+/** The build budget per message (canister/build.ts): lower for tests or a busy subnet; `null` is the default. */
+export const set_build_budget = method('unit', true, ({ reg }, r) => {
+  reg.setBuildBudget(optInt(r, 0, 'instructions'));
+  return null;
+});
+
 export const delete_model = method('count', true, (ctx, r) => modelsChanged(ctx, ctx.reg.remove(text(r, 0, 'name'), optInt(r, 1, 'version'))));
 
 // ---------------------------------------------------------------- models and identity (anyone)

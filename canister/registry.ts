@@ -14,7 +14,8 @@
 // before it changes anything, so a refused call leaves the state as it was (and
 // on the IC a trap would roll the whole message back anyway).
 
-import { loadModel as engineLoadModel, inputSpecs, outputSpecs, type LoadOptions, type Model, type TensorSpec } from '../engine/index.ts';
+import { DeferredPacking, loadModel as engineLoadModel, inputSpecs, outputSpecs, type LoadOptions, type Model, type TensorSpec } from '../engine/index.ts';
+import { BUILD_MESSAGE_BUDGET, MIN_BUILD_BUDGET, ModelBuild, TRIAL_ESTIMATE_FACTOR } from './build.ts';
 import { sha256Blocks, sha256Finish, sha256Init, toHex, isSha256Hex } from './sha256.ts';
 import { encodeJsonUtf8, encodeUtf8, decodeUtf8 } from './utf8.ts';
 
@@ -129,6 +130,8 @@ export interface VersionRecord {
   predictInstructions?: number;
   /** Whether that prediction fits a query (QUERY_PREDICT_BUDGET); a query predict on a model that does not answers `too_heavy`. */
   fitsQuery?: boolean;
+  /** Committed (or activated) with a build spread over messages (canister/build.ts) whose trial prediction has not run yet. */
+  pendingTrial?: boolean;
 }
 
 /** The IC's instruction limit of one query message. */
@@ -256,9 +259,13 @@ export interface RegistryOptions {
   prepare?: (l: Loaded) => unknown;
   /** The message's instruction counter (the canister's performance counter): commit measures one prediction with it. */
   instructions?: () => bigint;
+  /** Instructions a message may spend building models (default BUILD_MESSAGE_BUDGET; set_build_budget stores another). */
+  buildBudget?: number;
 }
 
 const STATE_KEY = encodeUtf8('registry');
+/** The build budget set by set_build_budget (decimal text), when one was. */
+const BUDGET_KEY = encodeUtf8('build_budget');
 /** The stable layout this build writes (see the top of this file). */
 export const LAYOUT = 2;
 
@@ -299,6 +306,9 @@ export class Registry {
   private readonly load: (bytes: Uint8Array, options: LoadOptions) => Model;
   private readonly prepare?: (l: Loaded) => unknown;
   private readonly counter?: () => bigint;
+  private readonly defaultBudget: number;
+  /** Builds spread over messages, oldest first (canister/build.ts); loadNext advances the first. */
+  private builds: ModelBuild[] = [];
 
   constructor(meta: BytesMap, chunks: BytesMap, options: RegistryOptions) {
     this.meta = meta;
@@ -307,6 +317,25 @@ export class Registry {
     this.load = options.loadModel ?? ((bytes, o) => engineLoadModel(bytes, o));
     this.prepare = options.prepare;
     this.counter = options.instructions;
+    this.defaultBudget = options.buildBudget ?? BUILD_MESSAGE_BUDGET;
+  }
+
+  /** Instructions a message may spend building models: what set_build_budget stored, else the default. */
+  buildBudget(): number {
+    const saved = this.meta.get(BUDGET_KEY);
+    return saved === undefined ? this.defaultBudget : Number(decodeUtf8(saved));
+  }
+
+  /** Sets the build budget (kept in stable memory, so across upgrades); `null` goes back to the default. Returns the budget now in force. */
+  setBuildBudget(instructions: number | null): number {
+    if (instructions === null) this.meta.remove(BUDGET_KEY);
+    else {
+      if (!Number.isSafeInteger(instructions) || instructions < MIN_BUILD_BUDGET || instructions > BUILD_MESSAGE_BUDGET) {
+        throw new RegistryError('bad_request', `a build budget is ${MIN_BUILD_BUDGET} to ${BUILD_MESSAGE_BUDGET} instructions per message, not ${instructions}`);
+      }
+      this.meta.insert(BUDGET_KEY, encodeUtf8(String(instructions)));
+    }
+    return this.buildBudget();
   }
 
   /**
@@ -315,16 +344,10 @@ export class Registry {
    * even an update, before running it.
    */
   private measurePrediction(model: Model): { predictInstructions: number; fitsQuery: boolean } {
-    const estimate = estimatePredictInstructions(model);
+    const estimate = this.checkPredictionFits(model);
     // (only a refusal says it: the text costs ~0.1M of interpreted work)
     const macs = () => `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
-    if (estimate > UPDATE_PREDICT_BUDGET) {
-      throw new RegistryError(
-        'too_heavy',
-        `one prediction would take at least ${(estimate / 1e9).toFixed(1)}B instructions (${macs()}): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
-      );
-    }
-    // the trial runs inside this commit, after the load: it must leave the message under its limit
+    // the trial runs inside this message, after the load: it must leave the message under its limit
     const spent = Number(this.counter?.() ?? 0n);
     if (spent + estimate > UPDATE_INSTRUCTION_LIMIT) {
       throw new RegistryError(
@@ -345,6 +368,19 @@ export class Registry {
     return { predictInstructions: used, fitsQuery: used <= QUERY_PREDICT_BUDGET };
   }
 
+  /** Refuses (`too_heavy`) a model whose prediction cannot fit even an update, by its floor estimate; returns the estimate. */
+  private checkPredictionFits(model: Model): number {
+    const estimate = estimatePredictInstructions(model);
+    if (estimate > UPDATE_PREDICT_BUDGET) {
+      const macs = `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
+      throw new RegistryError(
+        'too_heavy',
+        `one prediction would take at least ${(estimate / 1e9).toFixed(1)}B instructions (${macs}): over the ${UPDATE_PREDICT_BUDGET / 1e9}B an update may use, so no call could answer it`,
+      );
+    }
+    return estimate;
+  }
+
   /** Active models not loaded yet (after restore): loadNext loads them, one per call. */
   private pending: string[] = [];
 
@@ -359,6 +395,7 @@ export class Registry {
     this.list = [];
     this.loadErrors.clear();
     this.pending = [];
+    this.builds = [];
     if (raw === undefined) return;
     const saved = JSON.parse(decodeUtf8(raw)) as SavedIndex;
     const layout = saved.layout ?? 1;
@@ -392,25 +429,100 @@ export class Registry {
     for (const m of models) if (m.versions.some((v) => v.version === m.active)) this.pending.push(m.name);
   }
 
-  /** Loads the next queued model; returns whether more are queued. A model that fails to load answers its error. */
+  /**
+   * One timer message of loading: advances the build in progress (a few packing steps, up to
+   * the build budget), else starts loading the next queued model (one that fits the budget
+   * loads whole). Returns whether more is left. A model that fails to load answers its error.
+   */
   loadNext(): boolean {
-    const name = this.pending.shift();
+    if (this.builds.length > 0) {
+      this.advance(this.builds[0]);
+      return this.loading().length > 0;
+    }
+    const name = this.pending[0];
     if (name === undefined) return false;
     const m = this.state.models.find((x) => x.name === name);
     const v = m?.versions.find((x) => x.version === m.active);
-    if (v !== undefined) {
-      try {
-        this.setLoaded(this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size)));
-      } catch (e) {
-        this.loadErrors.set(name, e instanceof Error ? e.message : String(e));
-      }
+    if (v === undefined) {
+      this.pending.shift();
+      return this.loading().length > 0;
     }
-    return this.pending.length > 0;
+    let build: ModelBuild;
+    try {
+      build = this.startBuild(v, this.readAll(v.id, v.chunks, v.size), v.pendingTrial === true, undefined);
+    } catch (e) {
+      this.pending.shift();
+      this.loadErrors.set(name, e instanceof Error ? e.message : String(e));
+      return this.loading().length > 0;
+    }
+    this.builds.push(build);
+    this.advance(build);
+    return this.loading().length > 0;
   }
 
-  /** Names of the active models still queued for loading. */
+  /** Whether a build spread over messages is in progress (its next step waits for a timer). */
+  building(): boolean {
+    return this.builds.length > 0;
+  }
+
+  /** Names of the active models still queued for loading or being built. */
   loading(): readonly string[] {
-    return this.pending;
+    if (this.builds.length === 0) return this.pending;
+    const out = this.pending.slice();
+    for (const b of this.builds) if (!out.includes(b.name)) out.push(b.name);
+    return out;
+  }
+
+  /** Loads `bytes` as version v with its int8 packing deferred (nothing packed yet). */
+  private startBuild(v: VersionRecord, bytes: Uint8Array, measure: boolean, previous: number | null | undefined): ModelBuild {
+    const packing = new DeferredPacking();
+    // Bytes whose SHA-256 matched need no second whole-file check (the engine's checksum).
+    const model = this.load(bytes, { skipChecksum: v.verified, deferPacking: packing });
+    return new ModelBuild(v, bytes, model, packing, measure, previous);
+  }
+
+  /**
+   * Packs what this message's budget allows of a spread build; once packed, runs its trial
+   * prediction (when it still owes one: in this message if it leaves room, else in the next)
+   * and makes it the loaded model. A failure makes the previous version active again.
+   */
+  private advance(b: ModelBuild): void {
+    const packedNow = !b.packing.done();
+    if (!b.pack(this.counter, this.buildBudget())) return;
+    if (b.measure) {
+      if (packedNow && !this.trialFits(Number(this.counter?.() ?? 0n), b.model)) return; // next message
+      let cost: { predictInstructions: number; fitsQuery: boolean };
+      try {
+        cost = this.measurePrediction(b.model);
+      } catch (e) {
+        this.buildFailed(b, `its trial prediction failed: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      b.record.predictInstructions = cost.predictInstructions;
+      b.record.fitsQuery = cost.fitsQuery;
+      delete b.record.pendingTrial;
+      const m = this.state.models.find((x) => x.name === b.name);
+      if (m !== undefined) this.saveModel(m);
+    }
+    this.builds = this.builds.filter((x) => x !== b);
+    if (this.isActive(b.record)) this.setLoaded(this.finishLoaded(b.record, b.bytes, b.model));
+    else this.pending = this.pending.filter((n) => n !== b.name);
+  }
+
+  /** A spread build that could not finish: the version active before it is active again (or, with none, the name answers the error). */
+  private buildFailed(b: ModelBuild, why: string): void {
+    this.builds = this.builds.filter((x) => x !== b);
+    this.pending = this.pending.filter((n) => n !== b.name);
+    const m = this.state.models.find((x) => x.name === b.name);
+    const before = b.previous === undefined || b.previous === null ? undefined : m?.versions.find((x) => x.version === b.previous);
+    if (m !== undefined && before !== undefined && this.isActive(b.record)) {
+      m.active = before.version;
+      this.saveModel(m);
+      this.loadErrors.delete(b.name);
+      if (!this.loaded.has(b.name)) this.pending.push(b.name);
+    } else if (this.isActive(b.record)) {
+      this.loadErrors.set(b.name, `v${b.record.version} was committed but ${why}`);
+    }
   }
 
   private setLoaded(l: Loaded): void {
@@ -418,6 +530,7 @@ export class Registry {
     this.list = [...this.loaded.values()];
     this.loadErrors.delete(l.name);
     this.pending = this.pending.filter((n) => n !== l.name);
+    this.builds = this.builds.filter((b) => b.name !== l.name);
   }
 
   private unload(name: string): void {
@@ -425,6 +538,7 @@ export class Registry {
     this.list = [...this.loaded.values()];
     this.loadErrors.delete(name);
     this.pending = this.pending.filter((n) => n !== name);
+    this.builds = this.builds.filter((b) => b.name !== name);
   }
 
   /** Writes the index: the layout, the next id, the model names and which uploads are open (each record has its own key). */
@@ -443,7 +557,10 @@ export class Registry {
 
   private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
     // Bytes whose SHA-256 matched need no second whole-file check (the engine's checksum).
-    const model = this.load(bytes, { skipChecksum: v.verified });
+    return this.finishLoaded(v, bytes, this.load(bytes, { skipChecksum: v.verified }));
+  }
+
+  private finishLoaded(v: VersionRecord, bytes: Uint8Array, model: Model): Loaded {
     const l: Loaded = {
       name: v.name,
       version: v.version,
@@ -724,24 +841,30 @@ export class Registry {
       verifying: null,
       summary: { labels: [], inputKind: '', inputShape: [], parameters: 0 },
     };
-    let loaded: Loaded;
+    let build: ModelBuild;
     try {
-      loaded = this.makeLoaded(record, bytes);
+      build = this.startBuild(record, bytes, true, m === undefined ? null : m.active);
     } catch (e) {
       this.saveUpload(u); // keeps the hash progress (a refusal changes nothing else)
       throw new RegistryError('invalid_model', `the file is not a valid model: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const model = loaded.model;
-    let cost: { predictInstructions: number; fitsQuery: boolean };
+    const model = build.model;
+    let loaded: Loaded | undefined;
     try {
-      cost = this.measurePrediction(model);
+      // refused here, before any packing, when no update could run one prediction
+      this.checkPredictionFits(model);
+      if (this.fitsThisMessage(build)) {
+        build.packing.run();
+        loaded = this.finishLoaded(record, bytes, model);
+        const cost = this.measurePrediction(model);
+        record.predictInstructions = cost.predictInstructions;
+        record.fitsQuery = cost.fitsQuery;
+      } else record.pendingTrial = true; // packed by timer messages, then measured (canister/build.ts)
     } catch (e) {
       this.saveUpload(u);
       if (e instanceof RegistryError) throw e;
       throw new RegistryError('invalid_model', `the model does not predict: ${e instanceof Error ? e.message : String(e)}`);
     }
-    record.predictInstructions = cost.predictInstructions;
-    record.fitsQuery = cost.fitsQuery;
     record.summary = {
       labels: model.labels.slice(),
       labelDescriptions: labelDescriptionsOf(model.metadata, model.labels.length),
@@ -764,10 +887,34 @@ export class Registry {
     }
     this.state.uploads = this.state.uploads.filter((x) => x !== u);
     this.meta.remove(uploadKey(u.id));
-    this.setLoaded(loaded);
+    if (loaded !== undefined) this.setLoaded(loaded);
+    else this.startSpread(build);
     this.saveModel(target);
     this.save();
     return record;
+  }
+
+  /**
+   * Whether a build's packing fits what is left of this message's build budget (by the packers'
+   * measured cost per weight), and its trial prediction after it the update limit (its floor
+   * estimate times TRIAL_ESTIMATE_FACTOR). Without an instruction counter (Node tests), or with
+   * nothing to pack, everything runs at once.
+   */
+  private fitsThisMessage(b: ModelBuild): boolean {
+    if (this.counter === undefined || b.packing.done()) return true;
+    const packed = Number(this.counter()) + b.packing.remainingInstructions();
+    return packed <= this.buildBudget() && this.trialFits(packed, b.model);
+  }
+
+  /** Whether the trial prediction of `model` may run in a message that has spent `spent`. */
+  private trialFits(spent: number, model: Model): boolean {
+    return spent + TRIAL_ESTIMATE_FACTOR * estimatePredictInstructions(model) <= UPDATE_PREDICT_BUDGET;
+  }
+
+  /** Queues a build for the timers (canister/index.ts loadModelsLater); the name's loaded version, if any, answers until it is done. */
+  private startSpread(b: ModelBuild): void {
+    this.builds = this.builds.filter((x) => x.name !== b.name);
+    this.builds.push(b);
   }
 
   // ------------------------------------------------------------ versions
@@ -790,15 +937,27 @@ export class Registry {
     const m = this.model(name);
     const v = this.version(name, version);
     this.checkActiveBytes(v.name, v.size);
-    let loaded: Loaded;
+    let build: ModelBuild;
+    const measure = v.pendingTrial === true;
     try {
-      loaded = this.makeLoaded(v, this.readAll(v.id, v.chunks, v.size));
+      build = this.startBuild(v, this.readAll(v.id, v.chunks, v.size), measure, m.active);
+      if (this.fitsThisMessage(build)) {
+        build.packing.run();
+        if (measure) {
+          const cost = this.measurePrediction(build.model);
+          v.predictInstructions = cost.predictInstructions;
+          v.fitsQuery = cost.fitsQuery;
+          delete v.pendingTrial;
+        }
+      }
     } catch (e) {
+      if (e instanceof RegistryError) throw e;
       throw new RegistryError('invalid_model', `${name} v${version} does not load: ${e instanceof Error ? e.message : String(e)}`);
     }
     m.active = v.version;
     v.activated = this.now().toString();
-    this.setLoaded(loaded);
+    if (build.packing.done() && v.pendingTrial !== true) this.setLoaded(this.finishLoaded(v, build.bytes, build.model));
+    else this.startSpread(build);
     this.saveModel(m);
     return v;
   }
@@ -901,6 +1060,8 @@ export class Registry {
     if (l !== undefined) return l;
     const err = this.loadErrors.get(name);
     if (err !== undefined) throw new RegistryError('invalid_model', `${name} failed to load: ${err}`);
+    const building = this.builds.find((b) => b.name === name);
+    if (building !== undefined) throw new RegistryError('loading', `${building.progress()}: try again in a few seconds`);
     if (this.pending.includes(name)) {
       const ahead = this.pending.indexOf(name);
       throw new RegistryError('loading', `${name} is loading after an upgrade (one model per message, ${ahead} ahead of it): try again in a few seconds`);

@@ -142,6 +142,7 @@ export const idlFactory: IDLNamespace.InterfaceFactory = ({ IDL }) => {
     abort_upload: IDL.Func([IDL.Nat32], [t.UnitResult], []),
     activate: IDL.Func([IDL.Text, IDL.Nat32], [t.ModelResult], []),
     delete_model: IDL.Func([IDL.Text, IDL.Opt(IDL.Nat32)], [t.CountResult], []),
+    set_build_budget: IDL.Func([IDL.Opt(IDL.Nat64)], [t.UnitResult], []),
     // Models, identity and verification (anyone).
     list_models: IDL.Func([], [IDL.Vec(t.ModelInfo)], ['query']),
     model_versions: IDL.Func([IDL.Text], [IDL.Vec(t.ModelInfo)], ['query']),
@@ -288,6 +289,8 @@ export interface DecentAIService {
   abort_upload(uploadId: number): Promise<Result<null>>;
   activate(name: string, version: number): Promise<Result<ModelInfo>>;
   delete_model(name: string, version: [] | [number]): Promise<Result<number>>;
+  /** Instructions a message may spend building models (canister/build.ts); none: the default. */
+  set_build_budget(instructions: [] | [bigint]): Promise<Result<null>>;
   list_models(): Promise<ModelInfo[]>;
   model_versions(name: string): Promise<ModelInfo[]>;
   model_info(name: string, version: [] | [number]): Promise<Result<ModelInfo>>;

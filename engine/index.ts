@@ -26,3 +26,4 @@ export { WordTokenizer, type WordTokenizerSpec } from './tokenizer.ts';
 export { ACTIVATION_NAMES, activationCode, type ActivationName } from './activations.ts';
 /** The raw kernels, for benchmarks and tools. */
 export * as kernels from './kernels.ts';
+export { DeferredPacking, PACK_INSTRUCTIONS_PER_WEIGHT, type PackingJob } from './deferred-packing.ts';

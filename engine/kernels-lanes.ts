@@ -153,6 +153,29 @@ function laneDigitTables(): { high: Uint16Array; low: Uint16Array; both: Uint32A
  * (bench/profile denseSetup rows), per weight.
  */
 export function packLaneKernel(kernel: Int8Array, units: number, inputSize: number): LaneKernel | null {
+  var packing = beginLanePacking(kernel, units, inputSize);
+  if (packing === null) return null;
+  packLaneRows(packing, 0, packing.kernel.units);
+  packLaneColumns(packing, 0, packing.kernel.inputSize);
+  return packing.kernel;
+}
+
+/**
+ * packLaneKernel in steps (a build spread over messages, canister/build.ts): the hex text of
+ * every column, filled a range of lanes (rows) at a time by packLaneRows, then parsed a range
+ * of columns at a time by packLaneColumns into `kernel.columns` (empty until then: the kernel
+ * answers nothing before every column is parsed).
+ */
+export interface LanePacking {
+  kernel: LaneKernel;
+  source: Int8Array;
+  text: Uint8Array;
+  /** Hex digits per column (a multiple of 4). */
+  digits: number;
+}
+
+/** The text buffer and the (empty) kernel of a lane packing, or null when no lane width keeps the sums exact. */
+export function beginLanePacking(kernel: Int8Array, units: number, inputSize: number): LanePacking | null {
   var n = inputSize | 0;
   var unitCount = units | 0;
   // a -128 weight (allowed by the format, never written by the converter) widens the bound
@@ -163,23 +186,47 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
   var digits = ((Math.ceil((unitCount * bits) / 4) + 4) & ~3) | 0;
   var text = new Uint8Array(digits * n);
   text.fill(ZERO_CHAR);
-  var words = new Uint16Array(text.buffer);
-  var pairs = new Uint32Array(text.buffer);
+  var two = bits === 28 ? 1 : 2;
+  var radix = bits === 25 ? 32 : 16;
+  return {
+    kernel: {
+      laneBits: bits,
+      units: unitCount,
+      inputSize: n,
+      columns: new Array<bigint>(n),
+      ones: laneOnes(unitCount, bits),
+      chunkDigits: (two * bits) / (radix === 32 ? 5 : 4),
+      chunkLanes: two,
+      radix,
+    },
+    source: kernel,
+    text,
+    digits,
+  };
+}
+
+/** Writes the hex digits of lanes (rows) [from, to) into every column's text. */
+export function packLaneRows(packing: LanePacking, from: number, to: number): void {
+  var kernel = packing.source;
+  var n = packing.kernel.inputSize | 0;
+  var bits = packing.kernel.laneBits | 0;
+  var digits = packing.digits | 0;
+  var words = new Uint16Array(packing.text.buffer);
+  var pairs = new Uint32Array(packing.text.buffer);
   var columnWords = (digits >> 1) | 0;
   var columnPairs = (digits >> 2) | 0;
-  var columns: bigint[] = new Array<bigint>(n);
   var last = (digits - 1) | 0;
   var tables = laneDigitTables();
   var highWords = tables.high;
   var lowWords = tables.low;
   var bothWords = tables.both;
   var i = 0;
-  var j = 0;
   var w = 0;
   var k = 0;
   var at = 0;
   var table = 0;
-  for (i = 0; i < unitCount; i = (i + 1) | 0) {
+  var end = to | 0;
+  for (i = from | 0; i < end; i = (i + 1) | 0) {
     at = last - ((i * bits) >> 2); // the lane's lowest digit (from the left) in its column
     k = (at >> 1) - 1; // its first word
     // the table of its bit shift mod 4 and digit parity, offset by 128 for the weight's sign
@@ -200,19 +247,15 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
       }
     }
   }
-  for (j = 0; j < n; j = (j + 1) | 0) columns[j] = BigInt('0x' + textOf(text.subarray(Math.imul(j, digits)), digits));
-  var two = bits === 28 ? 1 : 2;
-  var radix = bits === 25 ? 32 : 16;
-  return {
-    laneBits: bits,
-    units: unitCount,
-    inputSize: n,
-    columns,
-    ones: laneOnes(unitCount, bits),
-    chunkDigits: (two * bits) / (radix === 32 ? 5 : 4),
-    chunkLanes: two,
-    radix,
-  };
+}
+
+/** Parses the text of columns [from, to) into their BigInts (after packLaneRows wrote every lane). */
+export function packLaneColumns(packing: LanePacking, from: number, to: number): void {
+  var columns = packing.kernel.columns;
+  var text = packing.text;
+  var digits = packing.digits | 0;
+  var end = to | 0;
+  for (var j = from | 0; j < end; j = (j + 1) | 0) columns[j] = BigInt('0x' + textOf(text.subarray(Math.imul(j, digits)), digits));
 }
 
 /** Σ_i 2^(bits·i) for i < count, by doubling (O(log count) BigInt operations). */

@@ -497,10 +497,24 @@ export function packedInt8LaneScale(inputSize: number): number {
  * (~1,000 instructions per weight in the canister).
  */
 export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: number, laneScale: number): Float64Array[] {
+  var lanes = packedInt8Lanes(units, inputSize);
+  packInt8Lanes(kernel, units, inputSize, laneScale, lanes, 0, lanes.length);
+  return lanes;
+}
+
+/** The zeroed lanes packInt8Kernel fills: one Float64Array of inputSize per 2 rows (8 per group), views of one buffer. */
+export function packedInt8Lanes(units: number, inputSize: number): Float64Array[] {
   var n = inputSize | 0;
   var groups = ((units + PACKED_GROUP_ROWS - 1) / PACKED_GROUP_ROWS) | 0;
   var storage = new Float64Array(groups * PACKED_LANES * n);
   var lanes: Float64Array[] = [];
+  for (var l = 0; l < groups * PACKED_LANES; l = (l + 1) | 0) lanes.push(storage.subarray(l * n, l * n + n));
+  return lanes;
+}
+
+/** Fills lanes [from, to) of packedInt8Lanes (packInt8Kernel in steps: a build spread over messages, canister/build.ts). */
+export function packInt8Lanes(kernel: Int8Array, units: number, inputSize: number, laneScale: number, lanes: Float64Array[], from: number, to: number): void {
+  var n = inputSize | 0;
   var high = new Float64Array(n);
   // a double read from a Float64Array stays a double (a literal 2^S would be an int: int × double is slow)
   var scale = new Float64Array([laneScale])[0];
@@ -508,9 +522,8 @@ export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: numb
   var l = 0;
   var k = 0;
   var row = 0;
-  for (l = 0; l < groups * PACKED_LANES; l = (l + 1) | 0) {
-    lane = storage.subarray(l * n, l * n + n);
-    lanes.push(lane);
+  for (l = from | 0; l < to; l = (l + 1) | 0) {
+    lane = lanes[l];
     row = (l * 2) | 0;
     // native int8 → float64 conversions of the two rows
     if (row < units) lane.set(kernel.subarray(row * n, row * n + n));
@@ -519,7 +532,6 @@ export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: numb
       for (k = 0; k < n; k = (k + 1) | 0) lane[k] = lane[k] + high[k] * scale;
     }
   }
-  return lanes;
 }
 
 /** Writes outputs o and o + 1 from one lane; returns the next output index. */

@@ -26,6 +26,7 @@ import {
   globalAveragePool,
   globalMaxPool,
   packInt8Kernel,
+  packedInt8Lanes,
   packedInt8LaneScale,
   PACKED_GROUP_ROWS,
   scaleShiftInPlace,
@@ -33,7 +34,8 @@ import {
 import { product } from './layers/checks.ts';
 import type { PreparedLayer } from './layers/family.ts';
 import { familyKindByName } from './layers/index.ts';
-import { denseInt8Lanes, laneBucketsFor, laneKernelWins, packLaneKernel, type LaneKernel } from './kernels-lanes.ts';
+import { beginLanePacking, denseInt8Lanes, laneBucketsFor, laneKernelWins, packLaneKernel, type LaneKernel } from './kernels-lanes.ts';
+import { lanePackingJob, packedPackingJob, type DeferredPacking } from './deferred-packing.ts';
 import { WordTokenizer } from './tokenizer.ts';
 import { batchOutput } from './inputs.ts';
 
@@ -79,6 +81,12 @@ export interface LoadOptions {
    * for bytes already proven intact, e.g. by a matching SHA-256 (canister/registry.ts).
    */
   skipChecksum?: boolean;
+  /**
+   * Leave the int8 Dense kernels' packing (lanes and float64 pairs) to the caller: their packed
+   * forms are allocated, and a job per kernel is queued here (engine/deferred-packing.ts). The
+   * model must not predict before deferPacking.done().
+   */
+  deferPacking?: DeferredPacking;
 }
 
 // Step kinds of the plan.
@@ -1004,8 +1012,11 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
         const quantized = int8 ? tensorInt8(file, tensors[0]) : null;
         // int8 kernel: lanes → packed → plain, by shape (options.int8Kernel forces one where it can run)
         const choice = (options.packInt8 ?? true) ? (options.int8Kernel ?? 'auto') : 'plain';
-        const laneKernel =
-          quantized !== null && (choice === 'lanes' || (choice === 'auto' && laneKernelWins(units, width))) ? packLaneKernel(quantized.values, units, width) : null;
+        const wantLanes = quantized !== null && (choice === 'lanes' || (choice === 'auto' && laneKernelWins(units, width)));
+        const deferred = options.deferPacking;
+        const lanePacking = wantLanes && quantized !== null && deferred !== undefined ? beginLanePacking(quantized.values, units, width) : null;
+        if (lanePacking !== null) deferred?.add(lanePackingJob(lanePacking));
+        const laneKernel = lanePacking !== null ? lanePacking.kernel : wantLanes && quantized !== null && deferred === undefined ? packLaneKernel(quantized.values, units, width) : null;
         const packed = int8 && laneKernel === null && choice !== 'plain' && (choice !== 'auto' || units >= PACKED_GROUP_ROWS);
         const laneScale = packed ? packedInt8LaneScale(width) : 0;
         const target = targetFor(j);
@@ -1027,7 +1038,10 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
             step.laneBuckets = laneBucketsFor(width);
           }
           if (laneScale > 0) {
-            step.lanes = packInt8Kernel(quantized.values, units, width, laneScale);
+            if (deferred !== undefined) {
+              step.lanes = packedInt8Lanes(units, width);
+              deferred.add(packedPackingJob(quantized.values, units, width, laneScale, step.lanes));
+            } else step.lanes = packInt8Kernel(quantized.values, units, width, laneScale);
             step.laneScale = laneScale;
           }
         } else {

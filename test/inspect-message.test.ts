@@ -27,6 +27,7 @@ const ADMIN_CALLS: [string, unknown[]][] = [
   ['abort_upload', [1]],
   ['activate', ['m', 1]],
   ['delete_model', ['m', []]],
+  ['set_build_budget', [[]]],
   ['create_collection', ['c', 'm']],
   ['drop_collection', ['c']],
   ['add_items', ['c', []]],

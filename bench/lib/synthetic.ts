@@ -74,6 +74,25 @@ export async function writeDenseModel(dir: string, inputs: number, units: number
   return writeModel(dir, modelJson(`dense_${inputs}x${units}`, layers, weights), [kernel, bias], units);
 }
 
+/** Dense layers `sizes[0] → sizes[1] → …` on a float vector (relu between, linear last). */
+export async function writeDenseStackModel(dir: string, sizes: readonly number[]): Promise<string> {
+  const layers: LayerConfig[] = [{ class_name: 'InputLayer', config: { batch_input_shape: [null, sizes[0]], dtype: 'float32', name: 'input' } }];
+  const weights: WeightSpec[] = [];
+  const tensors: Float32Array[] = [];
+  for (let k = 1; k < sizes.length; k++) {
+    const [inputs, units] = [sizes[k - 1], sizes[k]];
+    const kernel = new Float32Array(inputs * units);
+    fillWeights(kernel, inputs * 31 + units * 7 + k, 1 / Math.sqrt(inputs));
+    const bias = new Float32Array(units);
+    fillWeights(bias, units + k, 0.1);
+    const activation = k + 1 < sizes.length ? 'relu' : 'linear';
+    layers.push({ class_name: 'Dense', config: { name: `dense_${k}`, units, activation, use_bias: true, dtype: 'float32' } });
+    weights.push({ name: `dense_${k}/kernel`, shape: [inputs, units], dtype: 'float32' }, { name: `dense_${k}/bias`, shape: [units], dtype: 'float32' });
+    tensors.push(kernel, bias);
+  }
+  return writeModel(dir, modelJson(`dense_stack_${sizes.join('x')}`, layers, weights), tensors, sizes[sizes.length - 1]);
+}
+
 /**
  * Dense `inputs → units` applied to each of `rows` rows of a [rows, inputs] input (rows ×
  * inputs × units multiply-adds, one kernel), then GlobalAveragePooling1D → Dense(2, softmax):

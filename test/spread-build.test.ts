@@ -1,0 +1,156 @@
+// Models built over several messages (issue 9, canister/build.ts): the int8 Dense kernels'
+// packing deferred at load (engine/deferred-packing.ts) and run a few steps per message, on the
+// host's real Azle build with instruction metering. The canister's build budget is lowered
+// (set_build_budget, kept in stable memory) so a small model needs many messages.
+
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAzleCanister, createActor, DEFAULT_CONTROLLER, Host, type Canister } from '../host/index.ts';
+import { idlFactory, type DecentAIService } from '../canister/types.ts';
+import { uploadModel, sha256Hex } from '../client/upload.ts';
+import { DeferredPacking, loadModel, type Model } from '../engine/index.ts';
+import { convertFiles } from '../converter/files.ts';
+import { writeDenseStackModel, writeRowsDenseModel } from '../bench/lib/synthetic.ts';
+import { Principal } from '@dfinity/principal';
+
+const DIR = join('/tmp', `decentai-spread-${process.pid}`);
+/** 256 → 128 on BigInt lanes (32,768 weights, ~190M instructions to pack), 128 → 24 on the packed kernel, 24 → 8 plain. */
+const SIZES = [256, 128, 24, 8];
+/** The lowest build budget the canister accepts: the lane packing needs ~20 messages. */
+const BUDGET = 10_000_000;
+const enc = (s: string) => new TextEncoder().encode(s);
+const INPUTS = [0, 1, 2].map((s) => Float32Array.from({ length: SIZES[0] }, (_, i) => Math.sin(i * (0.3 + s) + s)));
+
+let bytes: Uint8Array;
+let reference: Model;
+
+function ok<T>(r: { ok: T } | { err: { code: string; message: string } }): T {
+  if ('err' in r) throw new Error(`${r.err.code}: ${r.err.message}`);
+  return r.ok;
+}
+
+beforeAll(async () => {
+  bytes = convertFiles(await writeDenseStackModel(join(DIR, 'stack'), SIZES), { quantize: 'int8' }).bytes;
+  reference = loadModel(bytes, { int8Kernel: 'plain' });
+});
+
+describe('engine: packing deferred and run in steps', () => {
+  it('gives the same model, bit for bit, as packing at load (lanes and packed kernels)', () => {
+    const packing = new DeferredPacking();
+    const model = loadModel(bytes, { deferPacking: packing });
+    expect(packing.jobs.map((j) => j.weights)).toEqual([256 * 128, 128 * 24]);
+    expect(packing.done()).toBe(false);
+    let steps = 0;
+    while (!packing.run(() => ++steps % 7 === 0));
+    expect(steps).toBeGreaterThan(100);
+    expect(packing.weights()).toEqual({ packed: 256 * 128 + 128 * 24, total: 256 * 128 + 128 * 24 });
+    const whole = loadModel(bytes);
+    for (const input of INPUTS) {
+      const expected = Array.from(reference.predictVector(input));
+      expect(Array.from(model.predictVector(input))).toEqual(expected);
+      expect(Array.from(whole.predictVector(input))).toEqual(expected);
+    }
+  });
+});
+
+describe('canister: a build spread over messages', () => {
+  let wasm: Uint8Array;
+  let host: Host;
+  let canister: Canister;
+  let admin: DecentAIService;
+
+  beforeAll(async () => {
+    ({ wasm } = await buildAzleCanister('decentai'));
+    host = await Host.create();
+    canister = await host.install(wasm);
+    admin = createActor<DecentAIService>(canister, idlFactory, { caller: DEFAULT_CONTROLLER });
+  });
+
+  const predictOnce = (name: string, input: Float32Array) => admin.predict_update(name, { vector: Array.from(input) });
+
+  /** Advances the clock a second at a time until `name` answers; the timer messages that ran meanwhile. */
+  async function untilReady(name: string): Promise<{ timers: bigint[]; loadingAnswers: number }> {
+    const start = canister.messageLog.length;
+    let loadingAnswers = 0;
+    for (let second = 0; second < 200; second++) {
+      const r = await predictOnce(name, INPUTS[0]);
+      if ('ok' in r) break;
+      expect(r.err.code).toBe('loading');
+      expect(r.err.message).toMatch(/being built over several messages \(\d+% of its 35840 int8 weights packed/);
+      loadingAnswers++;
+      await host.advanceTime(1_000_000_000n);
+    }
+    const timers = canister.messageLog.slice(start).filter((m) => m.kind === 'timer' && m.method === 'canister_global_timer').map((m) => m.instructions);
+    return { timers, loadingAnswers };
+  }
+
+  async function expectReference(name: string): Promise<void> {
+    for (const input of INPUTS) {
+      const p = ok(await predictOnce(name, input));
+      expect(Array.from(p.predictions[0].scores)).toEqual(Array.from(reference.predictVector(input)));
+    }
+  }
+
+  it('only a controller sets the build budget, within its bounds', async () => {
+    const stranger = createActor<DecentAIService>(canister, idlFactory, { caller: Principal.fromText('2vxsx-fae') });
+    expect(await stranger.set_build_budget([BigInt(BUDGET)])).toMatchObject({ err: { code: 'forbidden' } });
+    expect(await admin.set_build_budget([1000n])).toMatchObject({ err: { code: 'bad_request' } });
+    expect(await admin.set_build_budget([50_000_000_000n])).toMatchObject({ err: { code: 'bad_request' } });
+    ok(await admin.set_build_budget([BigInt(BUDGET)]));
+  });
+
+  it('commits, answers loading (REST 503 + Retry-After) until built, then predicts as the plain reference', async () => {
+    const upload = await uploadModel(admin, 'stack', bytes);
+    expect(upload.model).toMatchObject({ name: 'stack', version: 1, active: true });
+    const r = await predictOnce('stack', INPUTS[0]);
+    expect(r).toMatchObject({ err: { code: 'loading' } });
+    const http = await admin.http_request({ method: 'POST', url: '/models/stack/predict', headers: [], body: enc(JSON.stringify({ vector: Array.from(INPUTS[0]) })), certificate_version: [] });
+    expect(http.status_code).toBe(503);
+    expect(http.headers).toContainEqual(['retry-after', '2']);
+    const { timers, loadingAnswers } = await untilReady('stack');
+    expect(loadingAnswers).toBeGreaterThan(3);
+    expect(timers.length).toBeGreaterThan(5);
+    // each message stops at the budget, one packing step (< 1M here) past it at most
+    for (const t of timers) expect(Number(t)).toBeLessThan(BUDGET + 3_000_000);
+    await expectReference('stack');
+  });
+
+  it('keeps answering with the active version while the next one is built', async () => {
+    const id = ok(await admin.begin_upload('stack', BigInt(bytes.length), sha256Hex(bytes))).upload_id;
+    ok(await admin.append_chunk(id, 0n, bytes));
+    expect(ok(await admin.commit_upload(id))).toMatchObject({ version: 2, active: true });
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(1);
+    await host.advanceTime(1_000_000_000n);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(1);
+    for (let second = 0; second < 200 && ok(await predictOnce('stack', INPUTS[0])).version === 1; second++) await host.advanceTime(1_000_000_000n);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+    await expectReference('stack');
+  });
+
+  it('rebuilds over several messages after an upgrade (the budget kept in stable memory)', async () => {
+    const result = await canister.upgrade(wasm);
+    expect(result.status).toBe('replied');
+    expect(await predictOnce('stack', INPUTS[0])).toMatchObject({ err: { code: 'loading' } });
+    const { timers, loadingAnswers } = await untilReady('stack');
+    expect(loadingAnswers).toBeGreaterThan(3);
+    expect(timers.length).toBeGreaterThan(5);
+    for (const t of timers) expect(Number(t)).toBeLessThan(BUDGET + 3_000_000);
+    await expectReference('stack');
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+  });
+
+  it('refuses at commit, with the reason and before any packing, a model no update could predict', async () => {
+    // 4,000 rows × 256 × 400: 410M int8 multiply-adds, ≥ 41B instructions at the kernels' floor
+    const heavy = convertFiles(await writeRowsDenseModel(join(DIR, 'heavy'), 4000, 256, 400), { quantize: 'int8' }).bytes;
+    const before = await admin.list_models();
+    const id = ok(await admin.begin_upload('heavy', BigInt(heavy.length), sha256Hex(heavy))).upload_id;
+    for (let at = 0; at < heavy.length; at += 1 << 20) ok(await admin.append_chunk(id, BigInt(at), heavy.subarray(at, at + (1 << 20))));
+    const r = await admin.commit_upload(id);
+    expect(r).toMatchObject({ err: { code: 'too_heavy' } });
+    expect('err' in r && r.err.message).toMatch(/one prediction would take at least 41\.\dB instructions .*over the 39B an update may use/);
+    expect(Number(canister.messageLog.at(-1)!.instructions)).toBeLessThan(1_000_000_000);
+    expect(await admin.list_models()).toEqual(before);
+    expect(await predictOnce('heavy', INPUTS[0])).toMatchObject({ err: { code: 'not_found' } });
+    ok(await admin.abort_upload(id));
+  });
+});
