@@ -13,5 +13,6 @@ import { Registry } from './registry.ts';
 import { prepare } from './wire.ts';
 import { Collections, COLLECTIONS_MEMORY_ID } from './collections.ts';
 import { useCandidEncoder } from './utf8.ts';
+import { collectCyclesIfDue } from './collector.ts';
 
-export { M, Registry, prepare, prepareCertifier, Collections, COLLECTIONS_MEMORY_ID, useCandidEncoder };
+export { M, Registry, prepare, prepareCertifier, Collections, COLLECTIONS_MEMORY_ID, useCandidEncoder, collectCyclesIfDue };

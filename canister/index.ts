@@ -132,6 +132,7 @@ function load(): Loaded {
         collections: new c.Collections(stableMap(c.COLLECTIONS_MEMORY_ID), time),
       },
     };
+    c.collectCyclesIfDue();
   }
   return core;
 }

@@ -70,7 +70,7 @@ describe('canister: a build spread over messages', () => {
 
   /** Advances the clock a second at a time until `name` answers; the timer messages that ran meanwhile. */
   async function untilReady(name: string): Promise<{ timers: bigint[]; loadingAnswers: number }> {
-    const start = canister.messageLog.length;
+    const mark = canister.messageLog.at(-1); // the log keeps the last 1,000 messages
     let loadingAnswers = 0;
     for (let second = 0; second < 200; second++) {
       const r = await predictOnce(name, INPUTS[0]);
@@ -80,7 +80,8 @@ describe('canister: a build spread over messages', () => {
       loadingAnswers++;
       await host.advanceTime(1_000_000_000n);
     }
-    const timers = canister.messageLog.slice(start).filter((m) => m.kind === 'timer' && m.method === 'canister_global_timer').map((m) => m.instructions);
+    const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'timer' && m.method === 'canister_global_timer').map((m) => m.instructions);
+    console.log(`${name}: ${timers.length} timer messages (${timers.map((t) => (Number(t) / 1e6).toFixed(1)).join(', ')}M), ${loadingAnswers} loading answers`);
     return { timers, loadingAnswers };
   }
 
@@ -137,6 +138,19 @@ describe('canister: a build spread over messages', () => {
     for (const t of timers) expect(Number(t)).toBeLessThan(BUDGET + 3_000_000);
     await expectReference('stack');
     expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+  });
+
+  it('activate builds the same way: the loaded version answers until the activated one is built', async () => {
+    expect(ok(await admin.activate('stack', 1))).toMatchObject({ version: 1, active: true });
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+    let seconds = 0;
+    while (seconds < 200 && ok(await predictOnce('stack', INPUTS[0])).version === 2) {
+      await host.advanceTime(1_000_000_000n);
+      seconds++;
+    }
+    expect(seconds).toBeGreaterThan(3);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(1);
+    await expectReference('stack');
   });
 
   it('refuses at commit, with the reason and before any packing, a model no update could predict', async () => {

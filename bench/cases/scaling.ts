@@ -16,7 +16,8 @@ import { convertTfjsModel, QUANTIZATIONS } from '../lib/models.ts';
 import { buildDir } from '../lib/paths.ts';
 import { LIMITS, QUERY_PREDICT_BUDGET } from '../../canister/registry.ts';
 import type { Section } from '../lib/results.ts';
-import { writeDenseModel, writeEmbeddingModel, writeRowsDenseModel } from '../lib/synthetic.ts';
+import { writeDenseModel, writeDenseStackModel, writeEmbeddingModel, writeRowsDenseModel } from '../lib/synthetic.ts';
+import { BUILD_MESSAGE_BUDGET } from '../../canister/build.ts';
 
 /** The canister refuses model files above this (canister/registry.ts LIMITS.maxModelBytes). */
 const MAX_MODEL_BYTES = LIMITS.maxModelBytes;
@@ -247,6 +248,57 @@ export async function run(ctx: BenchContext): Promise<Section> {
       await dropModel(canister, name);
     } catch (error) {
       section.skipped.push(`dense ${side}×${side} over ${rowCount} rows: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+  }
+
+  // A build spread over messages (canister/build.ts): an int8 model whose lane packing passes one
+  // message's build budget, committed, then built by timer messages (a second apart) until it answers.
+  // Full run: three Dense 1536×1536 on BigInt lanes (7.08M weights, ~41B to pack) at the canister's
+  // own budget; --quick: 768×768 twice (1.18M weights) under a budget lowered to 1B (set_build_budget).
+  {
+    const sizes = ctx.quick ? [768, 768, 768] : [1536, 1536, 1536, 1536];
+    const budget = ctx.quick ? 1_000_000_000 : BUILD_MESSAGE_BUDGET;
+    const weights = sizes.slice(1).reduce((n, units, k) => n + units * sizes[k], 0);
+    const name = `dense-stack-${sizes.join('x')}`;
+    const setBudget = (value: number | null) =>
+      measureUpdate(canister, 'set_build_budget', candidArgs([IDL.Opt(IDL.Nat64)], [value === null ? [] : [BigInt(value)]]), DEFAULT_CONTROLLER);
+    try {
+      if (budget !== BUILD_MESSAGE_BUDGET) await setBudget(budget);
+      const bytes = convertTfjsModel(await writeDenseStackModel(`${buildDir}/synthetic/${name}`, sizes), 'int8').bytes;
+      ctx.progress(`scaling: ${name} (${formatBytes(bytes.length)}; ${formatInteger(weights)} int8 weights, built over several messages)`);
+      const upload = await uploadModel(canister, name, bytes);
+      // the log keeps the last 1,000 messages: the commit's record marks where the build starts
+      const mark = canister.messageLog.at(-1);
+      const input = candidArgs([IDL.Text, types.Input], [name, { vector: Array.from({ length: sizes[0] }, (_, i) => Math.cos(i * 0.37)) }]);
+      let answered = false;
+      let loadingAnswers = 0;
+      for (let second = 0; second < 600 && !answered; second++) {
+        answered = predicted(await canister.query('predict', input)).ok;
+        if (!answered) {
+          loadingAnswers++;
+          await host.advanceTime(1_000_000_000n);
+        }
+      }
+      const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'timer').map((m) => Number(m.instructions));
+      const largest = Math.max(upload.commit, ...timers);
+      section.figures.spread_pack_weights = weights;
+      section.figures.spread_pack_budget = budget;
+      section.figures.spread_pack_commit = upload.commit;
+      section.figures.spread_pack_messages = timers.length;
+      section.figures.spread_pack_total = timers.reduce((a, b) => a + b, upload.commit);
+      section.figures.spread_pack_answered = answered ? 1 : 0;
+      if (answered) section.figures.spread_pack_max_message = largest;
+      record(section, 'scaling.spread_pack_commit', `${name}, int8: commit_upload (checks and loads; the packing is left to timers)`, 'update', upload.commit, {
+        note: `${formatInteger(weights)} weights to pack at ~5,800 instructions each (~${formatInstructions(weights * 5800)}), over the ${formatInstructions(budget)} build budget per message`,
+      });
+      record(section, 'scaling.spread_pack', `${name}, int8: the build, ${timers.length} timer message(s) after the commit (packing, then the trial prediction)`, 'update', largest, {
+        note: `${answered ? 'answered after' : 'did not answer in'} ${loadingAnswers} s of canister time (predict answered loading meanwhile); largest message ${formatInstructions(largest)} (${((largest / Number(IC_INSTRUCTION_LIMITS.update)) * 100).toFixed(1)}% of the update limit), all messages ${formatInstructions(section.figures.spread_pack_total as number)}`,
+      });
+      await dropModel(canister, name);
+    } catch (error) {
+      section.skipped.push(`${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    } finally {
+      if (budget !== BUILD_MESSAGE_BUDGET) await setBudget(null);
     }
   }
 

@@ -4,6 +4,7 @@
 // are external references, said to be so.
 import { formatBytes, formatInstructions, formatInteger, formatRatio } from './format.ts';
 import { QUERY_MARGIN, QUERY_PREDICT_BUDGET, QUERY_RESERVE } from '../../canister/registry.ts';
+import { BUILD_MESSAGE_BUDGET } from '../../canister/build.ts';
 
 type Figures = ReadonlyMap<string, number>;
 
@@ -180,6 +181,13 @@ export function targetDetails(f: Figures): Record<string, string> {
       `In this QuickJS an empty loop iteration costs ${empty.toFixed(0)}, a plain dot product ${dot.toFixed(0)} and an 8× unrolled one ${unrolled.toFixed(0)} per element: one multiply-add per interpreted operation cannot reach 120` +
       (packing === undefined ? '' : `; the packing is paid at commit: ${packing.toFixed(0)} commit instructions per int8 weight (slope; checksum and checks included)`);
   }
+  const spreadBuild = all(f, ['scaling.spread_pack_weights', 'scaling.spread_pack_budget', 'scaling.spread_pack_messages', 'scaling.spread_pack_commit', 'scaling.spread_pack_total']);
+  const spreadText = spreadBuild
+    ? `${formatInteger(spreadBuild[0])} int8 weights built by ${formatInteger(spreadBuild[2])} timer message(s) after a ${I(spreadBuild[3])} commit under a ${I(spreadBuild[1])} budget per message (all messages ${I(spreadBuild[4])}` +
+      (f.get('scaling.spread_pack_max_message') === undefined ? '; it did not answer' : `, the largest ${I(f.get('scaling.spread_pack_max_message') as number)}`) +
+      ')'
+    : undefined;
+  if (spreadText !== undefined) details.spread_pack = spreadText;
   const macs = all(f, ['scaling.max_macs_under_query_limit', 'scaling.best_instructions_per_mac']);
   if (macs) {
     const [max, best] = macs;
@@ -196,7 +204,8 @@ export function targetDetails(f: Figures): Record<string, string> {
         (spread === undefined ? ')' : `; another input moved this query by ${(spread * 100).toFixed(1)}%)`) +
         (perWeight === undefined
           ? ''
-          : `. A square layer of as many multiply-adds (${formatInteger(Math.ceil(Math.sqrt(trialMacs)))}², one weight each) would need its lane packing, ~${perWeight.toFixed(0)} instructions per weight (the slope of the int8 commits), ~${I(perWeight * trialMacs)} in one commit message: past the 40B limit, and packing is not spread over messages yet`);
+          : `. A square layer of as many multiply-adds (${formatInteger(Math.ceil(Math.sqrt(trialMacs)))}², one weight each) would need its lane packing, ~${perWeight.toFixed(0)} instructions per weight (the slope of the int8 commits), ~${I(perWeight * trialMacs)}: more than one message holds, so the canister builds it over several (canister/build.ts: ≤ ${I(BUILD_MESSAGE_BUDGET)} of packing a message, the name answering \`loading\` until built, then the trial prediction` +
+              (spreadText === undefined ? ')' : `; spread_pack: ${spreadText})`));
     } else if (measured) {
       const [side, instructions, commit] = measured;
       const rejected = f.get('scaling.smallest_rejected_side');
@@ -204,7 +213,7 @@ export function targetDetails(f: Figures): Record<string, string> {
       details.macs_per_query =
         `largest square layer answered in one query (${kernel}): ${side}×${side} = ${formatInteger(side * side)} multiply-adds, ${I(instructions)} whole message (${(instructions / (side * side)).toFixed(0)} per multiply-add)` +
         (rejected === undefined ? '' : `; ${rejected}×${rejected} was rejected at the 5B limit`) +
-        `; committing it took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit; the packing runs at commit). At ${best.toFixed(0)} per multiply-add the slope predicts ~${I(5e9 / best)}`;
+        `; committing it took ${I(commit)} (${((commit / 40e9) * 100).toFixed(0)}% of the 40B update limit; the packing runs at commit when it fits one message's ${I(BUILD_MESSAGE_BUDGET)} build budget, else over several: spread_pack). At ${best.toFixed(0)} per multiply-add the slope predicts ~${I(5e9 / best)}`;
     } else {
       details.macs_per_query = `extrapolated from the slope (--quick runs no layer near the limit): at ${best.toFixed(0)} instructions per multiply-add, the canister's query budget (${I(QUERY_PREDICT_BUDGET)}, measured at commit) holds ~${I(max)} multiply-adds`;
     }

@@ -315,6 +315,17 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
     informational: true,
   },
   {
+    id: 'spread_pack',
+    statement:
+      'informational, beside macs_per_query: an int8 model whose packing passes one message (full run: three Dense 1536×1536 on BigInt lanes, 7.08M weights, ~41B to pack; --quick: 768×768 twice under a 1B budget) is built over several messages after commit_upload (canister/build.ts, ≤ 20B of packing a message; loading answered meanwhile): the largest message of commit and build, instructions',
+    measure: (f) => f.get('scaling.spread_pack_max_message') ?? null,
+    op: '<=',
+    limit: Infinity,
+    show: (v) => `${formatInstructions(v)} instructions in the largest message`,
+    needs: 'the scaling models on the decentai canister',
+    informational: true,
+  },
+  {
     id: 'lane_pack_per_weight',
     statement: 'informational, beside the Dense targets: packing an int8 kernel into BigInt lanes at load (packLaneKernel, hex digits from tables, 1024×1024), instructions per weight (the alternatives measured: the profile table)',
     measure: (f) => f.get('profile.dense_1024_pack_lanes_hex_bytes_per_weight') ?? null,
