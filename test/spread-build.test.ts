@@ -80,9 +80,20 @@ describe('canister: a build spread over messages', () => {
       loadingAnswers++;
       await host.advanceTime(1_000_000_000n);
     }
-    const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'timer' && m.method === 'canister_global_timer').map((m) => m.instructions);
+    const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'update' && m.method.includes('timer_executor')).map((m) => m.instructions);
     console.log(`${name}: ${timers.length} timer messages (${timers.map((t) => (Number(t) / 1e6).toFixed(1)).join(', ')}M), ${loadingAnswers} loading answers`);
     return { timers, loadingAnswers };
+  }
+
+  /**
+   * Each build message stops at the budget, one packing step (< 1M here) and Azle's timer
+   * dispatch (~0.5M) past it; the first may also pay one-off work (a cycle collection, the digit
+   * tables), the last runs the trial prediction.
+   */
+  function expectBudgeted(timers: bigint[]): void {
+    for (const t of timers) expect(Number(t)).toBeLessThan(2 * BUDGET);
+    const within = timers.filter((t) => Number(t) < BUDGET + 1_500_000).length;
+    expect(within).toBeGreaterThanOrEqual(timers.length - 2);
   }
 
   async function expectReference(name: string): Promise<void> {
@@ -111,8 +122,7 @@ describe('canister: a build spread over messages', () => {
     const { timers, loadingAnswers } = await untilReady('stack');
     expect(loadingAnswers).toBeGreaterThan(3);
     expect(timers.length).toBeGreaterThan(5);
-    // each message stops at the budget, one packing step (< 1M here) past it at most
-    for (const t of timers) expect(Number(t)).toBeLessThan(BUDGET + 3_000_000);
+    expectBudgeted(timers);
     await expectReference('stack');
   });
 
@@ -135,7 +145,7 @@ describe('canister: a build spread over messages', () => {
     const { timers, loadingAnswers } = await untilReady('stack');
     expect(loadingAnswers).toBeGreaterThan(3);
     expect(timers.length).toBeGreaterThan(5);
-    for (const t of timers) expect(Number(t)).toBeLessThan(BUDGET + 3_000_000);
+    expectBudgeted(timers);
     await expectReference('stack');
     expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
   });

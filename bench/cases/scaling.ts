@@ -279,7 +279,7 @@ export async function run(ctx: BenchContext): Promise<Section> {
           await host.advanceTime(1_000_000_000n);
         }
       }
-      const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'timer').map((m) => Number(m.instructions));
+      const timers = canister.messageLog.slice(mark === undefined ? 0 : canister.messageLog.lastIndexOf(mark) + 1).filter((m) => m.kind === 'update' && m.method.includes('timer_executor')).map((m) => Number(m.instructions));
       const largest = Math.max(upload.commit, ...timers);
       section.figures.spread_pack_weights = weights;
       section.figures.spread_pack_budget = budget;
