@@ -12,6 +12,9 @@ import { DeferredPacking, loadModel, type Model } from '../engine/index.ts';
 import { convertFiles } from '../converter/files.ts';
 import { writeDenseStackModel, writeRowsDenseModel } from '../bench/lib/synthetic.ts';
 import { Principal } from '@dfinity/principal';
+import { Registry } from '../canister/registry.ts';
+import { prepare } from '../canister/wire.ts';
+import { memoryMap, nodeActor } from './canister-helpers.ts';
 
 const DIR = join('/tmp', `decentai-spread-${process.pid}`);
 /** 256 → 128 on BigInt lanes (32,768 weights, ~190M instructions to pack), 128 → 24 on the packed kernel, 24 → 8 plain. */
@@ -50,6 +53,53 @@ describe('engine: packing deferred and run in steps', () => {
       expect(Array.from(model.predictVector(input))).toEqual(expected);
       expect(Array.from(whole.predictVector(input))).toEqual(expected);
     }
+  });
+});
+
+describe('registry: a spread build whose trial prediction fails', () => {
+  it('makes the previous version active again, which kept answering; nothing half-applied', async () => {
+    // a counter that moves 1M a read: with a 10M budget, about ten packing steps a message
+    let counter = 0n;
+    let failTrial = false;
+    const reg = new Registry(memoryMap(), memoryMap(), {
+      now: () => 1_700_000_000_000_000_000n,
+      prepare,
+      instructions: () => (counter += 1_000_000n),
+      buildBudget: BUDGET,
+      loadModel: (b, o) => {
+        const m = loadModel(b, o);
+        if (failTrial) m.predictInputs = () => { throw new Error('no trial today'); };
+        return m;
+      },
+    });
+    const a = nodeActor(reg);
+    const message = () => (counter = 0n);
+    const commit = async () => {
+      message();
+      const id = ok(await a.begin_upload('stack', BigInt(bytes.length), sha256Hex(bytes))).upload_id;
+      ok(await a.append_chunk(id, 0n, bytes));
+      message();
+      return ok(await a.commit_upload(id));
+    };
+    expect(await commit()).toMatchObject({ version: 1, active: true });
+    expect(await a.predict_update('stack', { vector: Array.from(INPUTS[0]) })).toMatchObject({ err: { code: 'loading' } });
+    let messages = 0;
+    while (reg.loading().length > 0) {
+      message();
+      reg.loadNext();
+      messages++;
+    }
+    expect(messages).toBeGreaterThan(20);
+    expect(ok(await a.predict_update('stack', { vector: Array.from(INPUTS[0]) })).version).toBe(1);
+    failTrial = true;
+    expect(await commit()).toMatchObject({ version: 2, active: true });
+    while (reg.loading().length > 0) {
+      message();
+      reg.loadNext();
+      expect(ok(await a.predict_update('stack', { vector: Array.from(INPUTS[0]) })).version).toBe(1);
+    }
+    expect((await a.model_versions('stack')).map((v) => [v.version, v.active])).toEqual([[1, true], [2, false]]);
+    expect(Array.from(ok(await a.predict_update('stack', { vector: Array.from(INPUTS[0]) })).predictions[0].scores)).toEqual(Array.from(reference.predictVector(INPUTS[0])));
   });
 });
 
