@@ -317,7 +317,7 @@ export const TARGET_SPECS: readonly TargetSpec[] = [
   {
     id: 'spread_pack',
     statement:
-      'informational, beside macs_per_query: an int8 model whose packing passes one message (full run: three Dense 1536×1536 on BigInt lanes, 7.08M weights, ~41B to pack; --quick: 768×768 twice under a 1B budget) is built over several messages after commit_upload (canister/build.ts, ≤ 20B of packing a message; loading answered meanwhile): the largest message of commit and build, instructions',
+      'informational, beside the macs_per_query target: an int8 model whose packing passes one message (full run: three Dense 1536×1536 on BigInt lanes, 7.08M weights, ~41B to pack; --quick: 768×768 twice under a 1B budget) is built over several messages after commit_upload (canister/build.ts, ≤ 20B of packing a message; loading answered meanwhile): the largest message of commit and build, instructions',
     measure: (f) => f.get('scaling.spread_pack_max_message') ?? null,
     op: '<=',
     limit: Infinity,
