@@ -1,9 +1,9 @@
-// npm run convert -- <model.json | dir | static embedding folder> -o <out.dcai> [--vocab F] [--labels F] [--label-descriptions F] [--quantize float32|float16|int8] [--name N] [--max-length L]
+// npm run convert -- <model.json | dir | static embedding folder> -o <out.dcai> [--vocab F] [--labels F] [--label-descriptions F] [--quantize float32|float16|int8] [--name N] [--max-length L] [--vocab-table auto|on|off]
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { argsErrorMessage, isArgsError } from '../engine/cli-args.ts';
-import { CONVERTER_NAME, ConvertError, DEFAULT_MAX_LENGTH, type ConvertSummary, type Quantization } from './convert.ts';
+import { CONVERTER_NAME, ConvertError, DEFAULT_MAX_LENGTH, VOCAB_TABLE_MIN_TOKENS, type ConvertSummary, type Quantization } from './convert.ts';
 import { convertFiles } from './files.ts';
 import { convertStaticEmbedding, isStaticEmbeddingFolder } from './static-embedding.ts';
 
@@ -29,6 +29,9 @@ docs/FORMAT.md) for npm run predict, npm run upload and npm start --model.
       --name N        model name; default: model.json's directory name
       --max-length L  size of variable-length (None) input dimensions, e.g. a text model's
                       sequence length (default ${DEFAULT_MAX_LENGTH}); longer inputs are refused
+      --vocab-table T auto (default: from ${VOCAB_TABLE_MIN_TOKENS} tokens on), on or off: also write the
+                      vocabulary as a hash table, so loading builds no token object (~22 bytes
+                      and ~5,200 fewer load instructions per token, ~2,000 more per looked-up word)
   -h, --help          this text
 `;
 
@@ -50,6 +53,11 @@ function writeOutput(path: string, bytes: Uint8Array): void {
   }
 }
 
+function vocabTableOption(text: string | undefined): 'auto' | 'on' | 'off' | undefined {
+  if (text === undefined || text === 'auto' || text === 'on' || text === 'off') return text;
+  throw new ConvertError(`--vocab-table must be auto, on or off, not '${text}'`);
+}
+
 function main(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -62,6 +70,7 @@ function main(argv: string[]): void {
       quantize: { type: 'string' },
       name: { type: 'string' },
       'max-length': { type: 'string' },
+      'vocab-table': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,7 +93,7 @@ function main(argv: string[]): void {
     console.log(`wrote ${values.output}: ${s.bytes} bytes`);
     return;
   }
-  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, labelDescriptions: values['label-descriptions'], quantize: quantize satisfies Quantization, name: values.name, maxLength });
+  const result = convertFiles(positionals[0], { vocab: values.vocab, labels: values.labels, labelDescriptions: values['label-descriptions'], quantize: quantize satisfies Quantization, name: values.name, maxLength, vocabTable: vocabTableOption(values['vocab-table']) });
   writeOutput(values.output, result.bytes);
   printSummary(result.summary, values.output);
 }

@@ -5,7 +5,8 @@
 import type { DType } from '../engine/api.ts';
 import { ModelFormatError } from '../engine/errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../engine/float16.ts';
-import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, type ActivationName, type LayerKindName } from '../engine/format.ts';
+import { ACTIVATIONS, MAX_ACTIVATION_VALUES, parseModelFile, VOCAB_REST_KEY, VOCAB_TABLE_KEY, type ActivationName, type LayerKindName } from '../engine/format.ts';
+import { vocabTableWords } from '../engine/vocab-table.ts';
 import { ConvertError, activationOf, describe, isDim, isObject, positiveInt, snakeCaseKeys, type Json, type KerasLayer } from './config.ts';
 import { NO_MASK, type StepMask } from './layers/family.ts';
 import { familyConverter, FAMILY_CLASS_NAMES } from './layers/index.ts';
@@ -41,7 +42,22 @@ export interface ConvertOptions {
   source?: string;
   /** Size given to variable-length (None) input dimensions; default DEFAULT_MAX_LENGTH. */
   maxLength?: number;
+  /**
+   * Also write the vocabulary as a table (`tokenizer.vocab_table`, engine/vocab-table.ts): 'auto'
+   * (the default) from VOCAB_TABLE_MIN_TOKENS tokens on. The table saves ~5,200 instructions per
+   * token at load (no object, no decoding) and costs ~22 bytes per token and ~2,000 instructions
+   * per word the tokenizer looks up (a parseInt and a probe instead of one property read).
+   */
+  vocabTable?: 'auto' | 'on' | 'off';
 }
+
+/**
+ * Vocabularies from this size on get a table by default: below it, the file's size and the
+ * predictions weigh more than the load (the spam model's 2,003 tokens: the table would grow
+ * its int8 file from 30 KB to 77 KB and each prediction by ~20K instructions, and save ~10.4M
+ * instructions at commit; bench/results.md).
+ */
+export const VOCAB_TABLE_MIN_TOKENS = 10_000;
 
 /** Default size of a variable-length (None) input dimension: the file stores fixed shapes. */
 export const DEFAULT_MAX_LENGTH = 128;
@@ -122,7 +138,9 @@ export function convertModel(input: ConvertInput, options: ConvertOptions = {}):
   ];
   if (input.vocabText !== undefined) {
     if (model.inputKind !== 'tokens') throw new ConvertError('a vocab was given but the model does not start with an Embedding (its input is a vector)');
-    metadata.push(...tokenizerMetadata(input.vocabText, model.vocabLimit));
+    const vocabTable = options.vocabTable ?? 'auto';
+    if (vocabTable !== 'auto' && vocabTable !== 'on' && vocabTable !== 'off') throw new ConvertError(`vocab table ${describe(vocabTable)} must be auto, on or off`);
+    metadata.push(...tokenizerMetadata(input.vocabText, model.vocabLimit, vocabTable));
   }
 
   const bytes = writeModelFile({ metadata, layers: model.entries, tensors: model.tensors });
@@ -155,7 +173,7 @@ function parseLines(text: string): string[] {
   return lines;
 }
 
-function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEntry[] {
+function tokenizerMetadata(vocabText: string, embeddingRows: number, vocabTable: 'auto' | 'on' | 'off'): MetadataEntry[] {
   const lines = parseLines(vocabText);
   const vocab: string[] = new Array<string>(lines.length);
   lines.forEach((line, lineIndex) => {
@@ -179,7 +197,8 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
     if (fallback >= vocab.length) throw new ConvertError(`vocab has no ${token} and the default id ${fallback} is outside it`);
     return fallback;
   };
-  return [
+  const table = vocabTable === 'on' || (vocabTable === 'auto' && vocab.length >= VOCAB_TABLE_MIN_TOKENS);
+  const entries: MetadataEntry[] = [
     { key: 'tokenizer.kind', type: 'string', value: 'words' },
     { key: 'tokenizer.vocab', type: 'string', value: vocab.join('\n') },
     { key: 'tokenizer.pad_id', type: 'u32', value: special('<PAD>', 0) },
@@ -187,6 +206,14 @@ function tokenizerMetadata(vocabText: string, embeddingRows: number): MetadataEn
     { key: 'tokenizer.unknown_id', type: 'u32', value: special('<UNKNOWN>', 2) },
     { key: 'tokenizer.lowercase', type: 'bool', value: true },
   ];
+  if (table) {
+    // the same vocabulary as a table (engine/vocab-table.ts): readers that know it load without decoding tokenizer.vocab
+    entries.push(
+      { key: VOCAB_REST_KEY, type: 'string', value: vocabTableWords(vocab, 0).rest.join('\n') },
+      { key: VOCAB_TABLE_KEY, type: 'placed u32[]', value: (elementsOffset) => vocabTableWords(vocab, elementsOffset).words },
+    );
+  }
+  return entries;
 }
 
 // ---------------------------------------------------------------------------

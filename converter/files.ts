@@ -16,6 +16,8 @@ export interface ConvertFilesOptions {
   name?: string;
   /** Size of variable-length (None) input dimensions; default DEFAULT_MAX_LENGTH. */
   maxLength?: number;
+  /** ConvertOptions.vocabTable. */
+  vocabTable?: 'auto' | 'on' | 'off';
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -69,6 +71,6 @@ export function convertFiles(modelPath: string, opts: ConvertFilesOptions = {}):
       labelDescriptionsText: descriptionsPath === undefined ? undefined : readFile(descriptionsPath, 'label descriptions').toString('utf8'),
       modelJsonBytes: modelJsonBytes.length,
     },
-    { quantize: opts.quantize, name: opts.name ?? basename(directory), source: basename(modelJsonPath), maxLength: opts.maxLength },
+    { quantize: opts.quantize, name: opts.name ?? basename(directory), source: basename(modelJsonPath), maxLength: opts.maxLength, vocabTable: opts.vocabTable },
   );
 }

@@ -28,6 +28,8 @@ export type MetadataEntry =
   | { key: string; type: 'bool'; value: boolean }
   | { key: string; type: 'string'; value: string }
   | { key: string; type: 'u32[]' | 'i32[]' | 'f32[]'; value: number[] }
+  /** u32 values that depend on where they land: given the file offset of the first element (the vocabulary table aligns its keys to 8). */
+  | { key: string; type: 'placed u32[]'; value: (elementsOffset: number) => number[] }
   | { key: string; type: 'bool[]'; value: boolean[] }
   | { key: string; type: 'string[]'; value: string[] };
 
@@ -140,7 +142,14 @@ export function writeModelFile(parts: ModelFileParts): Uint8Array {
 
   for (const entry of parts.metadata) {
     out.string(entry.key);
-    if (entry.type.endsWith('[]')) {
+    if (entry.type === 'placed u32[]') {
+      // after the value type, element type and count words
+      const values = (entry.value as (elementsOffset: number) => number[])(out.length + 12);
+      out.u32(VALUE_ARRAY);
+      out.u32(VALUE_U32);
+      out.u32(values.length);
+      for (const value of values) out.u32(value);
+    } else if (entry.type.endsWith('[]')) {
       const elementType = entry.type.slice(0, -2);
       const values = entry.value as (number | boolean | string)[];
       out.u32(VALUE_ARRAY);

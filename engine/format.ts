@@ -10,6 +10,11 @@ import { float16ToFloat32 } from './float16.ts';
 import { fail, product } from './layers/checks.ts';
 import { familyKindByCode, familyKindByName } from './layers/index.ts';
 import { decodeUtf8, decodeUtf8Matching } from './utf8.ts';
+import { VOCAB_TABLE_HEADER, VOCAB_TABLE_LAYOUT, type VocabTable } from './vocab-table.ts';
+
+/** Metadata keys of the converter's vocabulary table (FORMAT.md). */
+export const VOCAB_TABLE_KEY = 'tokenizer.vocab_table';
+export const VOCAB_REST_KEY = 'tokenizer.vocab_rest';
 
 /** The magic `DCAI` read as a little-endian u32. */
 export const MAGIC = 0x49414344;
@@ -123,8 +128,17 @@ export interface ParsedLayer {
 
 export interface TokenizerSpec {
   kind: 'words';
-  /** Token of each id: the metadata string `tokenizer.vocab` split at "\n" (once, at load). */
-  vocab: string[];
+  /**
+   * Token of each id: the metadata string `tokenizer.vocab` split at "\n" (at load; with a
+   * `tokenizer.vocab_table`, decoded on first use only: the tokenizer reads the table).
+   */
+  readonly vocab: string[];
+  /** Number of ids. */
+  vocabSize: number;
+  /** `tokenizer.vocab_table` as views of the file (engine/vocab-table.ts), or null: the tokenizer builds its object from `vocab`. */
+  table: VocabTable | null;
+  /** With a table: the tokens it does not key (`tokenizer.vocab_rest`), of ids table.restIds. */
+  rest: string[] | null;
   padId: number;
   startId: number;
   unknownId: number;
@@ -270,6 +284,7 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
   const metadata = new Map<string, MetadataValue>();
   const valueTypes = new Map<string, number>();
   let vocabRange: [number, number] | null = null;
+  let tableRange: [number, number] | null = null;
   for (let i = 0; i < metadataCount; ++i) {
     cursor.where = `metadata entry ${i}`;
     const key = cursor.string('key');
@@ -277,7 +292,16 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
     if (metadata.has(key)) fail('bad_metadata', `${cursor.where}: duplicate key`);
     let type = cursor.u32('value type');
     let value: MetadataValue;
-    if (type === VALUE_ARRAY) {
+    if (type === VALUE_ARRAY && key === VOCAB_TABLE_KEY) {
+      // viewed below, never read element by element
+      const elementType = cursor.u32('array element type');
+      if (elementType !== VALUE_U32) fail('bad_metadata', `${cursor.where}: must be a u32 array, not of element type ${elementType}`);
+      const count = cursor.count('array count');
+      tableRange = [cursor.pos, cursor.pos + 4 * count];
+      cursor.pos += 4 * count;
+      value = [];
+      type = ARRAY_OF + elementType;
+    } else if (type === VALUE_ARRAY) {
       const elementType = cursor.u32('array element type');
       if (elementType >= VALUE_ARRAY) fail('bad_metadata', `${cursor.where}: unknown array element type ${elementType}`);
       const count = cursor.count('array count');
@@ -296,7 +320,9 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
     metadata.set(key, value);
     valueTypes.set(key, type);
   }
-  const wordTokensChecked = vocabRange !== null && decodeVocabulary(bytes, vocabRange, metadata);
+  // a lowercasing `words` tokenizer with the converter's table: its vocabulary is not decoded (parseTokenizerTable)
+  const tabled = tableRange !== null && metadata.get('tokenizer.kind') === 'words' && metadata.get('tokenizer.lowercase') !== false;
+  const wordTokensChecked = vocabRange !== null && !tabled && decodeVocabulary(bytes, vocabRange, metadata);
 
   if (layerCount < 1) fail('bad_layer', 'the model has no layers');
   cursor.need(layerCount, `layerCount ${layerCount}`);
@@ -398,22 +424,31 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
     if (kind !== 'words') fail('bad_metadata', `tokenizer.kind '${kind}' is not supported (only 'words' or 'huggingface')`);
     if (inputKind !== 'tokens') fail('bad_metadata', `a tokenizer needs input.kind 'tokens', not '${inputKind}'`);
     const vocabText = get('tokenizer.vocab', VALUE_STRING, 'a string (the tokens joined by "\\n")') as string;
-    if (vocabText.length === 0) fail('bad_metadata', 'tokenizer.vocab is empty');
-    const vocab = vocabText.split('\n'); // one linear pass; runs at load (in the canister: at commit)
-    const id = (key: string): number => {
-      const value = get(key, VALUE_U32, 'a u32') as number;
-      if (value >= vocab.length) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocab.length} tokens`);
-      return value;
-    };
-    tokenizer = {
-      kind,
-      vocab,
-      padId: id('tokenizer.pad_id'),
-      startId: id('tokenizer.start_id'),
-      unknownId: id('tokenizer.unknown_id'),
-      lowercase: metadata.has('tokenizer.lowercase') ? (get('tokenizer.lowercase', VALUE_BOOL, 'a bool') as boolean) : true,
-      wordTokensChecked,
-    };
+    const lowercase = metadata.has('tokenizer.lowercase') ? (get('tokenizer.lowercase', VALUE_BOOL, 'a bool') as boolean) : true;
+    if (tabled && vocabRange !== null && tableRange !== null) {
+      if (vocabRange[1] === vocabRange[0]) fail('bad_metadata', 'tokenizer.vocab is empty');
+      tokenizer = parseTokenizerTable(bytes, tableRange, vocabRange, metadata, lowercase, (key) => get(key, VALUE_U32, 'a u32') as number);
+    } else {
+      if (vocabText.length === 0) fail('bad_metadata', 'tokenizer.vocab is empty');
+      const vocab = vocabText.split('\n'); // one linear pass; runs at load (in the canister: at commit)
+      const id = (key: string): number => {
+        const value = get(key, VALUE_U32, 'a u32') as number;
+        if (value >= vocab.length) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocab.length} tokens`);
+        return value;
+      };
+      tokenizer = {
+        kind,
+        vocab,
+        vocabSize: vocab.length,
+        table: null,
+        rest: null,
+        padId: id('tokenizer.pad_id'),
+        startId: id('tokenizer.start_id'),
+        unknownId: id('tokenizer.unknown_id'),
+        lowercase,
+        wordTokensChecked,
+      };
+    }
   } else {
     for (const key of ['tokenizer.vocab', 'tokenizer.pad_id', 'tokenizer.start_id', 'tokenizer.unknown_id', 'tokenizer.lowercase']) {
       if (metadata.has(key)) fail('bad_metadata', `metadata '${key}' without 'tokenizer.kind'`);
@@ -428,8 +463,8 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
   // the embeddings reading a tokens input bound the vocabulary
   let embeddingRows = Infinity;
   for (const layer of layers) if (layer.kind === 'embedding' && layer.sources[0].from === 'input') embeddingRows = Math.min(embeddingRows, tensors[layer.tensors[0]].shape[0]);
-  if (tokenizer && tokenizer.vocab.length > embeddingRows) {
-    fail('bad_metadata', `tokenizer.vocab has ${tokenizer.vocab.length} tokens but the embedding has only ${embeddingRows} rows`);
+  if (tokenizer && tokenizer.vocabSize > embeddingRows) {
+    fail('bad_metadata', `tokenizer.vocab has ${tokenizer.vocabSize} tokens but the embedding has only ${embeddingRows} rows`);
   }
 
   let parameterCount = 0;
@@ -540,6 +575,103 @@ function decodeVocabulary(bytes: Uint8Array, range: [number, number], metadata: 
   }
   metadata.set('tokenizer.vocab', decoded.text);
   return decoded.matched;
+}
+
+/** Rest tokens made of ASCII word characters, one a line, none empty (one anchored native pass). */
+const WORD_LINES = /^[A-Za-z0-9_']+(?:\n[A-Za-z0-9_']+)*$/y;
+/** Bytes per Math.max.apply call (QuickJS copies the arguments onto its stack). */
+const MAX_BLOCK = 4096;
+
+/** Whether every value of `values` is below `limit` (native: Math.max over blocks). */
+function allBelow(values: Uint32Array, limit: number): boolean {
+  for (let at = 0; at < values.length; at += MAX_BLOCK) {
+    if (Math.max.apply(null, values.subarray(at, at + MAX_BLOCK) as unknown as number[]) >= limit) return false;
+  }
+  return true;
+}
+
+/**
+ * The `words` tokenizer from `tokenizer.vocab_table` (engine/vocab-table.ts) and
+ * `tokenizer.vocab_rest`: typed-array views of the file and the few rest tokens decoded;
+ * `tokenizer.vocab` itself (bytes[vocabRange]) is decoded only when `vocab` is first read.
+ * Checks: the layout and counts, every id below the vocabulary size (two native passes),
+ * the rest's line count, and (for the split fast path) the rest tokens but the special ones
+ * ASCII word characters. The keys need no check: a word matches a key only as its base-36 numeral.
+ */
+function parseTokenizerTable(
+  bytes: Uint8Array,
+  tableRange: [number, number],
+  vocabRange: [number, number],
+  metadata: Map<string, MetadataValue>,
+  lowercase: boolean,
+  u32: (key: string) => number,
+): TokenizerSpec {
+  const where = `metadata '${VOCAB_TABLE_KEY}'`;
+  const [start, end] = tableRange;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (end - start) >>> 2);
+  if (words.length < VOCAB_TABLE_HEADER) fail('bad_metadata', `${where}: ${words.length} values, the header alone has ${VOCAB_TABLE_HEADER}`);
+  const [layout, vocabSize, slotCount, restCount, keysAt] = words;
+  if (layout !== VOCAB_TABLE_LAYOUT) fail('bad_metadata', `${where}: layout ${layout} is not supported (only ${VOCAB_TABLE_LAYOUT})`);
+  if (vocabSize < 1 || slotCount < 1 || restCount > vocabSize) fail('bad_metadata', `${where}: vocabulary ${vocabSize}, ${slotCount} slots, ${restCount} rest tokens`);
+  if (keysAt !== VOCAB_TABLE_HEADER && keysAt !== VOCAB_TABLE_HEADER + 1) fail('bad_metadata', `${where}: keys at ${keysAt}, not ${VOCAB_TABLE_HEADER} or ${VOCAB_TABLE_HEADER + 1}`);
+  const expected = keysAt + 3 * slotCount + restCount;
+  if (words.length !== expected) fail('bad_metadata', `${where}: ${words.length} values, the header says ${expected}`);
+  const keysByte = bytes.byteOffset + start + 4 * keysAt;
+  // a view when the keys are 8-aligned in memory (the writer aligns them in the file), else one copy of the keys
+  const keys = keysByte % 8 === 0 ? new Float64Array(bytes.buffer, keysByte, slotCount) : new Float64Array(bytes.slice(start + 4 * keysAt, start + 4 * keysAt + 8 * slotCount).buffer);
+  const slotIds = words.subarray(keysAt + 2 * slotCount, keysAt + 3 * slotCount);
+  const restIds = words.subarray(keysAt + 3 * slotCount);
+  if (!allBelow(slotIds, vocabSize) || !allBelow(restIds, vocabSize)) fail('bad_metadata', `${where}: a token id is outside the vocabulary of ${vocabSize} tokens`);
+  const restText = metadata.get(VOCAB_REST_KEY);
+  if (typeof restText !== 'string') fail('bad_metadata', `metadata '${VOCAB_REST_KEY}' (a string) is required with ${where}`);
+  const rest = restCount === 0 ? [] : restText.split('\n');
+  if (rest.length !== restCount) fail('bad_metadata', `metadata '${VOCAB_REST_KEY}' has ${rest.length} tokens, ${where} says ${restCount}`);
+  const id = (key: string): number => {
+    const value = u32(key);
+    if (value >= vocabSize) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocabSize} tokens`);
+    return value;
+  };
+  const padId = id('tokenizer.pad_id');
+  const startId = id('tokenizer.start_id');
+  const unknownId = id('tokenizer.unknown_id');
+  // the split fast path: rest tokens but the special ones ASCII word characters (keyed tokens are, by their form)
+  let lead = 0;
+  while (lead < restCount && (restIds[lead] === padId || restIds[lead] === startId || restIds[lead] === unknownId)) lead++;
+  let wordTokensChecked: boolean;
+  if (lead === restCount) wordTokensChecked = true;
+  else if (rest.slice(lead).some((_, i) => restIds[lead + i] === padId || restIds[lead + i] === startId || restIds[lead + i] === unknownId)) wordTokensChecked = false;
+  else {
+    let at = 0;
+    for (let i = 0; i < lead; i++) at += rest[i].length + 1;
+    WORD_LINES.lastIndex = 0;
+    wordTokensChecked = WORD_LINES.test(at === 0 ? restText : restText.slice(at));
+  }
+  const table: VocabTable = { vocabSize, slotCount, keys, slotIds, restIds };
+  let vocab: string[] | null = null;
+  return {
+    kind: 'words',
+    get vocab(): string[] {
+      if (vocab === null) {
+        let text: string;
+        try {
+          text = decodeUtf8(bytes, vocabRange[0], vocabRange[1]);
+        } catch {
+          fail('bad_metadata', `metadata 'tokenizer.vocab': string value is not valid UTF-8`);
+        }
+        vocab = text.split('\n');
+        metadata.set('tokenizer.vocab', text);
+      }
+      return vocab;
+    },
+    vocabSize,
+    table,
+    rest,
+    padId,
+    startId,
+    unknownId,
+    lowercase,
+    wordTokensChecked,
+  };
 }
 
 function readScalar(cursor: Cursor, type: number): number | boolean | string {

@@ -324,7 +324,8 @@ class LoadedModel implements EngineModel {
     this.byteLength = file.bytes.length;
     this.metadata = file.metadata;
     this.hasTokenizer = file.tokenizer !== null;
-    const vocabText = file.metadata.get('tokenizer.vocab');
+    // (with a table the vocabulary is not decoded: reading spec.vocab would decode it)
+    const vocabText = file.tokenizer !== null && file.tokenizer.table === null ? file.metadata.get('tokenizer.vocab') : undefined;
     this.tokenizer = file.tokenizer
       ? new WordTokenizer(typeof vocabText === 'string' ? { ...file.tokenizer, vocabText } : file.tokenizer, this.inputSize)
       : null;

@@ -9,6 +9,8 @@
 // split, each word is lowercased on its own. ASCII goes through a lookup table;
 // other characters (surrogate pairs included) through one sticky Unicode regex.
 
+import { MAX_KEY_LENGTH, MIN_KEY, type VocabTable } from './vocab-table.ts';
+
 /** Token → id (no prototype). */
 type TokenIds = { [token: string]: number | undefined };
 
@@ -20,6 +22,15 @@ export interface WordTokenizerSpec {
   startId: number;
   unknownId: number;
   lowercase: boolean;
+  /** Number of ids (default: vocab.length). */
+  vocabSize?: number;
+  /**
+   * The converter's table (engine/vocab-table.ts) and the tokens it does not key, of ids
+   * table.restIds: then `vocab` is never read at load (only `rest` goes into the object).
+   * Used only with `lowercase` (a key matches a word in any letter case).
+   */
+  table?: VocabTable | null;
+  rest?: readonly string[] | null;
   /** The vocabulary as one string (tokens joined by "\n"), when the caller has it: saves a join at load. */
   vocabText?: string;
   /**
@@ -138,36 +149,65 @@ export class WordTokenizer {
   private longest = -1;
   /** Every id from this one on is an ordinary token (the special ids all lie below it); −1 when they do not. */
   private readonly firstWordId: number;
-  private readonly vocab: readonly string[];
+  /** The spec: its vocab is read only without a table (the object, longestToken, checkWordTokens). */
+  private readonly spec: WordTokenizerSpec;
+  /** With a table: slot → key (0 empty), slot → id, and the slot count; else keys is null. */
+  private readonly keys: Float64Array | null;
+  private readonly slotIds: Uint32Array;
+  private readonly slotCount: number;
 
   constructor(spec: WordTokenizerSpec, sequenceLength: number) {
     this.sequenceLength = sequenceLength;
-    this.vocabSize = spec.vocab.length;
     this.padId = spec.padId;
     this.startId = spec.startId;
     this.unknownId = spec.unknownId;
     this.lowercase = spec.lowercase;
-    this.vocab = spec.vocab;
-    // Backwards, so the first id of a duplicated token is the one that stays; one store per
-    // token and nothing else (runs at load: ~2,800 instructions a token in the canister, most
-    // of it QuickJS adding a property; unrolled by 8 it is ~10% less than one store a turn).
+    this.spec = spec;
+    var table = spec.lowercase && spec.table && spec.rest ? spec.table : null;
     var ids = Object.create(null) as TokenIds;
-    var vocab = spec.vocab;
-    var id = (vocab.length - 1) | 0;
-    for (; id >= 7; id = (id - 8) | 0) {
-      ids[vocab[id]] = id;
-      ids[vocab[id - 1]] = id - 1;
-      ids[vocab[id - 2]] = id - 2;
-      ids[vocab[id - 3]] = id - 3;
-      ids[vocab[id - 4]] = id - 4;
-      ids[vocab[id - 5]] = id - 5;
-      ids[vocab[id - 6]] = id - 6;
-      ids[vocab[id - 7]] = id - 7;
+    var id = 0;
+    if (table !== null && spec.rest) {
+      // The table keys most tokens; the object holds the rest only (backwards: the first id of a duplicate stays).
+      this.vocabSize = table.vocabSize;
+      this.keys = table.keys;
+      this.slotIds = table.slotIds;
+      this.slotCount = table.slotCount;
+      var rest = spec.rest;
+      var restIds = table.restIds;
+      for (id = (rest.length - 1) | 0; id >= 0; id = (id - 1) | 0) ids[rest[id]] = restIds[id];
+      this.ids = ids;
+      this.wordTokens = ids[''] === undefined && spec.wordTokensChecked === true;
+      // Keyed lookups in their own methods, so a tokenizer without a table runs its loops unchanged.
+      this.wordId = this.keyedWordId;
+      this.cappedWordId = this.keyedWordId;
+      this.encodeSplitting = this.encodeSplittingKeyed;
+      // (encodeMatching looks words up in the object inline: with a table the exact scanner stands in)
+      this.encodeMatching = this.encodeScanning;
+    } else {
+      this.vocabSize = spec.vocabSize ?? spec.vocab.length;
+      this.keys = null;
+      this.slotIds = new Uint32Array(0);
+      this.slotCount = 0;
+      // Backwards, so the first id of a duplicated token is the one that stays; one store per
+      // token and nothing else (runs at load: ~2,800 instructions a token in the canister, most
+      // of it QuickJS adding a property; unrolled by 8 it is ~10% less than one store a turn).
+      var vocab = spec.vocab;
+      id = (vocab.length - 1) | 0;
+      for (; id >= 7; id = (id - 8) | 0) {
+        ids[vocab[id]] = id;
+        ids[vocab[id - 1]] = id - 1;
+        ids[vocab[id - 2]] = id - 2;
+        ids[vocab[id - 3]] = id - 3;
+        ids[vocab[id - 4]] = id - 4;
+        ids[vocab[id - 5]] = id - 5;
+        ids[vocab[id - 6]] = id - 6;
+        ids[vocab[id - 7]] = id - 7;
+      }
+      for (; id >= 0; id = (id - 1) | 0) ids[vocab[id]] = id;
+      this.ids = ids;
+      // (an empty token would match the empty pieces of a split: such a vocabulary takes the matching path)
+      this.wordTokens = ids[''] === undefined && (spec.wordTokensChecked === true || WordTokenizer.checkWordTokens(spec));
     }
-    for (; id >= 0; id = (id - 1) | 0) ids[vocab[id]] = id;
-    this.ids = ids;
-    // (an empty token would match the empty pieces of a split: such a vocabulary takes the matching path)
-    this.wordTokens = ids[''] === undefined && (spec.wordTokensChecked === true || WordTokenizer.checkWordTokens(spec));
     // The special ids are usually the first ones (0, 1, 2): then "not special" is one comparison.
     var lead = 0;
     while (lead === spec.padId || lead === spec.startId || lead === spec.unknownId) lead++;
@@ -182,13 +222,15 @@ export class WordTokenizer {
   longestToken(): number {
     var longest = this.longest;
     if (longest >= 0) return longest;
-    var vocab = this.vocab;
+    // with a table: no keyed token is longer than MAX_KEY_LENGTH, the rest are in spec.rest
+    var vocab = this.keys !== null && this.spec.rest ? this.spec.rest : this.spec.vocab;
     var n = 0;
     longest = 0;
     for (var id = 0; id < vocab.length; id = (id + 1) | 0) {
       n = vocab[id].length;
       if (n > longest) longest = n;
     }
+    if (this.keys !== null && longest < MAX_KEY_LENGTH) longest = MAX_KEY_LENGTH;
     this.longest = longest;
     return longest;
   }
@@ -218,6 +260,30 @@ export class WordTokenizer {
   wordId(word: string): number {
     const id = this.ids[word];
     return id === undefined ? this.unknownId : id;
+  }
+
+  /** wordId with a table: a word that is a key's base-36 numeral is the table's, any other one the object's (the rest). */
+  private keyedWordId(word: string): number {
+    var v = parseInt(word, 36);
+    if (v >= MIN_KEY[word.length]) return this.keyId(v);
+    var id = this.ids[word];
+    return id === undefined ? this.unknownId : id;
+  }
+
+  /** The id of the token of key `v` (parseInt(word, 36), checked against MIN_KEY), or the unknown id. */
+  private keyId(v: number): number {
+    var keys = this.keys as Float64Array;
+    var slots = this.slotCount | 0;
+    var slot = v % slots;
+    var key = 0;
+    // linear probing; a full table (a file's, not the converter's) ends after one round
+    for (var probes = 0; probes < slots; probes = (probes + 1) | 0) {
+      key = keys[slot];
+      if (key === v) return this.slotIds[slot];
+      if (key === 0) return this.unknownId;
+      slot = slot + 1 === slots ? 0 : slot + 1;
+    }
+    return this.unknownId;
   }
 
   /**
@@ -250,23 +316,24 @@ export class WordTokenizer {
     var pad = this.padId;
     var startId = this.startId;
     var unknown = this.unknownId;
-    var w = 0;
-    var window = 0;
-    var cut = false;
-    var head = '';
-    var pieces: string[] = [];
-    var limit = 0;
-    var pass = 0;
-    var limited = false;
-    var usable = 0;
-    var p = 0;
-    var piece = '';
-    var count = 0;
-    var n = 0;
-    var k = 0;
-    var c = 0;
-    var id: number | undefined = 0;
-    var e = 0;
+    // (no initializers: each one is two bytecodes a call, and every one is assigned before it is read)
+    var w: number;
+    var window: number;
+    var cut: boolean;
+    var head: string;
+    var pieces: string[];
+    var limit: number;
+    var pass: number;
+    var limited: boolean;
+    var usable: number;
+    var p: number;
+    var piece: string;
+    var count: number;
+    var n: number;
+    var k: number;
+    var c: number;
+    var id: number | undefined;
+    var e: number;
     var floor = this.firstWordId;
     var unitClass = UNIT_CLASS;
     if (length <= 0) return this.encodeScanning(text, out);
@@ -311,6 +378,114 @@ export class WordTokenizer {
               if (e === n) {
                 id = ids[piece.slice(0, k)];
                 out[count] = id === undefined ? unknown : id;
+                count++;
+                continue;
+              }
+            }
+          }
+          count = this.pieceWords(piece, k, id === undefined, out, count);
+        }
+        limited = pass === 0 && pieces.length >= limit;
+        if (count >= length || (!limited && !cut)) {
+          this.filled = count;
+          if (count < length) out.fill(pad, count, length);
+          this.charsRead = cut ? window : textLength;
+          return out;
+        }
+        // A limited split: split the whole head; else (a cut head without enough words) the next window.
+        if (!limited) break;
+      }
+    }
+    return this.encodeScanning(text, out);
+  }
+
+  /** encodeSplitting with a table (the constructor installs it as encodeSplitting): the same windows and pieces, keyed lookups. */
+  encodeSplittingKeyed(text: string, out: Int32Array): Int32Array {
+    var length = this.sequenceLength | 0;
+    var textLength = text.length | 0;
+    var ids = this.ids;
+    var pad = this.padId;
+    var startId = this.startId;
+    var unknown = this.unknownId;
+    // (no initializers: each one is two bytecodes a call, and every one is assigned before it is read)
+    var w: number;
+    var window: number;
+    var cut: boolean;
+    var head: string;
+    var pieces: string[];
+    var limit: number;
+    var pass: number;
+    var limited: boolean;
+    var usable: number;
+    var p: number;
+    var piece: string;
+    var count: number;
+    var n: number;
+    var k: number;
+    var c: number;
+    var id: number | undefined;
+    var e: number;
+    var floor = this.firstWordId;
+    var unitClass = UNIT_CLASS;
+    var keys = this.keys as Float64Array;
+    var slotIds = this.slotIds;
+    var slots = this.slotCount;
+    var minKey = MIN_KEY;
+    var parse = parseInt;
+    var v: number;
+    var slot: number;
+    var key: number;
+    if (length <= 0) return this.encodeScanning(text, out);
+    for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
+      window = FAST_WINDOWS[w];
+      cut = textLength > window;
+      head = cut ? text.slice(0, window) : text;
+      if (this.lowercase) head = head.toLowerCase();
+      if (cut && head.indexOf(SMALL_FINAL_SIGMA) >= 0) break;
+      // First a limited split (a long head has many more pieces than the sequence needs), then all of it.
+      limit = (length + 8) | 0;
+      for (pass = 0; pass < 2; pass = (pass + 1) | 0) {
+        pieces = pass === 0 ? head.split(' ', limit) : head.split(' ');
+        usable = pieces.length | 0;
+        // The last piece of a cut head may continue past the cut.
+        if (cut) usable = (usable - 1) | 0;
+        out[0] = startId;
+        count = 1;
+        for (p = 0; p < usable && count < length; p++) {
+          piece = pieces[p];
+          // a base-36 numeral of ≤ 10 characters, no leading 0: the table's, by one native parseInt (vocab-table.ts)
+          v = parse(piece, 36);
+          if (v >= minKey[piece.length]) {
+            slot = v % slots;
+            key = keys[slot];
+            out[count] = key === v ? slotIds[slot] : key === 0 ? unknown : this.keyId(v);
+            count++;
+            continue;
+          }
+          // the rest: the object, as encodeSplitting
+          id = ids[piece];
+          if (id !== undefined && (id >= floor || (floor < 0 && id !== pad && id !== startId && id !== unknown))) {
+            out[count] = id;
+            count++;
+            continue;
+          }
+          n = piece.length;
+          if (n === 0) continue;
+          // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
+          k = 0;
+          if (id === undefined) {
+            while (k < n && unitClass[piece.charCodeAt(k)] !== 0) k++;
+            if (k === n) {
+              out[count] = unknown;
+              count++;
+              continue;
+            }
+            // A word then ASCII separators only (as "now!" or "prize."): the word, looked up here.
+            if (k > 0) {
+              e = k;
+              while (e < n && (c = piece.charCodeAt(e)) < 128 && unitClass[c] === 0) e++;
+              if (e === n) {
+                out[count] = this.keyedWordId(piece.slice(0, k));
                 count++;
                 continue;
               }

@@ -586,7 +586,7 @@ describe('tokenizer metadata', () => {
   it('maps specials by name and writes the vocab in id order', async () => {
     const source = await fixture(tokensModel());
     const file = parseModelFile(convert(source, { vocabText: 'b 4\n<UNKNOWN> 0\na 3\n<START> 2\n<PAD> 1\n' }).bytes);
-    expect(file.tokenizer).toEqual({ kind: 'words', vocab: ['<UNKNOWN>', '<PAD>', '<START>', 'a', 'b'], padId: 1, startId: 2, unknownId: 0, lowercase: true, wordTokensChecked: true });
+    expect(file.tokenizer).toEqual({ kind: 'words', vocab: ['<UNKNOWN>', '<PAD>', '<START>', 'a', 'b'], vocabSize: 5, table: null, rest: null, padId: 1, startId: 2, unknownId: 0, lowercase: true, wordTokensChecked: true });
     // stored as one string: the tokens of ids 0..n-1 joined by "\n"
     expect(file.metadata.get('tokenizer.vocab')).toBe('<UNKNOWN>\n<PAD>\n<START>\na\nb');
   });

@@ -126,7 +126,7 @@ describe('parseModelFile: valid files', () => {
   it('reads a tokens model with its tokenizer', () => {
     const file = parseModelFile(writeModelFile(tokens({ 'tokenizer.lowercase': { key: 'tokenizer.lowercase', type: 'bool', value: false } })));
     // wordTokensChecked: the one pass that decoded the vocabulary found 'hi' (after the special ids) ASCII word characters
-    expect(file.tokenizer).toEqual({ kind: 'words', vocab: ['<PAD>', '<START>', '<UNKNOWN>', 'hi'], padId: 0, startId: 1, unknownId: 2, lowercase: false, wordTokensChecked: true });
+    expect(file.tokenizer).toEqual({ kind: 'words', vocab: ['<PAD>', '<START>', '<UNKNOWN>', 'hi'], vocabSize: 4, table: null, rest: null, padId: 0, startId: 1, unknownId: 2, lowercase: false, wordTokensChecked: true });
     expect(file.layers.map((l) => `${l.inputShape}->${l.outputShape}`)).toEqual(['4->4,2', '4,2->2', '2->2']);
   });
 

@@ -1,7 +1,7 @@
 // Quick driver for the profile canister (bench/profile): prints the spam model's load
 // breakdown and prediction phases, and the int8 Dense kernels' instructions per
 // multiply-add. Usage: npx tsx bench/profile/drive.ts [--dense 1024,2048,64x512] [--no-spam]
-// [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments] [--scans]
+// [--glue [--body JSON]] [--engine] [--tokenize] [--text T] [--utf8] [--experiments] [--scans] [--vocab-lab]
 import { IDL } from '@dfinity/candid';
 
 import { buildAzleCanister, Host } from '../../host/index.ts';
@@ -150,4 +150,10 @@ if (args.includes('--scans')) {
       console.log(`  ${key.padEnd(28)} ${((value - s[i][1]) / bytes).toFixed(2).padStart(9)}  ${fmt(value)}`);
     });
   }
+}
+
+if (args.includes('--vocab-lab')) {
+  const dir = spamModelDir() ?? defaultModelDir;
+  await measureUpdate(canister, 'load', convertTfjsModel(`${dir}/model.json`, 'int8').bytes);
+  print(`vocab lab on ${JSON.stringify(text)}`, decodeReply<[string, number][]>(Phases, (await measureQuery(canister, 'vocabLab', candidArgs([IDL.Text], [text]))).reply));
 }

@@ -9,6 +9,7 @@ import { decodeUtf8 as decodeUtf8Strict } from '../../engine/utf8.ts';
 import { kernels, loadModel, parseModelFile, WordTokenizer, type EngineModel } from '../../engine/index.ts';
 import { denseInt8Lanes, LANE_BUCKETS_MIN_INPUTS, laneBitsFor, packLaneKernel, type LaneKernel } from '../../engine/kernels-lanes.ts';
 import { Int8VectorIndex } from '../../engine/vector-search.ts';
+import { vocabLab } from './vocab-lab.ts';
 import { buildTypes, idlHash, Reader, T, Writer, type CType } from '../../canister/candid-wire.ts';
 import { quickCut, textPrefix } from '../../canister/predict.ts';
 import { fastText, matchPredictRoute } from '../../canister/rest.ts';
@@ -835,6 +836,14 @@ export default class {
       ...jsonExperiments(tokens),
       ['split 15 KB vocab', cost(() => { vocab.split('\n'); })],
     ];
+  }
+
+  /** Per-word vocabulary lookups, the object against the alternatives (vocab-lab.ts), on the words of `text` split at spaces. */
+  @query([IDL.Text], Phases)
+  vocabLab(text: string): [string, number][] {
+    if (model === undefined || model.tokenizer === null) throw new Error('call load first');
+    const tokenizer = model.tokenizer as unknown as { ids: Record<string, number | undefined>; vocab: string[] };
+    return vocabLab(tokenizer.vocab, tokenizer.ids, text.toLowerCase().split(' '), cost);
   }
 
   /** Pieces of tokenizing `text`, for the tokenizer's design. */
