@@ -109,6 +109,33 @@ describe('canister on the host', () => {
     }
   });
 
+  it('loads a vocabulary table file (--vocab-table on) without decoding the vocabulary, predicting bit for bit like the engine in Node', async () => {
+    const dir = sharedSpamModel() ? '../shared/models/spam-detection' : 'models/default';
+    const tabled = convertFiles(`${dir}/model.json`, { quantize: 'int8', vocabTable: 'on' }).bytes;
+    const plain = convertFiles(`${dir}/model.json`, { quantize: 'int8' }).bytes;
+    const model = loadModel(tabled);
+    expect(model.tokenizer!.wordTokens).toBe(true);
+    const commitOf = async (name: string, file: Uint8Array): Promise<number> => {
+      await uploadModel(admin, name, file);
+      return Number(canister.messageLog.filter((m) => m.method === 'commit_upload').at(-1)!.instructions);
+    };
+    // twice each, the least of each: one commit of a few pays a collector pause (~9M) that is no work of its own
+    const plainCommits = [await commitOf('vocab-plain', plain)];
+    const tableCommits = [await commitOf('vocab-table', tabled), await commitOf('vocab-table-2', tabled)];
+    plainCommits.push(await commitOf('vocab-plain-2', plain));
+    const withTable = Math.min(...tableCommits);
+    const without = Math.min(...plainCommits);
+    // QuickJS's parseInt(word, 36) finds the same ids as Node's: the same scores as the engine here and as the plain file there
+    for (const text of [...TEXTS, 'win a free iphone now click here to claim your prize 0800 information', "don't 007 x_y ABC zzzzzzzzzz"]) {
+      const q = unwrap(await anyone.predict('vocab-table', { text: enc(text) }));
+      const p = unwrap(await anyone.predict('vocab-plain', { text: enc(text) }));
+      expect(Array.from(q.predictions[0].scores)).toEqual(Array.from(model.predictText(text)));
+      expect(Array.from(q.predictions[0].scores)).toEqual(Array.from(p.predictions[0].scores));
+    }
+    console.log(`vocabulary table: commit ${withTable} vs ${without} without (${tabled.length} vs ${plain.length} bytes; least of two each)`);
+    expect(withTable).toBeLessThan(without);
+  });
+
   it('decodes a float16 file natively (Float16Array) at commit, bit for bit like the engine in Node, for a small fraction of the loop it replaces', async () => {
     const bytes = convertFiles('models/default/model.json', { quantize: 'float16' }).bytes;
     const f32 = convertFiles('models/default/model.json', { quantize: 'float32' }).bytes;
