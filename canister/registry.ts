@@ -54,6 +54,12 @@ export const LIMITS = {
   /** The files of the active versions together (each lives in the heap, whose wasm32 limit is 4 GiB, beside what its model builds). */
   maxActiveBytes: 1024 * 1024 * 1024,
   /**
+   * The active versions' files and their packed int8 kernels together (4 bytes a weight on the
+   * packed kernel, ~3.3 transient on the BigInt lanes: engine/deferred-packing.ts), checked at
+   * commit and activate before any packing: the wasm32 heap is 4 GiB, the rest is the runtime's.
+   */
+  maxHeapBytes: 3 * 1024 * 1024 * 1024,
+  /**
    * Largest chunk per append call. Each append hashes its chunk (SHA-256, ~12.6K instructions
    * a byte in QuickJS), so 1 MiB costs ~13B instructions: a third of the 40B update limit.
    */
@@ -132,6 +138,8 @@ export interface VersionRecord {
   fitsQuery?: boolean;
   /** Committed (or activated) with a build spread over messages (canister/build.ts) whose trial prediction has not run yet. */
   pendingTrial?: boolean;
+  /** Heap bytes it holds while active: its file and its packed int8 kernels (absent: committed by an earlier build, its size counts). */
+  heapBytes?: number;
 }
 
 /** The IC's instruction limit of one query message. */
@@ -631,6 +639,18 @@ export class Registry {
     }
   }
 
+  /** Refuses (`too_large`) to make v active when the active versions' files and packed kernels would pass LIMITS.maxHeapBytes. */
+  private checkActiveHeap(v: VersionRecord): void {
+    let n = v.heapBytes ?? v.size;
+    for (const a of this.activeVersions()) if (a.name !== v.name) n += a.heapBytes ?? a.size;
+    if (n > LIMITS.maxHeapBytes) {
+      throw new RegistryError(
+        'too_large',
+        `${v.name} v${v.version} needs ${v.heapBytes ?? v.size} bytes of heap (its file and packed int8 kernels): the active models would hold ${n}, over the ${LIMITS.maxHeapBytes}-byte heap budget; delete or replace a model first`,
+      );
+    }
+  }
+
   private removeChunks(id: number, count: number): void {
     for (let i = 0; i < count; i++) this.chunks.remove(chunkKey(id, i));
   }
@@ -849,8 +869,10 @@ export class Registry {
       throw new RegistryError('invalid_model', `the file is not a valid model: ${e instanceof Error ? e.message : String(e)}`);
     }
     const model = build.model;
+    record.heapBytes = u.size + build.packing.bytes();
     let loaded: Loaded | undefined;
     try {
+      this.checkActiveHeap(record);
       // refused here, before any packing, when no update could run one prediction
       this.checkPredictionFits(model);
       if (this.fitsThisMessage(build)) {
@@ -941,6 +963,8 @@ export class Registry {
     const measure = v.pendingTrial === true;
     try {
       build = this.startBuild(v, this.readAll(v.id, v.chunks, v.size), measure, m.active);
+      v.heapBytes = v.size + build.packing.bytes();
+      this.checkActiveHeap(v);
       if (this.fitsThisMessage(build)) {
         build.packing.run();
         if (measure) {

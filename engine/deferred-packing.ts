@@ -7,8 +7,8 @@
 // lane, then packLaneColumns over every column; packInt8Kernel = packInt8Lanes over every
 // lane), so a model built in steps is the same model, bit for bit.
 
-import { packInt8Lanes } from './kernels.ts';
-import { packLaneColumns, packLaneRows, type LanePacking } from './kernels-lanes.ts';
+import { fillPackedInt8Lanes, packedInt8LaneCount, packInt8Lanes } from './kernels.ts';
+import { lanePackingBytes, packLaneColumns, packLaneRows, type LanePacking } from './kernels-lanes.ts';
 
 /**
  * Instructions per weight of each packer in the canister (bench/profile, 1024²): lanes 5,770
@@ -21,6 +21,8 @@ export const PACK_INSTRUCTIONS_PER_WEIGHT = { lanes: 5_800, packed: 1_550 };
 /** One kernel's packing: `steps` steps, run in order, of about weights/steps weights each. */
 export interface PackingJob {
   readonly weights: number;
+  /** Heap bytes its packed form takes (allocated by its first step, none at load). */
+  readonly bytes: number;
   readonly instructionsPerWeight: number;
   readonly steps: number;
   /** Runs steps [from, to). */
@@ -52,6 +54,13 @@ export class DeferredPacking {
       else if (k === this.job) packed += Math.floor((j.weights * this.step) / j.steps);
     }
     return { packed, total };
+  }
+
+  /** Heap bytes the packed forms take once built. */
+  bytes(): number {
+    let n = 0;
+    for (const j of this.jobs) n += j.bytes;
+    return n;
   }
 
   /** Estimated instructions of the steps not run yet. */
@@ -95,6 +104,7 @@ export function lanePackingJob(packing: LanePacking): PackingJob {
   const columns = packing.kernel.inputSize;
   return {
     weights: units * columns,
+    bytes: lanePackingBytes(packing),
     instructionsPerWeight: PACK_INSTRUCTIONS_PER_WEIGHT.lanes,
     steps: units + columns,
     run(from: number, to: number): void {
@@ -104,13 +114,16 @@ export function lanePackingJob(packing: LanePacking): PackingJob {
   };
 }
 
-/** packInt8Kernel in steps: one per float64 lane (two rows). */
+/** packInt8Kernel in steps: one per float64 lane (two rows), into `lanes` (empty: its first step allocates them). */
 export function packedPackingJob(kernel: Int8Array, units: number, inputSize: number, laneScale: number, lanes: Float64Array[]): PackingJob {
+  const count = packedInt8LaneCount(units);
   return {
     weights: units * inputSize,
+    bytes: count * inputSize * 8,
     instructionsPerWeight: PACK_INSTRUCTIONS_PER_WEIGHT.packed,
-    steps: lanes.length,
+    steps: count,
     run(from: number, to: number): void {
+      if (lanes.length === 0) fillPackedInt8Lanes(lanes, units, inputSize);
       packInt8Lanes(kernel, units, inputSize, laneScale, lanes, from, to);
     },
   };

@@ -169,9 +169,17 @@ export function packLaneKernel(kernel: Int8Array, units: number, inputSize: numb
 export interface LanePacking {
   kernel: LaneKernel;
   source: Int8Array;
+  /** The columns' hex text, digits × inputSize bytes: allocated by the first packLaneRows (a deferred build allocates nothing at load). */
   text: Uint8Array;
   /** Hex digits per column (a multiple of 4). */
   digits: number;
+}
+
+const NO_TEXT = new Uint8Array(0);
+
+/** Heap bytes a lane packing holds at most: the hex text, and the BigInt columns (half a byte a digit) it becomes. */
+export function lanePackingBytes(packing: LanePacking): number {
+  return Math.ceil(packing.digits * packing.kernel.inputSize * 1.5);
 }
 
 /** The text buffer and the (empty) kernel of a lane packing, or null when no lane width keeps the sums exact. */
@@ -184,8 +192,6 @@ export function beginLanePacking(kernel: Int8Array, units: number, inputSize: nu
   // a multiple of 4 digits (whole 32-bit words per column), one spare leading digit at least:
   // every lane's digits lie in two aligned 16-bit words of its column (its own zero digits fill the rest)
   var digits = ((Math.ceil((unitCount * bits) / 4) + 4) & ~3) | 0;
-  var text = new Uint8Array(digits * n);
-  text.fill(ZERO_CHAR);
   var two = bits === 28 ? 1 : 2;
   var radix = bits === 25 ? 32 : 16;
   return {
@@ -200,13 +206,17 @@ export function beginLanePacking(kernel: Int8Array, units: number, inputSize: nu
       radix,
     },
     source: kernel,
-    text,
+    text: NO_TEXT,
     digits,
   };
 }
 
 /** Writes the hex digits of lanes (rows) [from, to) into every column's text. */
 export function packLaneRows(packing: LanePacking, from: number, to: number): void {
+  if (packing.text.length === 0) {
+    packing.text = new Uint8Array(packing.digits * packing.kernel.inputSize);
+    packing.text.fill(ZERO_CHAR);
+  }
   var kernel = packing.source;
   var n = packing.kernel.inputSize | 0;
   var bits = packing.kernel.laneBits | 0;
@@ -256,6 +266,7 @@ export function packLaneColumns(packing: LanePacking, from: number, to: number):
   var digits = packing.digits | 0;
   var end = to | 0;
   for (var j = from | 0; j < end; j = (j + 1) | 0) columns[j] = BigInt('0x' + textOf(text.subarray(Math.imul(j, digits)), digits));
+  if (end >= packing.kernel.inputSize) packing.text = NO_TEXT; // every column parsed: the text is garbage
 }
 
 /** Σ_i 2^(bits·i) for i < count, by doubling (O(log count) BigInt operations). */

@@ -504,12 +504,22 @@ export function packInt8Kernel(kernel: Int8Array, units: number, inputSize: numb
 
 /** The zeroed lanes packInt8Kernel fills: one Float64Array of inputSize per 2 rows (8 per group), views of one buffer. */
 export function packedInt8Lanes(units: number, inputSize: number): Float64Array[] {
-  var n = inputSize | 0;
-  var groups = ((units + PACKED_GROUP_ROWS - 1) / PACKED_GROUP_ROWS) | 0;
-  var storage = new Float64Array(groups * PACKED_LANES * n);
   var lanes: Float64Array[] = [];
-  for (var l = 0; l < groups * PACKED_LANES; l = (l + 1) | 0) lanes.push(storage.subarray(l * n, l * n + n));
+  fillPackedInt8Lanes(lanes, units, inputSize);
   return lanes;
+}
+
+/** Lanes packInt8Kernel fills for this shape. */
+export function packedInt8LaneCount(units: number): number {
+  return (((units + PACKED_GROUP_ROWS - 1) / PACKED_GROUP_ROWS) | 0) * PACKED_LANES;
+}
+
+/** Appends packedInt8Lanes' zeroed lanes to `lanes` (a deferred build allocates them at its first step, into the array the model holds). */
+export function fillPackedInt8Lanes(lanes: Float64Array[], units: number, inputSize: number): void {
+  var n = inputSize | 0;
+  var count = packedInt8LaneCount(units);
+  var storage = new Float64Array(count * n);
+  for (var l = 0; l < count; l = (l + 1) | 0) lanes.push(storage.subarray(l * n, l * n + n));
 }
 
 /** Fills lanes [from, to) of packedInt8Lanes (packInt8Kernel in steps: a build spread over messages, canister/build.ts). */

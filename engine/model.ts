@@ -26,7 +26,6 @@ import {
   globalAveragePool,
   globalMaxPool,
   packInt8Kernel,
-  packedInt8Lanes,
   packedInt8LaneScale,
   PACKED_GROUP_ROWS,
   scaleShiftInPlace,
@@ -1040,7 +1039,7 @@ function buildPlan(file: ParsedModelFile, options: LoadOptions, inputFloats: Flo
           }
           if (laneScale > 0) {
             if (deferred !== undefined) {
-              step.lanes = packedInt8Lanes(units, width);
+              step.lanes = []; // filled by the job's first step
               deferred.add(packedPackingJob(quantized.values, units, width, laneScale, step.lanes));
             } else step.lanes = packInt8Kernel(quantized.values, units, width, laneScale);
             step.laneScale = laneScale;
