@@ -132,6 +132,8 @@ function load(): Loaded {
         collections: new c.Collections(stableMap(c.COLLECTIONS_MEMORY_ID), time),
       },
     };
+    // the core's objects are counted now: a collection due soon runs here, where the first update or
+    // post_upgrade pays it once, not in every query after (each would run it again: queries roll back)
     c.collectCyclesIfDue();
   }
   return core;
