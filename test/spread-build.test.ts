@@ -227,11 +227,25 @@ describe('canister: a build spread over messages', () => {
     expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
   });
 
+  it('an upgrade in the middle of a build starts it again after the upgrade, and it finishes', async () => {
+    const id = ok(await admin.begin_upload('stack', BigInt(bytes.length), sha256Hex(bytes))).upload_id;
+    ok(await admin.append_chunk(id, 0n, bytes));
+    expect(ok(await admin.commit_upload(id))).toMatchObject({ version: 3, active: true });
+    await host.advanceTime(3_000_000_000n);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+    expect((await canister.upgrade(wasm)).status).toBe('replied');
+    // the heap's build is gone: the active version (3) is built anew by the upgrade's timers
+    const { timers } = await untilReady('stack');
+    expect(timers.length).toBeGreaterThan(5);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(3);
+    await expectReference('stack');
+  });
+
   it('activate builds the same way: the loaded version answers until the activated one is built', async () => {
     expect(ok(await admin.activate('stack', 1))).toMatchObject({ version: 1, active: true });
-    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(2);
+    expect(ok(await predictOnce('stack', INPUTS[0])).version).toBe(3);
     let seconds = 0;
-    while (seconds < 200 && ok(await predictOnce('stack', INPUTS[0])).version === 2) {
+    while (seconds < 200 && ok(await predictOnce('stack', INPUTS[0])).version === 3) {
       await host.advanceTime(1_000_000_000n);
       seconds++;
     }
