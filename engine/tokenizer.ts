@@ -365,6 +365,12 @@ export class WordTokenizer {
           // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
           k = 0;
           if (id === undefined) {
+            // ASCII letters and digits only, ≤ 10 of them, no leading 0: one native parseInt says so (vocab-table.ts MIN_KEY), not a call per character
+            if (parseInt(piece, 36) >= MIN_KEY[n]) {
+              out[count] = unknown;
+              count++;
+              continue;
+            }
             while (k < n && unitClass[piece.charCodeAt(k)] !== 0) k++;
             if (k === n) {
               out[count] = unknown;
