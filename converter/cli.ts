@@ -31,7 +31,7 @@ docs/FORMAT.md) for npm run predict, npm run upload and npm start --model.
                       sequence length (default ${DEFAULT_MAX_LENGTH}); longer inputs are refused
       --vocab-table T auto (default: from ${VOCAB_TABLE_MIN_TOKENS} tokens on), on or off: also write the
                       vocabulary as a hash table, so loading builds no token object (~22 bytes
-                      and ~5,200 fewer load instructions per token, ~3,200 more per known word read)
+                      and ~5,200 fewer load instructions per token, ~3,500 more per known word read)
   -h, --help          this text
 `;
 

@@ -45,7 +45,7 @@ export interface ConvertOptions {
   /**
    * Also write the vocabulary as a table (`tokenizer.vocab_table`, engine/vocab-table.ts): 'auto'
    * (the default) from VOCAB_TABLE_MIN_TOKENS tokens on. The table saves ~5,200 instructions per
-   * token at load (no object, no decoding) and costs ~22 bytes per token and ~3,200 instructions
+   * token at load (no object, no decoding) and costs ~22 bytes per token and ~3,500 instructions
    * per known word the tokenizer looks up (a parseInt and a probe instead of one property read).
    */
   vocabTable?: 'auto' | 'on' | 'off';
@@ -54,7 +54,7 @@ export interface ConvertOptions {
 /**
  * Vocabularies from this size on get a table by default: below it, the file's size and the
  * predictions weigh more than the load (the spam model's 2,003 tokens: the table would grow
- * its int8 file from 30 KB to 77 KB and a prediction by ~3,200 instructions a known word, and
+ * its int8 file from 30 KB to 77 KB and a prediction by ~3,500 instructions a known word, and
  * save ~10.4M instructions at commit; docs/FORMAT.md).
  */
 export const VOCAB_TABLE_MIN_TOKENS = 10_000;
