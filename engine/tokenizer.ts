@@ -334,6 +334,7 @@ export class WordTokenizer {
     var c: number;
     var id: number | undefined;
     var e: number;
+    var v: number;
     var floor = this.firstWordId;
     var unitClass = UNIT_CLASS;
     if (length <= 0) return this.encodeScanning(text, out);
@@ -366,8 +367,16 @@ export class WordTokenizer {
           k = 0;
           if (id === undefined) {
             // ASCII letters and digits only, ≤ 10 of them, no leading 0: one native parseInt says so (vocab-table.ts MIN_KEY), not a call per character
-            if (parseInt(piece, 36) >= MIN_KEY[n]) {
+            v = parseInt(piece, 36);
+            if (v >= MIN_KEY[n]) {
               out[count] = unknown;
+              count++;
+              continue;
+            }
+            // parseInt read n − 1 digits (so no space or sign before them) and the last character is an ASCII separator (as "now!"): that word
+            if (v >= MIN_KEY[n - 1] && (c = piece.charCodeAt(n - 1)) < 128 && unitClass[c] === 0) {
+              id = ids[piece.slice(0, n - 1)];
+              out[count] = id === undefined ? unknown : id;
               count++;
               continue;
             }

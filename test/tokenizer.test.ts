@@ -228,6 +228,25 @@ describe('WordTokenizer with an ASCII-words vocabulary (the split path)', () => 
     );
   });
 
+  it('agrees with the plain rule on the pieces parseInt(piece, 36) reads in part or in full (property)', () => {
+    // the split path's unknown-word shortcuts: leading zeros, signs, whitespace parseInt skips, 10 and 11 letters, a trailing separator
+    const pieces = [
+      '0', '00', 'a', 'z', 'Q', '9', '+', '-', '!', '.', ',', '?', ' ', '\t', '\n', '\u00a0', '\u2028', 'é', '_', "'", '😀',
+      'x'.repeat(9), 'y'.repeat(10), 'k'.repeat(11), 'Infinity', '1e5', '0x1f', 'now', 'win', 'free',
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (sample) => {
+        const words = sample.toLowerCase().split(/[^\p{L}\p{N}_']+/u).filter((word) => word.length > 0);
+        const randomSpec = makeSpec(asciiWords([...words.filter((_, i) => i % 3 === 0), ...ASCII_VOCAB]));
+        const t = new WordTokenizer(randomSpec, 16);
+        expect(t.wordTokens).toBe(true);
+        expect(Array.from(t.encode(sample, new Int32Array(16)))).toEqual(referenceIds(randomSpec, sample, 16));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("agrees with the plain rule on long texts that cross the fast path's windows (property)", () => {
     const pieces = [
       'a', 'B', 'Hello', 'WORLD', "'", ' ', '  ', ',', '.', '!', '\n', '😀', 'é', 'Ж', 'İ', 'Σ', 'ς', 'Α', '𐐀', '\u0307', '\ud800',
