@@ -177,10 +177,9 @@ export class WordTokenizer {
       for (id = (rest.length - 1) | 0; id >= 0; id = (id - 1) | 0) ids[rest[id]] = restIds[id];
       this.ids = ids;
       this.wordTokens = ids[''] === undefined && spec.wordTokensChecked === true;
-      // Keyed lookups in their own methods, so a tokenizer without a table runs its loops unchanged.
+      // Words looked up one at a time go through the table (encodeSplitting tests for the table itself).
       this.wordId = this.keyedWordId;
       this.cappedWordId = this.keyedWordId;
-      this.encodeSplitting = this.encodeSplittingKeyed;
       // (encodeMatching looks words up in the object inline: with a table the exact scanner stands in)
       this.encodeMatching = this.encodeScanning;
     } else {
@@ -308,6 +307,7 @@ export class WordTokenizer {
    * Only the other pieces (punctuation attached, unknown words) are split further, by
    * pieceWords. Exactness at a cut: the head's last piece may continue past it and is
    * not used; a sequence left unfilled by a cut or limited split tries more text.
+   * With a vocabulary table, a piece that is a key's numeral is looked up in the table first.
    */
   encodeSplitting(text: string, out: Int32Array): Int32Array {
     var length = this.sequenceLength | 0;
@@ -337,117 +337,12 @@ export class WordTokenizer {
     var v: number;
     var floor = this.firstWordId;
     var unitClass = UNIT_CLASS;
-    if (length <= 0) return this.encodeScanning(text, out);
-    for (w = 0; w < FAST_WINDOWS.length; w = (w + 1) | 0) {
-      window = FAST_WINDOWS[w];
-      cut = textLength > window;
-      head = cut ? text.slice(0, window) : text;
-      if (this.lowercase) head = head.toLowerCase();
-      if (cut && head.indexOf(SMALL_FINAL_SIGMA) >= 0) break;
-      // First a limited split (a long head has many more pieces than the sequence needs), then all of it.
-      limit = (length + 8) | 0;
-      for (pass = 0; pass < 2; pass = (pass + 1) | 0) {
-        pieces = pass === 0 ? head.split(' ', limit) : head.split(' ');
-        usable = pieces.length | 0;
-        // The last piece of a cut head may continue past the cut.
-        if (cut) usable = (usable - 1) | 0;
-        out[0] = startId;
-        count = 1;
-        for (p = 0; p < usable && count < length; p++) {
-          piece = pieces[p];
-          id = ids[piece];
-          if (id !== undefined && (id >= floor || (floor < 0 && id !== pad && id !== startId && id !== unknown))) {
-            out[count] = id;
-            count++;
-            continue;
-          }
-          n = piece.length;
-          if (n === 0) continue;
-          // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
-          k = 0;
-          if (id === undefined) {
-            // ASCII letters and digits only, ≤ 10 of them, no leading 0: one native parseInt says so (vocab-table.ts MIN_KEY), not a call per character
-            v = parseInt(piece, 36);
-            if (v >= MIN_KEY[n]) {
-              out[count] = unknown;
-              count++;
-              continue;
-            }
-            // parseInt read n − 1 digits (so no space or sign before them) and the last character is an ASCII separator (as "now!"): that word
-            if (v >= MIN_KEY[n - 1] && (c = piece.charCodeAt(n - 1)) < 128 && unitClass[c] === 0) {
-              id = ids[piece.slice(0, n - 1)];
-              out[count] = id === undefined ? unknown : id;
-              count++;
-              continue;
-            }
-            while (k < n && unitClass[piece.charCodeAt(k)] !== 0) k++;
-            if (k === n) {
-              out[count] = unknown;
-              count++;
-              continue;
-            }
-            // A word then ASCII separators only (as "now!" or "prize."): the word, looked up here.
-            if (k > 0) {
-              e = k;
-              while (e < n && (c = piece.charCodeAt(e)) < 128 && unitClass[c] === 0) e++;
-              if (e === n) {
-                id = ids[piece.slice(0, k)];
-                out[count] = id === undefined ? unknown : id;
-                count++;
-                continue;
-              }
-            }
-          }
-          count = this.pieceWords(piece, k, id === undefined, out, count);
-        }
-        limited = pass === 0 && pieces.length >= limit;
-        if (count >= length || (!limited && !cut)) {
-          this.filled = count;
-          if (count < length) out.fill(pad, count, length);
-          this.charsRead = cut ? window : textLength;
-          return out;
-        }
-        // A limited split: split the whole head; else (a cut head without enough words) the next window.
-        if (!limited) break;
-      }
-    }
-    return this.encodeScanning(text, out);
-  }
-
-  /** encodeSplitting with a table (the constructor installs it as encodeSplitting): the same windows and pieces, keyed lookups. */
-  encodeSplittingKeyed(text: string, out: Int32Array): Int32Array {
-    var length = this.sequenceLength | 0;
-    var textLength = text.length | 0;
-    var ids = this.ids;
-    var pad = this.padId;
-    var startId = this.startId;
-    var unknown = this.unknownId;
-    // (no initializers: each one is two bytecodes a call, and every one is assigned before it is read)
-    var w: number;
-    var window: number;
-    var cut: boolean;
-    var head: string;
-    var pieces: string[];
-    var limit: number;
-    var pass: number;
-    var limited: boolean;
-    var usable: number;
-    var p: number;
-    var piece: string;
-    var count: number;
-    var n: number;
-    var k: number;
-    var c: number;
-    var id: number | undefined;
-    var e: number;
-    var floor = this.firstWordId;
-    var unitClass = UNIT_CLASS;
+    var minKey = MIN_KEY;
+    // with a table (vocab-table.ts): its keys, slot ids and slot count; without one, keyed is false and they are not read
+    var keyed = this.keys !== null;
     var keys = this.keys as Float64Array;
     var slotIds = this.slotIds;
     var slots = this.slotCount;
-    var minKey = MIN_KEY;
-    var parse = parseInt;
-    var v: number;
     var slot: number;
     var key: number;
     if (length <= 0) return this.encodeScanning(text, out);
@@ -468,16 +363,18 @@ export class WordTokenizer {
         count = 1;
         for (p = 0; p < usable && count < length; p++) {
           piece = pieces[p];
-          // a base-36 numeral of ≤ 10 characters, no leading 0: the table's, by one native parseInt (vocab-table.ts)
-          v = parse(piece, 36);
-          if (v >= minKey[piece.length]) {
-            slot = v % slots;
-            key = keys[slot];
-            out[count] = key === v ? slotIds[slot] : key === 0 ? unknown : this.keyId(v);
-            count++;
-            continue;
+          if (keyed) {
+            // a base-36 numeral of ≤ 10 characters, no leading 0: the table's, by one native parseInt (vocab-table.ts)
+            v = parseInt(piece, 36);
+            if (v >= minKey[piece.length]) {
+              slot = v % slots;
+              key = keys[slot];
+              out[count] = key === v ? slotIds[slot] : key === 0 ? unknown : this.keyId(v);
+              count++;
+              continue;
+            }
           }
-          // the rest: the object, as encodeSplitting
+          // the object: every token without a table, the rest of them with one
           id = ids[piece];
           if (id !== undefined && (id >= floor || (floor < 0 && id !== pad && id !== startId && id !== unknown))) {
             out[count] = id;
@@ -489,6 +386,22 @@ export class WordTokenizer {
           // Not in the vocabulary: one unknown word when it is all ASCII word characters (checked here, no call).
           k = 0;
           if (id === undefined) {
+            if (!keyed) {
+              // ASCII letters and digits only, ≤ 10 of them, no leading 0: one native parseInt says so (vocab-table.ts MIN_KEY), not a call per character
+              v = parseInt(piece, 36);
+              if (v >= minKey[n]) {
+                out[count] = unknown;
+                count++;
+                continue;
+              }
+              // parseInt read n − 1 digits (so no space or sign before them) and the last character is an ASCII separator (as "now!"): that word
+              if (v >= minKey[n - 1] && (c = piece.charCodeAt(n - 1)) < 128 && unitClass[c] === 0) {
+                id = ids[piece.slice(0, n - 1)];
+                out[count] = id === undefined ? unknown : id;
+                count++;
+                continue;
+              }
+            }
             while (k < n && unitClass[piece.charCodeAt(k)] !== 0) k++;
             if (k === n) {
               out[count] = unknown;
@@ -500,7 +413,11 @@ export class WordTokenizer {
               e = k;
               while (e < n && (c = piece.charCodeAt(e)) < 128 && unitClass[c] === 0) e++;
               if (e === n) {
-                out[count] = this.keyedWordId(piece.slice(0, k));
+                if (keyed) out[count] = this.keyedWordId(piece.slice(0, k));
+                else {
+                  id = ids[piece.slice(0, k)];
+                  out[count] = id === undefined ? unknown : id;
+                }
                 count++;
                 continue;
               }
