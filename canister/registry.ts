@@ -348,10 +348,11 @@ export class Registry {
 
   /**
    * Runs one prediction of a representative input (a full sequence of spread token ids, or
-   * values in [-1, 1]) and measures it; refuses a model whose estimated cost cannot fit
-   * even an update, before running it.
+   * values in [-1, 1]) and records its cost in `v` (predictInstructions, fitsQuery; the trial
+   * no longer pending); refuses a model whose estimated cost cannot fit even an update, before
+   * running it (then `v` is unchanged).
    */
-  private measurePrediction(model: Model): { predictInstructions: number; fitsQuery: boolean } {
+  private measureTrial(v: VersionRecord, model: Model): void {
     const estimate = this.checkPredictionFits(model);
     // (only a refusal says it: the text costs ~0.1M of interpreted work)
     const macs = () => `${estimateMultiplyAdds(model).toExponential(2)} multiply-adds`;
@@ -373,7 +374,9 @@ export class Registry {
     const before = this.counter?.() ?? 0n;
     model.predictInputs(inputs);
     const used = Number((this.counter?.() ?? 0n) - before);
-    return { predictInstructions: used, fitsQuery: used <= QUERY_PREDICT_BUDGET };
+    v.predictInstructions = used;
+    v.fitsQuery = used <= QUERY_PREDICT_BUDGET;
+    delete v.pendingTrial;
   }
 
   /** Refuses (`too_heavy`) a model whose prediction cannot fit even an update, by its floor estimate; returns the estimate. */
@@ -499,16 +502,12 @@ export class Registry {
     if (!b.pack(this.counter, this.buildBudget())) return;
     if (b.measure) {
       if (packedNow && !this.trialFits(Number(this.counter?.() ?? 0n), b.model)) return; // next message
-      let cost: { predictInstructions: number; fitsQuery: boolean };
       try {
-        cost = this.measurePrediction(b.model);
+        this.measureTrial(b.record, b.model);
       } catch (e) {
         this.buildFailed(b, `its trial prediction failed: ${e instanceof Error ? e.message : String(e)}`);
         return;
       }
-      b.record.predictInstructions = cost.predictInstructions;
-      b.record.fitsQuery = cost.fitsQuery;
-      delete b.record.pendingTrial;
       const m = this.state.models.find((x) => x.name === b.name);
       if (m !== undefined) this.saveModel(m);
     }
@@ -561,11 +560,6 @@ export class Registry {
 
   private saveUpload(u: UploadRecord): void {
     this.meta.insert(uploadKey(u.id), encodeJsonUtf8(JSON.stringify(u)));
-  }
-
-  private makeLoaded(v: VersionRecord, bytes: Uint8Array): Loaded {
-    // Bytes whose SHA-256 matched need no second whole-file check (the engine's checksum).
-    return this.finishLoaded(v, bytes, this.load(bytes, { skipChecksum: v.verified }));
   }
 
   private finishLoaded(v: VersionRecord, bytes: Uint8Array, model: Model): Loaded {
@@ -878,9 +872,7 @@ export class Registry {
       if (this.fitsThisMessage(build)) {
         build.packing.run();
         loaded = this.finishLoaded(record, bytes, model);
-        const cost = this.measurePrediction(model);
-        record.predictInstructions = cost.predictInstructions;
-        record.fitsQuery = cost.fitsQuery;
+        this.measureTrial(record, model);
       } else record.pendingTrial = true; // packed by timer messages, then measured (canister/build.ts)
     } catch (e) {
       this.saveUpload(u);
@@ -967,12 +959,7 @@ export class Registry {
       this.checkActiveHeap(v);
       if (this.fitsThisMessage(build)) {
         build.packing.run();
-        if (measure) {
-          const cost = this.measurePrediction(build.model);
-          v.predictInstructions = cost.predictInstructions;
-          v.fitsQuery = cost.fitsQuery;
-          delete v.pendingTrial;
-        }
+        if (measure) this.measureTrial(v, build.model);
       }
     } catch (e) {
       if (e instanceof RegistryError) throw e;
