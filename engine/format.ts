@@ -431,11 +431,7 @@ export function parseModelFile(input: Uint8Array, options: { skipChecksum?: bool
     } else {
       if (vocabText.length === 0) fail('bad_metadata', 'tokenizer.vocab is empty');
       const vocab = vocabText.split('\n'); // one linear pass; runs at load (in the canister: at commit)
-      const id = (key: string): number => {
-        const value = get(key, VALUE_U32, 'a u32') as number;
-        if (value >= vocab.length) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocab.length} tokens`);
-        return value;
-      };
+      const id = (key: string): number => tokenIdIn(key, get(key, VALUE_U32, 'a u32') as number, vocab.length);
       tokenizer = {
         kind,
         vocab,
@@ -577,6 +573,12 @@ function decodeVocabulary(bytes: Uint8Array, range: [number, number], metadata: 
   return decoded.matched;
 }
 
+/** A special token id of metadata `key` (pad, start, unknown), refused outside the vocabulary. */
+function tokenIdIn(key: string, value: number, vocabSize: number): number {
+  if (value >= vocabSize) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocabSize} tokens`);
+  return value;
+}
+
 /** Rest tokens made of ASCII word characters, one a line, none empty (one anchored native pass). */
 const WORD_LINES = /^[A-Za-z0-9_']+(?:\n[A-Za-z0-9_']+)*$/y;
 /** Bytes per Math.max.apply call (QuickJS copies the arguments onto its stack). */
@@ -626,11 +628,7 @@ function parseTokenizerTable(
   if (typeof restText !== 'string') fail('bad_metadata', `metadata '${VOCAB_REST_KEY}' (a string) is required with ${where}`);
   const rest = restCount === 0 ? [] : restText.split('\n');
   if (rest.length !== restCount) fail('bad_metadata', `metadata '${VOCAB_REST_KEY}' has ${rest.length} tokens, ${where} says ${restCount}`);
-  const id = (key: string): number => {
-    const value = u32(key);
-    if (value >= vocabSize) fail('bad_metadata', `${key} ${value} is outside the vocabulary of ${vocabSize} tokens`);
-    return value;
-  };
+  const id = (key: string): number => tokenIdIn(key, u32(key), vocabSize);
   const padId = id('tokenizer.pad_id');
   const startId = id('tokenizer.start_id');
   const unknownId = id('tokenizer.unknown_id');
